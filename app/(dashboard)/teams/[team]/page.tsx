@@ -1,0 +1,68 @@
+import type { Metadata } from "next";
+import { notFound } from "next/navigation";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td } from "@/components/ui/table";
+import { getDb } from "@/db";
+import { listTeamMembers } from "@/db/queries/teams";
+import { requireActor } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { getTeamOrThrow } from "@/lib/teams/team-access";
+import { AddMemberForm, RemoveMemberButton, RenameTeamForm } from "../team-forms";
+
+export const metadata: Metadata = { title: "Team" };
+
+export default async function TeamPage({ params }: { params: Promise<{ team: string }> }) {
+  const { team: slug } = await params;
+  const actor = await requireActor(`/teams/${slug}`);
+  const db = getDb();
+  const access = await getTeamOrThrow(db, actor, slug).catch((err) => {
+    if (err instanceof AppError && err.code === "not_found") notFound();
+    throw err;
+  });
+  const { team, canManage } = access;
+  const members = await listTeamMembers(db, team.id);
+  return (
+    <>
+      <PageHeader title={team.name} description={`${members.length} member${members.length === 1 ? "" : "s"}`} />
+      <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <Card title="Members">
+          {members.length === 0 ? (
+            <EmptyState title="Nobody is in this team yet">
+              {canManage ? "Add people by email with the form beside this list." : null}
+            </EmptyState>
+          ) : (
+            <Table label="Members" head={["Name", "Email", "Team role", ""]}>
+              {members.map((m) => (
+                <tr key={m.user_id}>
+                  <Td className="font-medium">{m.name}</Td>
+                  <Td>{m.email}</Td>
+                  <Td>
+                    <Badge tone={m.role === "admin" ? "info" : "neutral"}>
+                      {m.role === "admin" ? "team admin" : "member"}
+                    </Badge>
+                  </Td>
+                  <Td className="text-right">
+                    {canManage && <RemoveMemberButton teamId={team.id} userId={m.user_id} name={m.name} />}
+                  </Td>
+                </tr>
+              ))}
+            </Table>
+          )}
+        </Card>
+        {canManage && (
+          <div className="space-y-6">
+            <Card title="Add a member" description="People need an account first (Users page).">
+              <AddMemberForm teamId={team.id} />
+            </Card>
+            <Card title="Settings">
+              <RenameTeamForm teamId={team.id} name={team.name} />
+            </Card>
+          </div>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,48 @@
+"use client";
+import { useActionState } from "react";
+import { SubmitButton } from "@/components/ui/button";
+import { CodeBlock } from "@/components/ui/code-block";
+import { Field } from "@/components/ui/field";
+import { FormMessage } from "@/components/ui/form-message";
+import { initialFormState } from "@/lib/http/form-state";
+import { createTokenAction, revokeTokenAction } from "./actions";
+
+export function CreateTokenForm() {
+  const [state, action] = useActionState(createTokenAction, initialFormState);
+  return (
+    <div className="space-y-4">
+      <form action={action} className="space-y-3">
+        <Field label="Token name" name="name" required placeholder="laptop CLI" error={state.fields?.name} defaultValue={state.ok ? "" : state.values?.name} />
+        <Field
+          label="Expires after (days)"
+          name="expiresInDays"
+          type="number"
+          min={1}
+          max={3650}
+          hint="Leave empty for a token that does not expire."
+          error={state.fields?.expiresInDays}
+        />
+        <SubmitButton pendingText="Creating…">Create token</SubmitButton>
+      </form>
+      <FormMessage state={state} />
+      {state.reveal && (
+        <div data-testid="new-token">
+          <CodeBlock code={state.reveal} label="token" />
+        </div>
+      )}
+    </div>
+  );
+}
+
+export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
+  const [state, action] = useActionState(revokeTokenAction, initialFormState);
+  return (
+    <form action={action} className="inline">
+      <input type="hidden" name="tokenId" value={tokenId} />
+      <SubmitButton variant="danger" className="px-2 py-1 text-xs" aria-label={`Revoke ${name}`} pendingText="Revoking…">
+        Revoke
+      </SubmitButton>
+      {state.ok === false && <span role="alert" className="ml-2 text-xs text-red-600">{state.message}</span>}
+    </form>
+  );
+}

@@ -1,0 +1,13 @@
+/** The navigation, in order. Later capabilities add their page here. */
+export interface NavItem {
+  href: string;
+  label: string;
+  adminOnly?: boolean;
+}
+
+export const NAV_ITEMS: NavItem[] = [
+  { href: "/", label: "Overview" },
+  { href: "/teams", label: "Teams" },
+  { href: "/tokens", label: "Tokens" },
+  { href: "/users", label: "Users", adminOnly: true },
+];

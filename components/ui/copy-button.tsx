@@ -1,0 +1,20 @@
+"use client";
+import { useState } from "react";
+import { buttonClass } from "./button";
+
+export function CopyButton({ value, label = "Copy" }: { value: string; label?: string }) {
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className={buttonClass("secondary", "px-2 py-1 text-xs")}
+      onClick={async () => {
+        await navigator.clipboard?.writeText(value).catch(() => {});
+        setCopied(true);
+        setTimeout(() => setCopied(false), 2000);
+      }}
+    >
+      <span aria-live="polite">{copied ? "Copied" : label}</span>
+    </button>
+  );
+}

@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import path from "node:path";
+import { PGlite } from "@electric-sql/pglite";
+import { Kysely, PostgresDialect } from "kysely";
+import { PGliteDialect } from "kysely-pglite-dialect";
+import pg from "pg";
+import { getEnv } from "@/lib/env";
+import { getLogger } from "@/lib/log";
+import type { DB } from "./schema";
+
+export type { DB } from "./schema";
+export type Database = Kysely<DB>;
+
+export interface DatabaseHandle {
+  db: Database;
+  kind: "pglite" | "postgres";
+  close(): Promise<void>;
+}
+
+export interface DatabaseOptions {
+  /** PostgreSQL URL; without it the embedded PGlite database is used. */
+  url?: string;
+  /** Where PGlite keeps its files; omit for an in-memory database (tests). */
+  pgliteDir?: string;
+  poolSize?: number;
+}
+
+/** Opens PostgreSQL through a pg pool, or the embedded PGlite database. */
+export function createDatabase(options: DatabaseOptions): DatabaseHandle {
+  if (options.url) {
+    const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
+    // A connection that drops while idle must not crash the process; the pool replaces it.
+    pool.on("error", (err) => getLogger().warn({ err: err.message }, "database connection lost"));
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
+    return { db, kind: "postgres", close: () => db.destroy() };
+  }
+  if (options.pgliteDir) fs.mkdirSync(options.pgliteDir, { recursive: true });
+  const client = new PGlite(options.pgliteDir);
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+  return { db, kind: "pglite", close: () => db.destroy() };
+}
+
+const KEY = Symbol.for("mcp-orchestrator.db");
+type DbGlobal = typeof globalThis & { [KEY]?: DatabaseHandle };
+
+/** The process's database. Kept on globalThis: Next.js compiles each server entry separately. */
+export function getDatabase(): DatabaseHandle {
+  const g = globalThis as DbGlobal;
+  if (!g[KEY]) {
+    const env = getEnv();
+    g[KEY] = createDatabase({ url: env.DATABASE_URL, pgliteDir: path.join(env.dataDir, "pglite") });
+  }
+  return g[KEY];
+}
+
+export function getDb(): Database {
+  return getDatabase().db;
+}

@@ -1,0 +1,10 @@
+import type { Migration } from "kysely";
+import * as m0001 from "./0001_initial";
+
+/**
+ * Every migration, by name. Listed statically (not read from the folder) so the bundler
+ * includes them in the server build. Add new ones at the end with the next number.
+ */
+export const migrations: Record<string, Migration> = {
+  "0001_initial": m0001,
+};

@@ -1,0 +1,90 @@
+import NextAuth, { type NextAuthConfig } from "next-auth";
+import Credentials from "next-auth/providers/credentials";
+import { getDb } from "@/db";
+import { getAuthSecret } from "@/lib/app-secrets";
+import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { upsertOidcUser } from "./oidc-user";
+import { verifyCredentials } from "./verify-credentials";
+
+export const OIDC_PROVIDER_ID = "oidc";
+
+export function clientAddress(headers: Headers): string | null {
+  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
+}
+
+function config(): NextAuthConfig {
+  const env = getEnv();
+  const providers: NextAuthConfig["providers"] = [
+    Credentials({
+      credentials: { email: {}, password: {} },
+      async authorize(credentials, request) {
+        const email = typeof credentials.email === "string" ? credentials.email : "";
+        const password = typeof credentials.password === "string" ? credentials.password : "";
+        if (!email || !password) return null;
+        try {
+          const actor = await verifyCredentials(getDb(), {
+            email,
+            password,
+            clientAddress: clientAddress(request.headers),
+          });
+          return actor ? { id: actor.id, email: actor.email, name: actor.name } : null;
+        } catch (err) {
+          if (err instanceof AppError && err.code === "rate_limited") return null;
+          throw err;
+        }
+      },
+    }),
+  ];
+  if (env.ARCHESTRA_OIDC_ISSUER && env.ARCHESTRA_OIDC_CLIENT_ID && env.ARCHESTRA_OIDC_CLIENT_SECRET) {
+    providers.push({
+      id: OIDC_PROVIDER_ID,
+      name: env.ARCHESTRA_OIDC_NAME,
+      type: "oidc",
+      issuer: env.ARCHESTRA_OIDC_ISSUER,
+      clientId: env.ARCHESTRA_OIDC_CLIENT_ID,
+      clientSecret: env.ARCHESTRA_OIDC_CLIENT_SECRET,
+    });
+  }
+  return {
+    secret: getAuthSecret(),
+    trustHost: true,
+    useSecureCookies: env.ARCHESTRA_SECURE_COOKIES,
+    session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
+    pages: { signIn: "/signin", error: "/signin" },
+    providers,
+    callbacks: {
+      async signIn({ account, profile }) {
+        if (account?.provider !== OIDC_PROVIDER_ID) return true;
+        if (!profile?.sub) return false;
+        const user = await upsertOidcUser(getDb(), {
+          sub: profile.sub,
+          email: profile.email,
+          name: profile.name,
+          emailVerified: typeof profile.email_verified === "boolean" ? profile.email_verified : undefined,
+        });
+        return user !== null;
+      },
+      async jwt({ token, user, account, profile }) {
+        if (account?.provider === OIDC_PROVIDER_ID && profile?.sub) {
+          const linked = await upsertOidcUser(getDb(), { sub: profile.sub, email: profile.email });
+          if (linked) token.uid = linked.id;
+        } else if (user?.id) {
+          token.uid = user.id;
+        }
+        return token;
+      },
+      async session({ session, token }) {
+        if (typeof token.uid === "string") session.user.id = token.uid;
+        return session;
+      },
+    },
+  };
+}
+
+export const { handlers, auth, signIn, signOut } = NextAuth(() => config());
+
+export function oidcProviderName(): string | null {
+  const env = getEnv();
+  return env.ARCHESTRA_OIDC_ISSUER ? env.ARCHESTRA_OIDC_NAME : null;
+}

@@ -1,0 +1,127 @@
+import path from "node:path";
+import { z } from "zod";
+
+/**
+ * The whole configuration, parsed once. Nothing else in the app reads process.env:
+ * a bad value fails the start with a message naming the variable.
+ */
+const optional = z
+  .string()
+  .transform((v) => v.trim())
+  .pipe(z.string())
+  .optional()
+  .transform((v) => (v ? v : undefined));
+
+const bool = (fallback: boolean) =>
+  z
+    .enum(["true", "false", "1", "0", ""], { message: 'expected "true" or "false"' })
+    .optional()
+    .transform((v) => (v === undefined || v === "" ? fallback : v === "true" || v === "1"));
+
+const url = (what: string) =>
+  optional.pipe(z.url({ message: `expected ${what}` }).optional());
+
+const schema = z
+  .object({
+    PORT: z.coerce
+      .number({ message: "expected a port number" })
+      .int({ message: "expected a whole number" })
+      .min(1, { message: "expected a port number from 1 to 65535" })
+      .max(65535, { message: "expected a port number from 1 to 65535" })
+      .default(3000),
+    NODE_ENV: z.enum(["development", "production", "test"]).default("production"),
+    DATABASE_URL: url("a PostgreSQL URL such as postgres://user:password@host:5432/db").refine(
+      (v) => v === undefined || /^postgres(ql)?:/.test(v),
+      { message: "expected a URL starting with postgres:// or postgresql://" },
+    ),
+    ARCHESTRA_DATA_DIR: z.string().trim().min(1).default("./data"),
+    ARCHESTRA_ENCRYPTION_KEYS: optional,
+    ARCHESTRA_AUTH_SECRET: optional.pipe(
+      z.string().min(32, { message: "expected at least 32 characters (openssl rand -base64 32)" }).optional(),
+    ),
+    ARCHESTRA_PUBLIC_URL: url("an absolute URL such as https://mcp.example.com"),
+    ARCHESTRA_ADMIN_EMAIL: optional.pipe(z.email({ message: "expected an email address" }).optional()),
+    ARCHESTRA_ADMIN_PASSWORD: optional.pipe(
+      z.string().min(8, { message: "expected at least 8 characters" }).optional(),
+    ),
+    ARCHESTRA_OIDC_ISSUER: url("the issuer URL of an OpenID Connect provider"),
+    ARCHESTRA_OIDC_CLIENT_ID: optional,
+    ARCHESTRA_OIDC_CLIENT_SECRET: optional,
+    ARCHESTRA_OIDC_NAME: z.string().trim().min(1).default("Single sign-on"),
+    ARCHESTRA_LOG_LEVEL: z
+      .enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"], {
+        message: "expected one of fatal, error, warn, info, debug, trace, silent",
+      })
+      .default("info"),
+    ARCHESTRA_SECURE_COOKIES: bool(false),
+  })
+  .superRefine((env, ctx) => {
+    if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {
+      ctx.addIssue({
+        code: "custom",
+        path: [env.ARCHESTRA_ADMIN_EMAIL ? "ARCHESTRA_ADMIN_PASSWORD" : "ARCHESTRA_ADMIN_EMAIL"],
+        message: "set both ARCHESTRA_ADMIN_EMAIL and ARCHESTRA_ADMIN_PASSWORD, or neither",
+      });
+    }
+    const oidc = [env.ARCHESTRA_OIDC_ISSUER, env.ARCHESTRA_OIDC_CLIENT_ID, env.ARCHESTRA_OIDC_CLIENT_SECRET];
+    if (oidc.some(Boolean) && !oidc.every(Boolean)) {
+      const missing = ["ARCHESTRA_OIDC_ISSUER", "ARCHESTRA_OIDC_CLIENT_ID", "ARCHESTRA_OIDC_CLIENT_SECRET"].filter(
+        (_, i) => !oidc[i],
+      );
+      ctx.addIssue({
+        code: "custom",
+        path: [missing[0] ?? "ARCHESTRA_OIDC_ISSUER"],
+        message: `OpenID Connect sign-in needs ${missing.join(" and ")} as well`,
+      });
+    }
+    // Several replicas share one PostgreSQL: keys they generate on their own would not match.
+    if (env.DATABASE_URL) {
+      for (const name of ["ARCHESTRA_ENCRYPTION_KEYS", "ARCHESTRA_AUTH_SECRET"] as const) {
+        if (!env[name]) {
+          ctx.addIssue({
+            code: "custom",
+            path: [name],
+            message:
+              "required when DATABASE_URL is set, so every replica uses the same value (generate one with: openssl rand -base64 32)",
+          });
+        }
+      }
+    }
+  });
+
+export type Env = z.infer<typeof schema> & { dataDir: string; embedded: boolean };
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join("\n")}`);
+    this.name = "ConfigError";
+  }
+}
+
+/** Pure: parse an environment-like record. Throws ConfigError listing every bad variable. */
+export function parseEnv(source: Record<string, string | undefined>): Env {
+  const result = schema.safeParse(source);
+  if (!result.success) {
+    throw new ConfigError(
+      result.error.issues.map((issue) => {
+        const name = String(issue.path[0] ?? "configuration");
+        const raw = source[name];
+        const secret = /SECRET|PASSWORD|KEYS|DATABASE_URL/.test(name);
+        const got = raw === undefined || secret ? "" : ` (got ${JSON.stringify(raw)})`;
+        return `${name}: ${issue.message}${got}`;
+      }),
+    );
+  }
+  const env = result.data;
+  return { ...env, dataDir: path.resolve(env.ARCHESTRA_DATA_DIR), embedded: !env.DATABASE_URL };
+}
+
+const KEY = Symbol.for("mcp-orchestrator.env");
+type EnvGlobal = typeof globalThis & { [KEY]?: Env };
+
+/** The process's configuration, parsed on first use. */
+export function getEnv(): Env {
+  const g = globalThis as EnvGlobal;
+  g[KEY] ??= parseEnv(process.env);
+  return g[KEY];
+}

@@ -1,0 +1,83 @@
+import { getDatabase } from "@/db";
+import { migrateToLatest, pendingMigrations } from "@/db/migrate";
+import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
+import { getEnv } from "@/lib/env";
+import { getLogger, setLogLevel } from "@/lib/log";
+import { needsSetup, setupAdmin } from "@/lib/users/setup-admin";
+
+/**
+ * Brings the database up to date and creates the admin from the environment when asked.
+ * Runs at start; when the database is unreachable it keeps retrying with backoff, and
+ * /api/ready reports why the app is not ready meanwhile.
+ */
+const KEY = Symbol.for("mcp-orchestrator.startup");
+type StartupGlobal = typeof globalThis & {
+  [KEY]?: { prepared?: Promise<void>; retryTimer?: NodeJS.Timeout; attempts: number };
+};
+
+function state() {
+  const g = globalThis as StartupGlobal;
+  g[KEY] ??= { attempts: 0 };
+  return g[KEY];
+}
+
+async function prepareDatabase(): Promise<void> {
+  const { db, kind } = getDatabase();
+  const applied = await migrateToLatest(db);
+  const log = getLogger();
+  log.info({ database: kind, applied }, applied.length ? "migrations applied" : "database schema is up to date");
+  const env = getEnv();
+  if (env.ARCHESTRA_ADMIN_EMAIL && env.ARCHESTRA_ADMIN_PASSWORD && (await needsSetup(db))) {
+    await setupAdmin(db, { email: env.ARCHESTRA_ADMIN_EMAIL, password: env.ARCHESTRA_ADMIN_PASSWORD }, "environment");
+    log.info({ email: env.ARCHESTRA_ADMIN_EMAIL }, "created the admin from ARCHESTRA_ADMIN_EMAIL");
+  }
+}
+
+/** Idempotent; concurrent callers share one attempt, and a failed attempt schedules a retry. */
+export function ensureDatabaseReady(): Promise<void> {
+  const s = state();
+  s.prepared ??= prepareDatabase().then(
+    () => {
+      s.attempts = 0;
+    },
+    (err: unknown) => {
+      s.prepared = undefined;
+      s.attempts += 1;
+      const delay = Math.min(1000 * 2 ** (s.attempts - 1), 30_000);
+      getLogger().error({ err: (err as Error).message, retryInMs: delay }, "database not ready");
+      clearTimeout(s.retryTimer);
+      s.retryTimer = setTimeout(() => void ensureDatabaseReady().catch(() => {}), delay);
+      s.retryTimer.unref();
+      throw err;
+    },
+  );
+  return s.prepared;
+}
+
+export type Readiness = { ready: true } | { ready: false; reason: string };
+
+export async function checkReadiness(): Promise<Readiness> {
+  try {
+    const pending = await pendingMigrations(getDatabase().db);
+    if (pending.length > 0) {
+      void ensureDatabaseReady().catch(() => {});
+      return { ready: false, reason: `migrations pending: ${pending.join(", ")}` };
+    }
+    return { ready: true };
+  } catch (err) {
+    return { ready: false, reason: `database unreachable: ${(err as Error).message}` };
+  }
+}
+
+/** Called once from instrumentation.ts when the server process starts. */
+export async function startServer(): Promise<void> {
+  const env = getEnv();
+  setLogLevel(env.ARCHESTRA_LOG_LEVEL);
+  getKeyring();
+  getAuthSecret();
+  getLogger().info(
+    { database: env.embedded ? "embedded (PGlite)" : "PostgreSQL", dataDir: env.dataDir },
+    "starting MCP Orchestrator",
+  );
+  await ensureDatabaseReady().catch(() => {});
+}

@@ -1,0 +1,13 @@
+import { z } from "zod";
+import { emailSchema } from "@/lib/users/schemas";
+
+export const teamNameSchema = z
+  .string({ message: "Enter a team name." })
+  .trim()
+  .min(1, { message: "Enter a team name." })
+  .max(80, { message: "Use at most 80 characters." });
+
+export const createTeamSchema = z.object({ name: teamNameSchema });
+export const renameTeamSchema = z.object({ name: teamNameSchema });
+export const teamRoleSchema = z.enum(["admin", "member"], { message: "Choose team admin or member." });
+export const addMemberSchema = z.object({ email: emailSchema, role: teamRoleSchema.default("member") });

@@ -1,0 +1,39 @@
+import type { Database } from "@/db";
+import { findTokenByPrefix } from "@/db/queries/tokens";
+import { findUserById } from "@/db/queries/users";
+import type { AccessToken } from "@/db/schema";
+import { type Actor, toActor } from "@/lib/auth/actor";
+import { tokenMatches, tokenPrefix } from "./token-format";
+
+export interface TokenPrincipal {
+  token: Pick<AccessToken, "id" | "kind" | "team_id" | "prefix">;
+  /** The owner of a user token; null for team and org tokens. */
+  user: Actor | null;
+}
+
+/**
+ * Resolves a presented token to its principal, or null when it is malformed, unknown,
+ * revoked, expired, or belongs to a disabled user. All of these look alike to the caller.
+ */
+export async function authenticateToken(
+  db: Database,
+  token: string,
+  now: Date = new Date(),
+): Promise<TokenPrincipal | null> {
+  const prefix = tokenPrefix(token);
+  if (!prefix) return null;
+  const row = await findTokenByPrefix(db, prefix);
+  if (!row || !tokenMatches(token, row.secret_hash)) return null;
+  if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
+  let user: Actor | null = null;
+  if (row.kind === "user") {
+    const owner = row.user_id ? await findUserById(db, row.user_id) : undefined;
+    if (!owner || owner.disabled_at) return null;
+    user = toActor(owner);
+  }
+  // last_used_at is informational: written at most once a minute per token, off the caller's path.
+  if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    void db.updateTable("access_tokens").set({ last_used_at: now }).where("id", "=", row.id).execute().catch(() => {});
+  }
+  return { token: { id: row.id, kind: row.kind, team_id: row.team_id, prefix: row.prefix }, user };
+}

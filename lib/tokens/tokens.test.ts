@@ -1,0 +1,73 @@
+import { describe, expect, it } from "vitest";
+import { findTokenByPrefix, listUserTokens } from "@/db/queries/tokens";
+import { backends, useMigratedDatabase } from "@/test/support/database";
+import { makeUser } from "@/test/support/fixtures";
+import { authenticateToken } from "./authenticate-token";
+import { createUserToken } from "./create-token";
+import { revokeToken } from "./revoke-token";
+import { bearerToken, generateToken, tokenMatches, tokenPrefix } from "./token-format";
+
+describe("token format", () => {
+  it("generates distinct, well-formed tokens whose prefix and hash check out", () => {
+    const a = generateToken("user");
+    const b = generateToken("team");
+    expect(a.token).not.toBe(b.token);
+    expect(a.token.startsWith(`${a.prefix}_`)).toBe(true);
+    expect(tokenPrefix(a.token)).toBe(a.prefix);
+    expect(b.prefix).toMatch(/^mcpo_t_[0-9a-f]{8}$/);
+    expect(tokenMatches(a.token, a.hash)).toBe(true);
+    expect(tokenMatches(b.token, a.hash)).toBe(false);
+    expect(tokenPrefix(`${a.token}x`)).toBeNull();
+    expect(tokenPrefix("Bearer nonsense")).toBeNull();
+  });
+
+  it("reads bearer headers strictly", () => {
+    expect(bearerToken("Bearer abc")).toBe("abc");
+    expect(bearerToken("bearer   abc  ")).toBe("abc");
+    expect(bearerToken("Basic abc")).toBeNull();
+    expect(bearerToken("Bearer a b")).toBeNull();
+    expect(bearerToken(null)).toBeNull();
+  });
+});
+
+describe.each(backends)("tokens on $name", (backend) => {
+  const t = useMigratedDatabase(backend);
+
+  it("a created token authenticates as its owner, is stored only as a hash, and stops working when revoked", async () => {
+    const user = await makeUser(t.db);
+    const { token, listing } = await createUserToken(t.db, user, { name: "laptop" });
+    const row = await findTokenByPrefix(t.db, listing.prefix);
+    expect(row?.secret_hash).not.toContain(token.slice(-20));
+    expect(JSON.stringify(await listUserTokens(t.db, user.id))).not.toContain(token);
+
+    const principal = await authenticateToken(t.db, token);
+    expect(principal?.user?.id).toBe(user.id);
+    expect(principal?.token.kind).toBe("user");
+
+    // Same prefix, different secret: rejected.
+    const forged = `${listing.prefix}_${"A".repeat(43)}`;
+    expect(await authenticateToken(t.db, forged)).toBeNull();
+
+    await revokeToken(t.db, user, listing.id);
+    expect(await authenticateToken(t.db, token)).toBeNull();
+  });
+
+  it("expired tokens fail; people cannot revoke others' tokens", async () => {
+    const alice = await makeUser(t.db, "member", "alice");
+    const bob = await makeUser(t.db, "member", "bob");
+    const { token, listing } = await createUserToken(t.db, alice, { name: "short", expiresInDays: 1 });
+    expect(await authenticateToken(t.db, token)).not.toBeNull();
+    expect(await authenticateToken(t.db, token, new Date(Date.now() + 2 * 86_400_000))).toBeNull();
+    await expect(revokeToken(t.db, bob, listing.id)).rejects.toMatchObject({ code: "not_found" });
+    await expect(revokeToken(t.db, bob, "../../etc")).rejects.toMatchObject({ code: "not_found" });
+    expect(await authenticateToken(t.db, token)).not.toBeNull();
+  });
+
+  it("validates the name and expiry", async () => {
+    const user = await makeUser(t.db);
+    await expect(createUserToken(t.db, user, { name: " " })).rejects.toMatchObject({ code: "bad_request" });
+    await expect(createUserToken(t.db, user, { name: "x", expiresInDays: 0 })).rejects.toMatchObject({
+      fields: { expiresInDays: expect.any(String) },
+    });
+  });
+});
