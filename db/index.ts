@@ -29,8 +29,12 @@ export interface DatabaseOptions {
 export function createDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.url) {
     const pool = new pg.Pool({ connectionString: options.url, max: options.poolSize ?? 10 });
-    // A connection that drops while idle must not crash the process; the pool replaces it.
-    pool.on("error", (err) => getLogger().warn({ err: err.message }, "database connection lost"));
+    // A connection that drops must not crash the process. The pool handles idle clients; a
+    // client that is checked out when its socket ends emits "error" on itself (the query in
+    // flight still fails with it), so every client gets a listener too.
+    const lost = (err: Error) => getLogger().warn({ err: err.message }, "database connection lost");
+    pool.on("error", lost);
+    pool.on("connect", (client) => client.on("error", lost));
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }

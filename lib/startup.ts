@@ -1,5 +1,6 @@
 import { getDatabase } from "@/db";
-import { migrateToLatest, pendingMigrations } from "@/db/migrate";
+import { migrateToLatest } from "@/db/migrate";
+import { checkReadiness, type Readiness } from "@/db/readiness";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { getLogger, setLogLevel } from "@/lib/log";
@@ -54,19 +55,11 @@ export function ensureDatabaseReady(): Promise<void> {
   return s.prepared;
 }
 
-export type Readiness = { ready: true } | { ready: false; reason: string };
-
-export async function checkReadiness(): Promise<Readiness> {
-  try {
-    const pending = await pendingMigrations(getDatabase().db);
-    if (pending.length > 0) {
-      void ensureDatabaseReady().catch(() => {});
-      return { ready: false, reason: `migrations pending: ${pending.join(", ")}` };
-    }
-    return { ready: true };
-  } catch (err) {
-    return { ready: false, reason: `database unreachable: ${(err as Error).message}` };
-  }
+/** Readiness of this process's database; pending migrations are (re)tried in the background. */
+export async function readiness(): Promise<Readiness> {
+  const result = await checkReadiness(getDatabase().db);
+  if (!result.ready && result.pending) void ensureDatabaseReady().catch(() => {});
+  return result;
 }
 
 /** Called once from instrumentation.ts when the server process starts. */

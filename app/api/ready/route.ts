@@ -1,4 +1,4 @@
-import { checkReadiness } from "@/lib/startup";
+import { readiness as checkReadiness } from "@/lib/startup";
 
 export const dynamic = "force-dynamic";
 
