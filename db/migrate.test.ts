@@ -16,7 +16,19 @@ describe.each(backends)("migrations on $name", (backend) => {
     const tables = await sql<{ table_name: string }>`
       select table_name from information_schema.tables where table_schema = current_schema() order by 1`.execute(t.db);
     const names = tables.rows.map((r) => r.table_name);
-    for (const table of ["users", "teams", "team_members", "catalog_items", "credentials", "runtime_instances", "gateways", "gateway_tool_assignments", "access_tokens", "audit_events", "oauth_states"]) {
+    for (const table of [
+      "users",
+      "teams",
+      "team_members",
+      "catalog_items",
+      "credentials",
+      "runtime_instances",
+      "gateways",
+      "gateway_tool_assignments",
+      "access_tokens",
+      "audit_events",
+      "oauth_states",
+    ]) {
       expect(names).toContain(table);
     }
   });
@@ -29,7 +41,17 @@ describe.each(backends)("migrations on $name", (backend) => {
     // A team credential with a user owner breaks the owner check.
     const item = await t.db
       .insertInto("catalog_items")
-      .values({ slug: `x-${Date.now()}`, name: "x", kind: "local", command: "npx", transport: "stdio", args: "[]", env_schema: "[]", auth_config: "{}", tools: "[]" })
+      .values({
+        slug: `x-${Date.now()}`,
+        name: "x",
+        kind: "local",
+        command: "npx",
+        transport: "stdio",
+        args: "[]",
+        env_schema: "[]",
+        auth_config: "{}",
+        tools: "[]",
+      })
       .returning("id")
       .executeTakeFirstOrThrow();
     const user = await t.db
@@ -40,18 +62,39 @@ describe.each(backends)("migrations on $name", (backend) => {
     await expect(
       t.db
         .insertInto("credentials")
-        .values({ id: crypto.randomUUID(), catalog_item_id: item.id, scope: "team", owner_user_id: user.id, sealed_secret: "v1.x", status: "active" })
+        .values({
+          id: crypto.randomUUID(),
+          catalog_item_id: item.id,
+          scope: "team",
+          owner_user_id: user.id,
+          sealed_secret: "v1.x",
+          status: "active",
+        })
         .execute(),
     ).rejects.toThrow(/credentials_owner/);
     // A remote server needs a URL.
     await expect(
-      t.db.insertInto("catalog_items").values({ slug: `r-${Date.now()}`, name: "r", kind: "remote", args: "[]", env_schema: "[]", auth_config: "{}", tools: "[]" }).execute(),
+      t.db
+        .insertInto("catalog_items")
+        .values({
+          slug: `r-${Date.now()}`,
+          name: "r",
+          kind: "remote",
+          args: "[]",
+          env_schema: "[]",
+          auth_config: "{}",
+          tools: "[]",
+        })
+        .execute(),
     ).rejects.toThrow(/catalog_items_kind_fields/);
     // Emails are unique regardless of case.
     const email = `Case-${Date.now()}@Example.com`;
     await t.db.insertInto("users").values({ email, name: "a", role: "member", password_hash: null }).execute();
     await expect(
-      t.db.insertInto("users").values({ email: email.toLowerCase(), name: "b", role: "member", password_hash: null }).execute(),
+      t.db
+        .insertInto("users")
+        .values({ email: email.toLowerCase(), name: "b", role: "member", password_hash: null })
+        .execute(),
     ).rejects.toThrow(/users_email_key/);
   });
 });
@@ -67,7 +110,11 @@ describe("embedded PGlite", () => {
 
       const second = createDatabase({ pgliteDir: dir });
       expect(await pendingMigrations(second.db)).toEqual([]);
-      const team = await second.db.selectFrom("teams").select("name").where("slug", "=", "survivors").executeTakeFirst();
+      const team = await second.db
+        .selectFrom("teams")
+        .select("name")
+        .where("slug", "=", "survivors")
+        .executeTakeFirst();
       expect(team?.name).toBe("Survivors");
       await second.close();
     } finally {

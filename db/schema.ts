@@ -5,6 +5,8 @@ type CreatedAt = ColumnType<Date, Date | string | undefined, never>;
 type UpdatedAt = ColumnType<Date, Date | string | undefined, Date | string>;
 type Timestamp = ColumnType<Date, Date | string, Date | string>;
 type Json<T> = ColumnType<T, string, string>;
+/** A JSON column with a database default: optional on insert. */
+type JsonWithDefault<T> = ColumnType<T, string | undefined, string>;
 
 export type UserRole = "admin" | "member";
 export type TeamRole = "admin" | "member";
@@ -70,25 +72,25 @@ export interface CatalogItemsTable {
   id: Generated<string>;
   slug: string;
   name: string;
-  description: string;
+  description: Generated<string>;
   kind: CatalogKind;
   // local servers
   command: string | null;
-  args: Json<string[]>;
+  args: JsonWithDefault<string[]>;
   image: string | null;
   image_pull_secret: string | null;
   transport: LocalTransport | null;
   http_port: number | null;
   http_path: string | null;
-  env_schema: Json<EnvVarSpec[]>;
+  env_schema: JsonWithDefault<EnvVarSpec[]>;
   // remote servers
   url: string | null;
   auth_kind: RemoteAuthKind | null;
   /** Non-secret auth settings: header name, OAuth client id, scopes. */
-  auth_config: Json<Record<string, unknown>>;
+  auth_config: JsonWithDefault<Record<string, unknown>>;
   /** Secret auth settings (e.g. a pre-registered OAuth client secret), sealed. */
   sealed_config: string | null;
-  tools: Json<DiscoveredTool[]>;
+  tools: JsonWithDefault<DiscoveredTool[]>;
   tools_discovered_at: Timestamp | null;
   created_by: string | null;
   created_at: CreatedAt;
@@ -101,7 +103,7 @@ export interface CredentialsTable {
   scope: CredentialScope;
   owner_user_id: string | null;
   owner_team_id: string | null;
-  label: string;
+  label: Generated<string>;
   /** Env values, API key or OAuth tokens, sealed and bound to this row. */
   sealed_secret: string;
   status: CredentialStatus;
@@ -139,7 +141,7 @@ export interface RuntimeInstancesTable {
   status: InstanceStatus;
   status_reason: string | null;
   last_exit_code: number | null;
-  restart_count: number;
+  restart_count: Generated<number>;
   started_at: Timestamp | null;
   /** The app replica that owns the instance's stdio stream, and until when. */
   owner_replica: string | null;
@@ -152,7 +154,7 @@ export interface GatewaysTable {
   id: Generated<string>;
   slug: string;
   name: string;
-  description: string;
+  description: Generated<string>;
   owner_team_id: string | null;
   created_by: string | null;
   created_at: CreatedAt;
@@ -204,7 +206,7 @@ export interface AuditEventsTable {
   tool_name: string | null;
   duration_ms: number | null;
   error: string | null;
-  details: Json<Record<string, unknown>>;
+  details: JsonWithDefault<Record<string, unknown>>;
 }
 
 export interface DB {

@@ -29,7 +29,11 @@ describe("configuration", () => {
   });
 
   it("never echoes secret values in its messages", () => {
-    const found = problems({ ARCHESTRA_AUTH_SECRET: "short-secret-value", ARCHESTRA_ADMIN_PASSWORD: "pw" , ARCHESTRA_ADMIN_EMAIL: "a@b.co" });
+    const found = problems({
+      ARCHESTRA_AUTH_SECRET: "short-secret-value",
+      ARCHESTRA_ADMIN_PASSWORD: "pw",
+      ARCHESTRA_ADMIN_EMAIL: "a@b.co",
+    });
     expect(found.join("\n")).not.toContain("short-secret-value");
     expect(found.join("\n")).not.toContain('"pw"');
     expect(found.some((p) => p.startsWith("ARCHESTRA_ADMIN_PASSWORD:"))).toBe(true);

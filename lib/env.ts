@@ -18,8 +18,7 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === "" ? fallback : v === "true" || v === "1"));
 
-const url = (what: string) =>
-  optional.pipe(z.url({ message: `expected ${what}` }).optional());
+const url = (what: string) => optional.pipe(z.url({ message: `expected ${what}` }).optional());
 
 const schema = z
   .object({

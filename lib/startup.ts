@@ -2,7 +2,8 @@ import { getDatabase } from "@/db";
 import { migrateToLatest } from "@/db/migrate";
 import { checkReadiness, type Readiness } from "@/db/readiness";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
-import { getEnv } from "@/lib/env";
+import { KeyringError } from "@/lib/crypto";
+import { ConfigError, getEnv } from "@/lib/env";
 import { getLogger, setLogLevel } from "@/lib/log";
 import { needsSetup, setupAdmin } from "@/lib/users/setup-admin";
 
@@ -73,4 +74,17 @@ export async function startServer(): Promise<void> {
     "starting MCP Orchestrator",
   );
   await ensureDatabaseReady().catch(() => {});
+}
+
+/** For instrumentation.ts: a configuration a person must fix stops the process with the reason. */
+export async function startServerOrExit(): Promise<void> {
+  try {
+    await startServer();
+  } catch (err) {
+    if (err instanceof ConfigError || err instanceof KeyringError) {
+      console.error(`\n${err.message}\n\nSee the Configuration section of README.md.\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
 }

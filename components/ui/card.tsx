@@ -1,6 +1,12 @@
 import type { ReactNode } from "react";
 
-export function Card({ title, description, actions, children, className = "" }: {
+export function Card({
+  title,
+  description,
+  actions,
+  children,
+  className = "",
+}: {
   title?: ReactNode;
   description?: ReactNode;
   actions?: ReactNode;

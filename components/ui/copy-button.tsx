@@ -1,6 +1,6 @@
 "use client";
 import { useState } from "react";
-import { buttonClass } from "./button";
+import { buttonClass } from "./button-class";
 
 export function CopyButton({ value, label = "Copy" }: { value: string; label?: string }) {
   const [copied, setCopied] = useState(false);

@@ -14,7 +14,14 @@ export function Field({ label, name, error, hint, id, ...props }: Common & Input
       <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <input id={inputId} name={name} aria-invalid={error ? true : undefined} aria-describedby={described} className={INPUT} {...props} />
+      <input
+        id={inputId}
+        name={name}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+        className={INPUT}
+        {...props}
+      />
       {error ? (
         <p id={`${inputId}-error`} className="text-sm text-red-600">
           {error}

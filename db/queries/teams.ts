@@ -50,7 +50,13 @@ export async function listTeamMembers(db: Database, teamId: string): Promise<Tea
   return db
     .selectFrom("team_members")
     .innerJoin("users", "users.id", "team_members.user_id")
-    .select(["users.id as user_id", "users.email", "users.name", "team_members.role", "team_members.created_at as joined_at"])
+    .select([
+      "users.id as user_id",
+      "users.email",
+      "users.name",
+      "team_members.role",
+      "team_members.created_at as joined_at",
+    ])
     .where("team_members.team_id", "=", teamId)
     .orderBy("users.name")
     .execute();

@@ -1,8 +1,10 @@
 import "server-only";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db";
 import { findUserById } from "@/db/queries/users";
 import { forbidden } from "@/lib/errors";
+import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { type Actor, isAdmin, toActor } from "./actor";
 import { auth } from "./auth";
 
@@ -19,9 +21,12 @@ export async function getSessionActor(): Promise<Actor | null> {
 }
 
 /** For pages and server actions: the signed-in person, or a redirect to sign-in. */
-export async function requireActor(returnTo?: string): Promise<Actor> {
+export async function requireActor(): Promise<Actor> {
   const actor = await getSessionActor();
-  if (!actor) redirect(returnTo ? `/signin?callbackUrl=${encodeURIComponent(returnTo)}` : "/signin");
+  if (!actor) {
+    const returnTo = safeCallbackPath((await headers()).get("x-return-to"), "/");
+    redirect(returnTo === "/" ? "/signin" : `/signin?callbackUrl=${encodeURIComponent(returnTo)}`);
+  }
   return actor;
 }
 

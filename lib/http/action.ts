@@ -27,7 +27,11 @@ export async function runAction(
     return (await work()) ?? { ok: true };
   } catch (err) {
     unstable_rethrow(err);
-    if (err instanceof AppError) return { ok: false, message: err.message, fields: err.fields, values };
+    if (err instanceof AppError) {
+      // Field errors are shown beside their fields; the summary only points at them.
+      const message = err.code === "bad_request" && err.fields ? "Check the fields marked below." : err.message;
+      return { ok: false, message, fields: err.fields, values };
+    }
     const id = randomUUID();
     getLogger().error({ err, errorId: id }, "server action failed");
     return { ok: false, message: `Something went wrong on our side (error id ${id}).`, values };

@@ -33,7 +33,12 @@ export async function authenticateToken(
   }
   // last_used_at is informational: written at most once a minute per token, off the caller's path.
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
-    void db.updateTable("access_tokens").set({ last_used_at: now }).where("id", "=", row.id).execute().catch(() => {});
+    void db
+      .updateTable("access_tokens")
+      .set({ last_used_at: now })
+      .where("id", "=", row.id)
+      .execute()
+      .catch(() => {});
   }
   return { token: { id: row.id, kind: row.kind, team_id: row.team_id, prefix: row.prefix }, user };
 }

@@ -37,7 +37,9 @@ describe.each(backends)("users on $name", (backend) => {
     expect(row?.password_hash).toMatch(/^scrypt\$/);
     expect(row?.password_hash).not.toContain("long enough");
     expect(JSON.stringify(publicUser(row as never))).not.toContain("scrypt");
-    const dup = await createUser(t.db, admin, { email: email.toUpperCase(), name: "x", password: "long enough" }).catch((e) => e);
+    const dup = await createUser(t.db, admin, { email: email.toUpperCase(), name: "x", password: "long enough" }).catch(
+      (e) => e,
+    );
     expect(dup).toBeInstanceOf(AppError);
     expect(dup.code).toBe("conflict");
   });
@@ -48,7 +50,11 @@ describe.each(backends)("users on $name", (backend) => {
     const bad = await createUser(t.db, admin, { email: "not-an-email", name: "", password: "short" }).catch((e) => e);
     expect(bad.code).toBe("bad_request");
     expect(Object.keys(bad.fields).sort()).toEqual(["email", "name", "password"]);
-    const denied = await createUser(t.db, member, { email: `${unique("x")}@example.com`, name: "x", password: "long enough" }).catch((e) => e);
+    const denied = await createUser(t.db, member, {
+      email: `${unique("x")}@example.com`,
+      name: "x",
+      password: "long enough",
+    }).catch((e) => e);
     expect(denied.code).toBe("forbidden");
   });
 

@@ -11,8 +11,23 @@ export function SetupForm() {
   return (
     <form action={action} className="space-y-4">
       <FormMessage state={state} />
-      <Field label="Your name" name="name" autoComplete="name" required defaultValue={state.values?.name} error={state.fields?.name} />
-      <Field label="Email" name="email" type="email" autoComplete="email" required defaultValue={state.values?.email} error={state.fields?.email} />
+      <Field
+        label="Your name"
+        name="name"
+        autoComplete="name"
+        required
+        defaultValue={state.values?.name}
+        error={state.fields?.name}
+      />
+      <Field
+        label="Email"
+        name="email"
+        type="email"
+        autoComplete="email"
+        required
+        defaultValue={state.values?.email}
+        error={state.fields?.email}
+      />
       <Field
         label="Password"
         name="password"

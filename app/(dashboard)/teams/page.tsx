@@ -14,7 +14,7 @@ import { CreateTeamForm } from "./team-forms";
 export const metadata: Metadata = { title: "Teams" };
 
 export default async function TeamsPage() {
-  const actor = await requireActor("/teams");
+  const actor = await requireActor();
   const admin = isAdmin(actor);
   const teams = await listTeams(getDb(), actor.id, { all: admin });
   return (

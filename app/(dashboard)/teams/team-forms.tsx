@@ -11,7 +11,14 @@ export function CreateTeamForm() {
   return (
     <form action={action} className="space-y-3">
       <FormMessage state={state} />
-      <Field label="Team name" name="name" required error={state.fields?.name} defaultValue={state.ok ? "" : state.values?.name} key={state.ok ? state.message : "edit"} />
+      <Field
+        label="Team name"
+        name="name"
+        required
+        error={state.fields?.name}
+        defaultValue={state.ok ? "" : state.values?.name}
+        key={state.ok ? state.message : "edit"}
+      />
       <SubmitButton pendingText="Creating…">Create team</SubmitButton>
     </form>
   );
@@ -23,7 +30,13 @@ export function RenameTeamForm({ teamId, name }: { teamId: string; name: string 
     <form action={action} className="flex flex-wrap items-end gap-3">
       <input type="hidden" name="teamId" value={teamId} />
       <div className="min-w-64 flex-1">
-        <Field label="Team name" name="name" required defaultValue={state.values?.name ?? name} error={state.fields?.name} />
+        <Field
+          label="Team name"
+          name="name"
+          required
+          defaultValue={state.values?.name ?? name}
+          error={state.fields?.name}
+        />
       </div>
       <SubmitButton variant="secondary" pendingText="Saving…">
         Rename
@@ -64,10 +77,19 @@ export function RemoveMemberButton({ teamId, userId, name }: { teamId: string; u
     <form action={action} className="inline">
       <input type="hidden" name="teamId" value={teamId} />
       <input type="hidden" name="userId" value={userId} />
-      <SubmitButton variant="danger" className="px-2 py-1 text-xs" aria-label={`Remove ${name}`} pendingText="Removing…">
+      <SubmitButton
+        variant="danger"
+        className="px-2 py-1 text-xs"
+        aria-label={`Remove ${name}`}
+        pendingText="Removing…"
+      >
         Remove
       </SubmitButton>
-      {state.ok === false && <span role="alert" className="ml-2 text-xs text-red-600">{state.message}</span>}
+      {state.ok === false && (
+        <span role="alert" className="ml-2 text-xs text-red-600">
+          {state.message}
+        </span>
+      )}
     </form>
   );
 }

@@ -14,7 +14,7 @@ export const metadata: Metadata = { title: "Tokens" };
 const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
 
 export default async function TokensPage() {
-  const actor = await requireActor("/tokens");
+  const actor = await requireActor();
   const tokens = await listUserTokens(getDb(), actor.id);
   const now = new Date();
   return (
@@ -48,7 +48,9 @@ export default async function TokensPage() {
                         <Badge tone="success">active</Badge>
                       )}
                     </Td>
-                    <Td className="text-right">{!t.revoked_at && <RevokeTokenButton tokenId={t.id} name={t.name} />}</Td>
+                    <Td className="text-right">
+                      {!t.revoked_at && <RevokeTokenButton tokenId={t.id} name={t.name} />}
+                    </Td>
                   </tr>
                 );
               })}

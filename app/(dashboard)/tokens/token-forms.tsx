@@ -12,7 +12,14 @@ export function CreateTokenForm() {
   return (
     <div className="space-y-4">
       <form action={action} className="space-y-3">
-        <Field label="Token name" name="name" required placeholder="laptop CLI" error={state.fields?.name} defaultValue={state.ok ? "" : state.values?.name} />
+        <Field
+          label="Token name"
+          name="name"
+          required
+          placeholder="laptop CLI"
+          error={state.fields?.name}
+          defaultValue={state.ok ? "" : state.values?.name}
+        />
         <Field
           label="Expires after (days)"
           name="expiresInDays"
@@ -39,10 +46,19 @@ export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: st
   return (
     <form action={action} className="inline">
       <input type="hidden" name="tokenId" value={tokenId} />
-      <SubmitButton variant="danger" className="px-2 py-1 text-xs" aria-label={`Revoke ${name}`} pendingText="Revoking…">
+      <SubmitButton
+        variant="danger"
+        className="px-2 py-1 text-xs"
+        aria-label={`Revoke ${name}`}
+        pendingText="Revoking…"
+      >
         Revoke
       </SubmitButton>
-      {state.ok === false && <span role="alert" className="ml-2 text-xs text-red-600">{state.message}</span>}
+      {state.ok === false && (
+        <span role="alert" className="ml-2 text-xs text-red-600">
+          {state.message}
+        </span>
+      )}
     </form>
   );
 }

@@ -13,7 +13,7 @@ import { CreateUserForm } from "./create-user-form";
 export const metadata: Metadata = { title: "Users" };
 
 export default async function UsersPage() {
-  const actor = await requireActor("/users");
+  const actor = await requireActor();
   if (!isAdmin(actor)) notFound();
   const users = await listUsers(getDb());
   return (

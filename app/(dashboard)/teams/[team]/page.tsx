@@ -16,7 +16,7 @@ export const metadata: Metadata = { title: "Team" };
 
 export default async function TeamPage({ params }: { params: Promise<{ team: string }> }) {
   const { team: slug } = await params;
-  const actor = await requireActor(`/teams/${slug}`);
+  const actor = await requireActor();
   const db = getDb();
   const access = await getTeamOrThrow(db, actor, slug).catch((err) => {
     if (err instanceof AppError && err.code === "not_found") notFound();

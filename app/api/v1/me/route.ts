@@ -6,5 +6,8 @@ import { api, requireApiActor } from "@/lib/http/api";
 export const GET = api(async (request) => {
   const actor = await requireApiActor(request);
   const teams = await listTeams(getDb(), actor.id, { all: false });
-  return Response.json({ user: actor, teams: teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: t.my_role })) });
+  return Response.json({
+    user: actor,
+    teams: teams.map((t) => ({ id: t.id, slug: t.slug, name: t.name, role: t.my_role })),
+  });
 });

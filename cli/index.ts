@@ -1,0 +1,253 @@
+#!/usr/bin/env node
+/**
+ * `npm run cli -- <command>`: the management API from a shell. A thin client: every rule
+ * lives in the server, so the CLI and the UI cannot disagree.
+ */
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { createInterface } from "node:readline/promises";
+import { parseArgs } from "node:util";
+
+const HELP = `MCP Orchestrator CLI
+
+Usage: npm run cli -- <command> [options]
+
+  login --email <email> [--password <pw>] [--url <url>]
+                                   exchange email and password for a personal token
+                                   (saved to ~/.config/mcp-orchestrator/cli.json, mode 0600)
+  logout                           forget the saved token
+  whoami                           the account behind the token, and its teams
+  users list                       (admins)
+  users create --email <e> --name <n> --password <pw> [--role admin|member]
+  teams list
+  teams show <team>                a team (id or slug) and its members
+  teams create --name <name>       (admins)
+  teams rename <team> --name <name>
+  members add <team> --email <e> [--role admin|member]
+  members remove <team> <email>
+  tokens list
+  tokens create --name <name> [--expires-days <n>]
+  tokens revoke <token-id>
+
+Options: --json prints the raw JSON answer. --url (or ARCHESTRA_URL) picks the server,
+default http://localhost:3000. ARCHESTRA_TOKEN overrides the saved token.`;
+
+const CONFIG = path.join(os.homedir(), ".config", "mcp-orchestrator", "cli.json");
+
+interface Saved {
+  url?: string;
+  token?: string;
+}
+
+function readSaved(): Saved {
+  try {
+    return JSON.parse(fs.readFileSync(CONFIG, "utf8")) as Saved;
+  } catch {
+    return {};
+  }
+}
+
+function save(saved: Saved): void {
+  fs.mkdirSync(path.dirname(CONFIG), { recursive: true, mode: 0o700 });
+  fs.writeFileSync(CONFIG, JSON.stringify(saved, null, 2), { mode: 0o600 });
+}
+
+class CliError extends Error {}
+
+const { values: opts, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    url: { type: "string" },
+    email: { type: "string" },
+    password: { type: "string" },
+    name: { type: "string" },
+    role: { type: "string" },
+    "expires-days": { type: "string" },
+    json: { type: "boolean", default: false },
+    help: { type: "boolean", short: "h", default: false },
+  },
+});
+
+const saved = readSaved();
+const baseUrl = (opts.url ?? process.env.ARCHESTRA_URL ?? saved.url ?? "http://localhost:3000").replace(/\/+$/, "");
+
+async function call(method: string, route: string, body?: unknown, auth = true): Promise<unknown> {
+  const headers: Record<string, string> = { accept: "application/json" };
+  if (body !== undefined) headers["content-type"] = "application/json";
+  if (auth) {
+    const token = process.env.ARCHESTRA_TOKEN ?? saved.token;
+    if (!token) throw new CliError("Not signed in: run `npm run cli -- login --email you@example.com` first.");
+    headers.authorization = `Bearer ${token}`;
+  }
+  let response: Response;
+  try {
+    response = await fetch(`${baseUrl}/api/v1${route}`, {
+      method,
+      headers,
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+  } catch {
+    throw new CliError(`Cannot reach ${baseUrl}. Is the app running (npm start)? Use --url to point elsewhere.`);
+  }
+  if (response.status === 204) return null;
+  const data = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: object } };
+  if (!response.ok) {
+    const fields = data.error?.fields ? `\n${JSON.stringify(data.error.fields, null, 2)}` : "";
+    throw new CliError(`${data.error?.message ?? `HTTP ${response.status}`}${fields}`);
+  }
+  return data;
+}
+
+function need(value: string | undefined, flag: string): string {
+  if (!value) throw new CliError(`Missing ${flag}. See: npm run cli -- help`);
+  return value;
+}
+
+async function promptPassword(): Promise<string> {
+  if (!process.stdin.isTTY) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+    return Buffer.concat(chunks).toString("utf8").trim();
+  }
+  const rl = createInterface({ input: process.stdin, output: process.stdout });
+  const answer = await rl.question("Password: ");
+  rl.close();
+  return answer;
+}
+
+function table(rows: Record<string, unknown>[], columns: string[]): void {
+  if (rows.length === 0) {
+    console.log("(none)");
+    return;
+  }
+  const cells = rows.map((r) => columns.map((c) => String(r[c] ?? "")));
+  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((row) => row[i]?.length ?? 0)));
+  const line = (parts: string[]) =>
+    parts
+      .map((p, i) => p.padEnd(widths[i] ?? 0))
+      .join("  ")
+      .trimEnd();
+  console.log(line(columns));
+  for (const row of cells) console.log(line(row));
+}
+
+function print(data: unknown, human: () => void): void {
+  if (opts.json) console.log(JSON.stringify(data, null, 2));
+  else human();
+}
+
+async function main(): Promise<void> {
+  const [group, verb, arg1, arg2] = positionals;
+  if (!group || opts.help || group === "help") {
+    console.log(HELP);
+    return;
+  }
+  switch (`${group} ${verb ?? ""}`.trim()) {
+    case "login": {
+      const email = need(opts.email, "--email");
+      const password = opts.password ?? (await promptPassword());
+      const data = (await call("POST", "/auth/token", { email, password, name: `CLI on ${os.hostname()}` }, false)) as {
+        token: string;
+        prefix: string;
+        user: { email: string };
+      };
+      save({ url: baseUrl, token: data.token });
+      console.log(`Signed in to ${baseUrl} as ${data.user.email} (token ${data.prefix}…, saved to ${CONFIG}).`);
+      return;
+    }
+    case "logout":
+      save({ url: saved.url });
+      console.log("Forgot the saved token. Revoke it on the Tokens page if it may have leaked.");
+      return;
+    case "whoami": {
+      const data = (await call("GET", "/me")) as { user: Record<string, unknown>; teams: Record<string, unknown>[] };
+      return print(data, () => {
+        console.log(`${data.user.name} <${data.user.email}> (${data.user.role})`);
+        table(data.teams, ["slug", "name", "role"]);
+      });
+    }
+    case "users list": {
+      const data = (await call("GET", "/users")) as { users: Record<string, unknown>[] };
+      return print(data, () => table(data.users, ["id", "email", "name", "role"]));
+    }
+    case "users create": {
+      const data = (await call("POST", "/users", {
+        email: need(opts.email, "--email"),
+        name: need(opts.name, "--name"),
+        password: need(opts.password, "--password"),
+        role: opts.role ?? "member",
+      })) as { user: Record<string, unknown> };
+      return print(data, () => console.log(`Created ${data.user.email} (${data.user.role}), id ${data.user.id}.`));
+    }
+    case "teams list": {
+      const data = (await call("GET", "/teams")) as { teams: Record<string, unknown>[] };
+      return print(data, () => table(data.teams, ["id", "slug", "name", "member_count", "my_role"]));
+    }
+    case "teams show": {
+      const data = (await call("GET", `/teams/${encodeURIComponent(need(arg1, "<team>"))}`)) as {
+        team: Record<string, unknown>;
+        members: Record<string, unknown>[];
+      };
+      return print(data, () => {
+        console.log(`${data.team.name} (${data.team.slug})`);
+        table(data.members, ["user_id", "email", "name", "role"]);
+      });
+    }
+    case "teams create": {
+      const data = (await call("POST", "/teams", { name: need(opts.name, "--name") })) as {
+        team: Record<string, unknown>;
+      };
+      return print(data, () => console.log(`Created team ${data.team.name} (${data.team.slug}), id ${data.team.id}.`));
+    }
+    case "teams rename": {
+      const data = (await call("PATCH", `/teams/${encodeURIComponent(need(arg1, "<team>"))}`, {
+        name: need(opts.name, "--name"),
+      })) as { team: Record<string, unknown> };
+      return print(data, () => console.log(`Renamed to ${data.team.name}.`));
+    }
+    case "members add": {
+      const team = encodeURIComponent(need(arg1, "<team>"));
+      const data = await call("POST", `/teams/${team}/members`, {
+        email: need(opts.email, "--email"),
+        role: opts.role ?? "member",
+      });
+      return print(data, () => console.log(`Added ${opts.email} as ${opts.role ?? "member"}.`));
+    }
+    case "members remove": {
+      const team = encodeURIComponent(need(arg1, "<team>"));
+      const email = need(arg2, "<email>").toLowerCase();
+      const { members } = (await call("GET", `/teams/${team}`)) as { members: { user_id: string; email: string }[] };
+      const member = members.find((m) => m.email.toLowerCase() === email);
+      if (!member) throw new CliError(`${email} is not in that team.`);
+      await call("DELETE", `/teams/${team}/members/${member.user_id}`);
+      console.log(`Removed ${email}.`);
+      return;
+    }
+    case "tokens list": {
+      const data = (await call("GET", "/tokens")) as { tokens: Record<string, unknown>[] };
+      return print(data, () =>
+        table(data.tokens, ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]),
+      );
+    }
+    case "tokens create": {
+      const days = opts["expires-days"];
+      const data = (await call("POST", "/tokens", {
+        name: need(opts.name, "--name"),
+        ...(days ? { expiresInDays: Number(days) } : {}),
+      })) as { token: string; id: string };
+      return print(data, () => console.log(`${data.token}\n(shown once; id ${data.id})`));
+    }
+    case "tokens revoke":
+      await call("DELETE", `/tokens/${encodeURIComponent(need(verb === "revoke" ? arg1 : undefined, "<token-id>"))}`);
+      console.log("Revoked.");
+      return;
+    default:
+      throw new CliError(`Unknown command "${positionals.join(" ")}". See: npm run cli -- help`);
+  }
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof CliError ? `Error: ${err.message}` : err);
+  process.exit(1);
+});

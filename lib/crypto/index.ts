@@ -1,0 +1,20 @@
+export {
+  addKeyVersion,
+  formatKeyring,
+  generateKey,
+  type Keyring,
+  KeyringError,
+  loadOrCreateKeyringFile,
+  parseKeyring,
+} from "./keyring";
+export {
+  DecryptError,
+  type DecryptErrorCode,
+  open,
+  openJson,
+  resealIfStale,
+  type SealContext,
+  seal,
+  sealedKeyVersion,
+  sealJson,
+} from "./seal";
