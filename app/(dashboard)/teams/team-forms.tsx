@@ -54,7 +54,7 @@ export function AddMemberForm({ teamId }: { teamId: string }) {
     <form action={action} className="space-y-3">
       <input type="hidden" name="teamId" value={teamId} />
       <FormMessage state={state} />
-      <div className="grid gap-3 sm:grid-cols-[1fr_12rem]">
+      <div className="space-y-3">
         <Field label="Member email" name="email" type="email" required error={state.fields?.email} />
         <SelectField
           label="Team role"
