@@ -29,6 +29,7 @@ Usage: npm run cli -- <command> [options]
   tokens list
   tokens create --name <name> [--expires-days <n>]
   tokens revoke <token-id>
+  keys reencrypt                   re-seal stored secrets under the newest key version (admins)
 
 Options: --json prints the raw JSON answer. --url (or ARCHESTRA_URL) picks the server,
 default http://localhost:3000. ARCHESTRA_TOKEN overrides the saved token.`;
@@ -242,6 +243,18 @@ async function main(): Promise<void> {
       await call("DELETE", `/tokens/${encodeURIComponent(need(verb === "revoke" ? arg1 : undefined, "<token-id>"))}`);
       console.log("Revoked.");
       return;
+    case "keys reencrypt": {
+      const data = (await call("POST", "/admin/reencrypt")) as {
+        keyVersion: number;
+        scanned: number;
+        resealed: number;
+      };
+      return print(data, () =>
+        console.log(
+          `Checked ${data.scanned} sealed values; re-sealed ${data.resealed} under key version ${data.keyVersion}.`,
+        ),
+      );
+    }
     default:
       throw new CliError(`Unknown command "${positionals.join(" ")}". See: npm run cli -- help`);
   }

@@ -142,6 +142,9 @@ test.describe
         expect.objectContaining({ email: "cli@example.com", role: "admin" }),
       ]);
 
+      const keys = await cli(["keys", "reencrypt"], env);
+      expect(keys.stdout).toMatch(/re-sealed 0 under key version 1\./);
+
       // Bad input is refused with the server's message, and nothing changes.
       const bad = await cli(["users", "create", "--email", "nope", "--name", "x", "--password", "cli-password-1"], env);
       expect(bad.code).toBe(1);

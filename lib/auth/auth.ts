@@ -4,6 +4,7 @@ import { getDb } from "@/db";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
+import { getLogger } from "@/lib/log";
 import { upsertOidcUser } from "./oidc-user";
 import { verifyCredentials } from "./verify-credentials";
 
@@ -52,6 +53,17 @@ function config(): NextAuthConfig {
     useSecureCookies: env.ARCHESTRA_SECURE_COOKIES,
     session: { strategy: "jwt", maxAge: 7 * 24 * 3600 },
     pages: { signIn: "/signin", error: "/signin" },
+    // Auth.js logs to the console with stacks; a failed sign-in is an expected event, not an error.
+    logger: {
+      error(error) {
+        if (error.name === "CredentialsSignin") return;
+        getLogger().error({ err: { name: error.name, message: error.message } }, "sign-in error");
+      },
+      warn(code) {
+        getLogger().warn({ code }, "auth warning");
+      },
+      debug() {},
+    },
     providers,
     callbacks: {
       async signIn({ account, profile }) {

@@ -18,3 +18,5 @@ export {
   sealedKeyVersion,
   sealJson,
 } from "./seal";
+export { type ReencryptResult, reencryptAll } from "./reencrypt";
+export { catalogConfigContext, credentialSecretContext, oauthStateContext } from "./sealed-columns";
