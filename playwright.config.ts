@@ -9,6 +9,13 @@ const dataDir = path.resolve(".e2e-data", String(Date.now()));
 fs.mkdirSync(dataDir, { recursive: true });
 
 const chromium = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+// A real OpenID Connect provider, so single sign-on is tested end to end.
+const OIDC_PORT = Number(process.env.E2E_OIDC_PORT ?? 3150);
+export const OIDC = {
+  clientId: "mcp-orchestrator",
+  clientSecret: "test-client-secret",
+  issuer: `http://127.0.0.1:${OIDC_PORT}`,
+};
 
 export default defineConfig({
   testDir: "e2e",
@@ -36,20 +43,37 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    // The production server, as `npm start` runs it (the test script builds first).
-    command: `node node_modules/next/dist/bin/next start --port ${PORT} --hostname 127.0.0.1`,
-    url: `${baseURL}/api/ready`,
-    timeout: 120_000,
-    reuseExistingServer: false,
-    stdout: "pipe",
-    stderr: "pipe",
-    env: {
-      ARCHESTRA_DATA_DIR: dataDir,
-      ARCHESTRA_LOG_LEVEL: "warn",
-      DATABASE_URL: "",
-      E2E_DATA_DIR: dataDir,
+  webServer: [
+    {
+      command: "node --import tsx test/servers/oidc-provider.ts",
+      url: `${OIDC.issuer}/.well-known/openid-configuration`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      env: {
+        OIDC_PORT: String(OIDC_PORT),
+        OIDC_CLIENT_ID: OIDC.clientId,
+        OIDC_CLIENT_SECRET: OIDC.clientSecret,
+        OIDC_REDIRECT_URIS: `${baseURL}/api/auth/callback/oidc`,
+      },
     },
-  },
+    {
+      // The production server, as `npm start` runs it (the test script builds first).
+      command: `node node_modules/next/dist/bin/next start --port ${PORT} --hostname 127.0.0.1`,
+      url: `${baseURL}/api/ready`,
+      timeout: 120_000,
+      reuseExistingServer: false,
+      stdout: "pipe",
+      stderr: "pipe",
+      env: {
+        ARCHESTRA_DATA_DIR: dataDir,
+        ARCHESTRA_LOG_LEVEL: "warn",
+        DATABASE_URL: "",
+        ARCHESTRA_OIDC_ISSUER: OIDC.issuer,
+        ARCHESTRA_OIDC_CLIENT_ID: OIDC.clientId,
+        ARCHESTRA_OIDC_CLIENT_SECRET: OIDC.clientSecret,
+        ARCHESTRA_OIDC_NAME: "Test SSO",
+      },
+    },
+  ],
   metadata: { dataDir },
 });

@@ -174,3 +174,28 @@ test.describe
       expect(after.stderr).toContain("unknown, revoked or expired");
     });
   });
+
+test.describe
+  .serial("single sign-on through OpenID Connect", () => {
+    test("a new person signs in through the provider and becomes a member", async ({ page }, testInfo) => {
+      await page.goto("/signin");
+      await page.getByRole("button", { name: "Continue with Test SSO" }).click();
+      // The provider's own login and consent pages.
+      await page.locator('input[name="login"]').fill("grace");
+      await page.locator('input[name="password"]').fill("anything");
+      await page.getByRole("button", { name: "Sign-in" }).click();
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page.getByRole("heading", { name: "Welcome, SSO grace" })).toBeVisible();
+      await expect(page.getByRole("link", { name: "Users" })).toHaveCount(0);
+      await snap(page, testInfo, "09-sso-member");
+      await signOut(page);
+
+      // The admin sees the new account, marked as single sign-on.
+      await signIn(page, ADMIN.email, ADMIN.password);
+      await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+      await page.goto("/users");
+      const row = page.getByRole("row", { name: /grace@sso\.example\.com/ });
+      await expect(row).toContainText("single sign-on");
+      await expect(row).toContainText("member");
+    });
+  });

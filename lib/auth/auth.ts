@@ -45,6 +45,9 @@ function config(): NextAuthConfig {
       issuer: env.ARCHESTRA_OIDC_ISSUER,
       clientId: env.ARCHESTRA_OIDC_CLIENT_ID,
       clientSecret: env.ARCHESTRA_OIDC_CLIENT_SECRET,
+      // Claims come from the userinfo endpoint (checked against the ID token's subject):
+      // conformant providers need not repeat email and name in the ID token.
+      idToken: false,
     });
   }
   return {
@@ -56,8 +59,10 @@ function config(): NextAuthConfig {
     // Auth.js logs to the console with stacks; a failed sign-in is an expected event, not an error.
     logger: {
       error(error) {
-        if (error.name === "CredentialsSignin") return;
-        getLogger().error({ err: { name: error.name, message: error.message } }, "sign-in error");
+        const type = (error as { type?: string }).type ?? error.name;
+        if (type === "CredentialsSignin") return;
+        const cause = (error.cause as { err?: Error } | undefined)?.err ?? error.cause;
+        getLogger().error({ type, cause: cause instanceof Error ? cause.message : cause }, "sign-in error");
       },
       warn(code) {
         getLogger().warn({ code }, "auth warning");
