@@ -62,3 +62,27 @@ export function SelectField({
     </div>
   );
 }
+
+/** A new password, with the rule people must meet shown up front. */
+export function NewPasswordField({
+  label,
+  name = "password",
+  error,
+}: {
+  label: string;
+  name?: string;
+  error?: string;
+}) {
+  return (
+    <Field
+      label={label}
+      name={name}
+      type="password"
+      autoComplete="new-password"
+      required
+      minLength={8}
+      hint="At least 8 characters."
+      error={error}
+    />
+  );
+}

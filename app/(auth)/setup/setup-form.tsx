@@ -1,7 +1,7 @@
 "use client";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
-import { Field } from "@/components/ui/field";
+import { Field, NewPasswordField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { initialFormState } from "@/lib/http/form-state";
 import { createFirstAdmin } from "./actions";
@@ -28,16 +28,7 @@ export function SetupForm() {
         defaultValue={state.values?.email}
         error={state.fields?.email}
       />
-      <Field
-        label="Password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        hint="At least 8 characters."
-        error={state.fields?.password}
-      />
+      <NewPasswordField label="Password" error={state.fields?.password} />
       <SubmitButton className="w-full" pendingText="Creating…">
         Create admin account
       </SubmitButton>

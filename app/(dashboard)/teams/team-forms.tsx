@@ -4,7 +4,7 @@ import { SubmitButton } from "@/components/ui/button";
 import { Field, SelectField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { initialFormState } from "@/lib/http/form-state";
-import { addMemberAction, createTeamAction, removeMemberAction, renameTeamAction } from "./actions";
+import { addMemberAction, createTeamAction, renameTeamAction } from "./actions";
 
 export function CreateTeamForm() {
   const [state, action] = useActionState(createTeamAction, initialFormState);
@@ -67,29 +67,6 @@ export function AddMemberForm({ teamId }: { teamId: string }) {
         />
       </div>
       <SubmitButton pendingText="Adding…">Add member</SubmitButton>
-    </form>
-  );
-}
-
-export function RemoveMemberButton({ teamId, userId, name }: { teamId: string; userId: string; name: string }) {
-  const [state, action] = useActionState(removeMemberAction, initialFormState);
-  return (
-    <form action={action} className="inline">
-      <input type="hidden" name="teamId" value={teamId} />
-      <input type="hidden" name="userId" value={userId} />
-      <SubmitButton
-        variant="danger"
-        className="px-2 py-1 text-xs"
-        aria-label={`Remove ${name}`}
-        pendingText="Removing…"
-      >
-        Remove
-      </SubmitButton>
-      {state.ok === false && (
-        <span role="alert" className="ml-2 text-xs text-red-600">
-          {state.message}
-        </span>
-      )}
     </form>
   );
 }

@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { ActionButton } from "@/components/ui/action-button";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -7,7 +8,8 @@ import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
 import { listUserTokens } from "@/db/queries/tokens";
 import { requireActor } from "@/lib/auth/session";
-import { CreateTokenForm, RevokeTokenButton } from "./token-forms";
+import { revokeTokenAction } from "./actions";
+import { CreateTokenForm } from "./token-forms";
 
 export const metadata: Metadata = { title: "Tokens" };
 
@@ -49,7 +51,15 @@ export default async function TokensPage() {
                       )}
                     </Td>
                     <Td className="text-right">
-                      {!t.revoked_at && <RevokeTokenButton tokenId={t.id} name={t.name} />}
+                      {!t.revoked_at && (
+                        <ActionButton
+                          action={revokeTokenAction}
+                          fields={{ tokenId: t.id }}
+                          label="Revoke"
+                          accessibleName={`Revoke ${t.name}`}
+                          pendingText="Revoking…"
+                        />
+                      )}
                     </Td>
                   </tr>
                 );

@@ -5,7 +5,7 @@ import { CodeBlock } from "@/components/ui/code-block";
 import { Field } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { initialFormState } from "@/lib/http/form-state";
-import { createTokenAction, revokeTokenAction } from "./actions";
+import { createTokenAction } from "./actions";
 
 export function CreateTokenForm() {
   const [state, action] = useActionState(createTokenAction, initialFormState);
@@ -38,27 +38,5 @@ export function CreateTokenForm() {
         </div>
       )}
     </div>
-  );
-}
-
-export function RevokeTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
-  const [state, action] = useActionState(revokeTokenAction, initialFormState);
-  return (
-    <form action={action} className="inline">
-      <input type="hidden" name="tokenId" value={tokenId} />
-      <SubmitButton
-        variant="danger"
-        className="px-2 py-1 text-xs"
-        aria-label={`Revoke ${name}`}
-        pendingText="Revoking…"
-      >
-        Revoke
-      </SubmitButton>
-      {state.ok === false && (
-        <span role="alert" className="ml-2 text-xs text-red-600">
-          {state.message}
-        </span>
-      )}
-    </form>
   );
 }

@@ -1,7 +1,7 @@
 "use client";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
-import { Field, SelectField } from "@/components/ui/field";
+import { Field, NewPasswordField, SelectField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { initialFormState } from "@/lib/http/form-state";
 import { createUserAction } from "./actions";
@@ -15,16 +15,7 @@ export function CreateUserForm() {
       <FormMessage state={state} />
       <Field label="Name" name="name" required defaultValue={keep?.name} error={state.fields?.name} />
       <Field label="Email" name="email" type="email" required defaultValue={keep?.email} error={state.fields?.email} />
-      <Field
-        label="Initial password"
-        name="password"
-        type="password"
-        autoComplete="new-password"
-        required
-        minLength={8}
-        hint="At least 8 characters."
-        error={state.fields?.password}
-      />
+      <NewPasswordField label="Initial password" error={state.fields?.password} />
       <SelectField
         label="Role"
         name="role"

@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import { notFound } from "next/navigation";
+import { ActionButton } from "@/components/ui/action-button";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
@@ -10,7 +11,8 @@ import { listTeamMembers } from "@/db/queries/teams";
 import { requireActor } from "@/lib/auth/session";
 import { AppError } from "@/lib/errors";
 import { getTeamOrThrow } from "@/lib/teams/team-access";
-import { AddMemberForm, RemoveMemberButton, RenameTeamForm } from "../team-forms";
+import { removeMemberAction } from "../actions";
+import { AddMemberForm, RenameTeamForm } from "../team-forms";
 
 export const metadata: Metadata = { title: "Team" };
 
@@ -45,7 +47,15 @@ export default async function TeamPage({ params }: { params: Promise<{ team: str
                     </Badge>
                   </Td>
                   <Td className="text-right">
-                    {canManage && <RemoveMemberButton teamId={team.id} userId={m.user_id} name={m.name} />}
+                    {canManage && (
+                      <ActionButton
+                        action={removeMemberAction}
+                        fields={{ teamId: team.id, userId: m.user_id }}
+                        label="Remove"
+                        accessibleName={`Remove ${m.name}`}
+                        pendingText="Removing…"
+                      />
+                    )}
                   </Td>
                 </tr>
               ))}
