@@ -1,0 +1,61 @@
+import type { ChildProcess } from "node:child_process";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+/**
+ * An MCP transport over the stdin/stdout of a child process that someone else owns (the
+ * process runtime), so the process outlives the connection and can be restarted under it.
+ * Closing the transport detaches; it does not kill the process.
+ */
+export class ChildStdioTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private readonly buffer = new ReadBuffer();
+  private closed = false;
+  private readonly onData = (chunk: Buffer) => {
+    this.buffer.append(chunk);
+    for (;;) {
+      let message: JSONRPCMessage | null;
+      try {
+        message = this.buffer.readMessage();
+      } catch (err) {
+        this.onerror?.(err as Error);
+        continue;
+      }
+      if (!message) break;
+      this.onmessage?.(message);
+    }
+  };
+  private readonly onExit = () => void this.close();
+
+  constructor(private readonly child: ChildProcess) {}
+
+  async start(): Promise<void> {
+    if (!this.child.stdout || !this.child.stdin || this.child.exitCode !== null) {
+      throw new Error("the server process is not running");
+    }
+    this.child.stdout.on("data", this.onData);
+    this.child.once("exit", this.onExit);
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    const stdin = this.child.stdin;
+    if (this.closed || !stdin || stdin.destroyed) throw new Error("the server process is not running");
+    await new Promise<void>((resolve, reject) => {
+      if (stdin.write(serializeMessage(message), (err) => (err ? reject(err) : undefined))) resolve();
+      else stdin.once("drain", resolve);
+    });
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.child.stdout?.off("data", this.onData);
+    this.child.off("exit", this.onExit);
+    this.buffer.clear();
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,52 @@
+/**
+ * The last lines an instance wrote, bounded in count and line length, with every secret
+ * value of the instance replaced before a line is stored.
+ */
+export class LogRing {
+  private readonly lines: string[] = [];
+  private partial = "";
+
+  constructor(
+    private readonly secrets: string[],
+    private readonly maxLines = 500,
+    private readonly maxLineLength = 2000,
+  ) {}
+
+  /** Appends raw output; complete lines are stored, a trailing partial line waits for its end. */
+  write(chunk: string | Buffer): void {
+    const text = this.partial + chunk.toString();
+    const parts = text.split(/\r?\n/);
+    this.partial = parts.pop() ?? "";
+    if (this.partial.length > this.maxLineLength) {
+      parts.push(this.partial);
+      this.partial = "";
+    }
+    for (const line of parts) this.push(line);
+  }
+
+  /** A line of the orchestrator's own (start, exit), marked so it stands out from the server's output. */
+  note(message: string): void {
+    this.push(`[orchestrator] ${new Date().toISOString()} ${message}`);
+  }
+
+  private push(line: string): void {
+    let clean = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)}…` : line;
+    for (const secret of this.secrets) {
+      if (secret.length >= 4) clean = clean.split(secret).join("[redacted]");
+    }
+    this.lines.push(clean);
+    if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
+  }
+
+  tail(count: number): string[] {
+    return this.lines.slice(-count);
+  }
+
+  lastLine(): string | undefined {
+    for (let i = this.lines.length - 1; i >= 0; i--) {
+      const line = this.lines[i];
+      if (line && !line.startsWith("[orchestrator]")) return line;
+    }
+    return undefined;
+  }
+}

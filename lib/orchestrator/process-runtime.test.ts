@@ -1,0 +1,200 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, describe, expect, it } from "vitest";
+import { EVERYTHING_SERVER_HTTP, MEMORY_SERVER } from "@/test/support/mcp-servers";
+import { instanceName } from "./names";
+import { inheritableEnv, ProcessRuntime } from "./process-runtime";
+import { specHash } from "./spec-hash";
+import type { InstanceSpec } from "./types";
+
+const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "instances-"));
+const runtime = new ProcessRuntime({
+  workDir,
+  inheritEnv: process.env,
+  backoff: { initialMs: 100, maxMs: 1000 },
+});
+afterAll(async () => {
+  await runtime.close();
+  fs.rmSync(workDir, { recursive: true, force: true });
+});
+
+function spec(over: Partial<InstanceSpec> & { serverSlug: string }): InstanceSpec {
+  const credentialId = over.credentialId ?? crypto.randomUUID();
+  const base = {
+    instanceId: crypto.randomUUID(),
+    name: instanceName(over.serverSlug, credentialId),
+    serverId: crypto.randomUUID(),
+    credentialId,
+    command: MEMORY_SERVER.command,
+    args: MEMORY_SERVER.args,
+    image: null,
+    imagePullSecret: null,
+    transport: "stdio" as const,
+    httpPort: null,
+    httpPath: null,
+    env: {},
+    secretEnv: {},
+    ...over,
+  };
+  return { ...base, specHash: specHash(base) };
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+const observed = async (name: string) => (await runtime.list()).find((i) => i.name === name);
+
+async function connect(s: InstanceSpec): Promise<Client> {
+  const client = new Client({ name: "test", version: "1.0.0" });
+  await client.connect(await runtime.connect(s));
+  return client;
+}
+
+describe("process runtime", () => {
+  it("runs a real stdio server: tools/list and tools/call", async () => {
+    const s = spec({ serverSlug: "memory" });
+    await runtime.ensure(s);
+    expect(
+      (
+        await until(
+          () => observed(s.name),
+          (o) => o?.status === "running",
+        )
+      )?.status,
+    ).toBe("running");
+    const client = await connect(s);
+    const tools = await client.listTools();
+    expect(tools.tools.map((t) => t.name)).toContain("create_entities");
+    const result = await client.callTool({
+      name: "create_entities",
+      arguments: { entities: [{ name: "Ada", entityType: "person", observations: ["wrote the first program"] }] },
+    });
+    expect(result.isError).toBeFalsy();
+    const graph = await client.callTool({ name: "read_graph", arguments: {} });
+    expect(JSON.stringify(graph.content)).toContain("wrote the first program");
+    await client.close();
+  });
+
+  it("runs a streamable-HTTP server on a loopback port", async () => {
+    const s = spec({ serverSlug: "everything", ...EVERYTHING_SERVER_HTTP, transport: "http", httpPath: "/mcp" });
+    await runtime.ensure(s);
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    // The server needs a moment to bind its port after the process starts.
+    const client = await until(
+      () => connect(s).catch(() => null),
+      (c) => c !== null,
+    );
+    expect(client).not.toBeNull();
+    const result = await client?.callTool({ name: "echo", arguments: { message: "hello over http" } });
+    expect(JSON.stringify(result?.content)).toContain("hello over http");
+    await client?.close();
+  });
+
+  it("restarts a killed process with backoff, and the next call works", async () => {
+    const s = spec({ serverSlug: "memory-crash" });
+    await runtime.ensure(s);
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    const firstPid = runtime.pid(s.name);
+    process.kill(firstPid as number, "SIGKILL");
+    const after = await until(
+      () => observed(s.name),
+      (o) => o?.status === "running" && o.restartCount === 1,
+    );
+    expect(after).toMatchObject({ status: "running", restartCount: 1, lastExitCode: 128 });
+    expect(runtime.pid(s.name)).not.toBe(firstPid);
+    const client = await connect(s);
+    expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    await client.close();
+    expect((await runtime.logs(s.name, 50)).join("\n")).toContain("was killed by SIGKILL");
+  });
+
+  it("a command that does not exist fails with the reason and is not retried", async () => {
+    const s = spec({ serverSlug: "missing", command: "definitely-not-a-command-xyz", args: [] });
+    await runtime.ensure(s);
+    const o = await until(
+      () => observed(s.name),
+      (v) => v?.status === "failed",
+    );
+    expect(o).toMatchObject({ status: "failed", restartCount: 0 });
+    expect(o?.reason).toContain('could not start "definitely-not-a-command-xyz": command not found');
+    await new Promise((r) => setTimeout(r, 400));
+    expect((await observed(s.name))?.restartCount).toBe(0);
+    await expect(runtime.connect(s)).rejects.toThrow(/command not found/);
+  });
+
+  it("gives each credential its own process and environment, scrubs secrets from logs, and leaves nothing behind", async () => {
+    const script =
+      "console.error('token is ' + process.env.API_TOKEN + ' db ' + (process.env.DATABASE_URL ?? 'unset')); setInterval(() => {}, 1000)";
+    const a = spec({
+      serverSlug: "env",
+      command: process.execPath,
+      args: ["-e", script],
+      secretEnv: { API_TOKEN: "alpha-secret-1" },
+    });
+    const b = spec({
+      serverSlug: "env",
+      command: process.execPath,
+      args: ["-e", script],
+      secretEnv: { API_TOKEN: "bravo-secret-2" },
+    });
+    process.env.DATABASE_URL ??= "postgres://should-not-leak";
+    await runtime.ensure(a);
+    await runtime.ensure(b);
+    expect(a.name).not.toBe(b.name);
+    const logsA = await until(
+      () => runtime.logs(a.name, 10),
+      (l) => l.some((x) => x.startsWith("token")),
+    );
+    const logsB = await until(
+      () => runtime.logs(b.name, 10),
+      (l) => l.some((x) => x.startsWith("token")),
+    );
+    expect(logsA.join("\n")).toContain("token is [redacted] db unset");
+    expect(logsA.join("\n")).not.toContain("alpha-secret-1");
+    expect(logsB.join("\n")).not.toContain("bravo-secret-2");
+    const pidA = runtime.pid(a.name) as number;
+    expect(pidA).not.toBe(runtime.pid(b.name));
+    await runtime.remove(a.name);
+    await runtime.remove(b.name);
+    expect(() => process.kill(pidA, 0)).toThrow();
+    expect((await runtime.list()).map((i) => i.name)).not.toContain(a.name);
+  });
+
+  it("replaces the process when the spec changes (a new credential value)", async () => {
+    const s = spec({ serverSlug: "memory-change", secretEnv: { KEY: "one" } });
+    await runtime.ensure(s);
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    const pid = runtime.pid(s.name);
+    await runtime.ensure(s);
+    expect(runtime.pid(s.name)).toBe(pid);
+    const changed = { ...s, secretEnv: { KEY: "two" } };
+    await runtime.ensure({ ...changed, specHash: specHash(changed) });
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    expect(runtime.pid(s.name)).not.toBe(pid);
+  });
+
+  it("passes on only harmless variables of the app's environment", () => {
+    const env = inheritableEnv({ PATH: "/bin", HOME: "/root", DATABASE_URL: "x", ARCHESTRA_ENCRYPTION_KEYS: "k" });
+    expect(env).toEqual({ PATH: "/bin", HOME: "/root" });
+  });
+});

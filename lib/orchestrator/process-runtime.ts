@@ -1,0 +1,238 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import path from "node:path";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { ChildStdioTransport } from "./child-stdio-transport";
+import { LogRing } from "./log-ring";
+import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
+
+export interface ProcessRuntimeOptions {
+  /** Working directories for instances live under here, one per instance. */
+  workDir: string;
+  /** The only variables of the app's own environment a server inherits (never the app's secrets). */
+  inheritEnv?: Record<string, string | undefined>;
+  /** Restart backoff after a crash, like a kubelet's: doubles from initialMs up to maxMs. */
+  backoff?: { initialMs: number; maxMs: number };
+  /** A run that lasts this long resets the backoff. */
+  stableAfterMs?: number;
+}
+
+const INHERITED = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "npm_config_cache"];
+
+/** Which of the app's environment variables a server may see. */
+export function inheritableEnv(source: Record<string, string | undefined>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const key of INHERITED) {
+    const value = source[key];
+    if (value !== undefined) env[key] = value;
+  }
+  return env;
+}
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** One instance's process across restarts: a kubelet for a single container. */
+class ManagedProcess {
+  child: ChildProcess | null = null;
+  status: ObservedInstance["status"] = "starting";
+  reason: string | null = null;
+  lastExitCode: number | null = null;
+  restartCount = 0;
+  startedAt: Date | null = null;
+  port: number | null = null;
+  readonly logs: LogRing;
+  private stopping = false;
+  private restartTimer: NodeJS.Timeout | null = null;
+  private backoffMs: number;
+
+  constructor(
+    readonly spec: InstanceSpec,
+    private readonly options: Required<ProcessRuntimeOptions>,
+  ) {
+    this.logs = new LogRing(Object.values(spec.secretEnv));
+    this.backoffMs = options.backoff.initialMs;
+  }
+
+  async start(): Promise<void> {
+    const { spec } = this;
+    const command = spec.command;
+    if (!command) {
+      this.fail("this server runs from a container image, which needs the Kubernetes runtime");
+      return;
+    }
+    if (spec.transport === "http" && this.port === null) this.port = await freePort();
+    const cwd = path.join(this.options.workDir, spec.name);
+    fs.mkdirSync(cwd, { recursive: true });
+    const env: Record<string, string> = {
+      ...inheritableEnv(this.options.inheritEnv),
+      ...spec.env,
+      ...spec.secretEnv,
+      ...(this.port !== null ? { PORT: String(this.port) } : {}),
+    };
+    this.status = "starting";
+    this.logs.note(`starting: ${[command, ...spec.args].join(" ")}`);
+    // An argument array, never a shell: nothing in the catalog entry is interpreted.
+    const child: ChildProcess = spawn(command, spec.args, { cwd, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
+    this.child = child;
+    child.stderr?.on("data", (chunk: Buffer) => this.logs.write(chunk));
+    // stdio servers speak the protocol on stdout: it is not logged (it carries tool arguments and results).
+    if (spec.transport === "http") child.stdout?.on("data", (chunk: Buffer) => this.logs.write(chunk));
+    child.stdin?.on("error", () => {});
+    child.once("spawn", () => {
+      this.status = "running";
+      this.reason = null;
+      this.startedAt = new Date();
+    });
+    child.once("error", (err: NodeJS.ErrnoException) => {
+      if (child.pid === undefined) {
+        // Could not be started at all (missing command, no permission): retrying cannot help.
+        this.fail(
+          `could not start ${JSON.stringify(command)}: ${err.code === "ENOENT" ? "command not found" : err.message}`,
+        );
+      }
+    });
+    child.once("exit", (code, signal) => this.onExit(child, code, signal));
+  }
+
+  private fail(reason: string): void {
+    this.status = "failed";
+    this.reason = reason;
+    this.child = null;
+    this.logs.note(reason);
+  }
+
+  private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    if (this.child !== child) return;
+    this.child = null;
+    this.lastExitCode = code ?? (signal ? 128 : null);
+    const how = signal ? `was killed by ${signal}` : `exited with code ${code}`;
+    this.logs.note(`process ${how}`);
+    if (this.stopping || this.status === "failed") return;
+    const ranFor = this.startedAt ? Date.now() - this.startedAt.getTime() : 0;
+    if (ranFor >= this.options.stableAfterMs) this.backoffMs = this.options.backoff.initialMs;
+    this.restartCount += 1;
+    this.status = "crash_looping";
+    const last = this.logs.lastLine();
+    this.reason = `${how}${last ? `: ${last}` : ""}; restarting in ${Math.round(this.backoffMs / 1000)} s`;
+    this.restartTimer = setTimeout(() => {
+      this.restartTimer = null;
+      if (!this.stopping) void this.start();
+    }, this.backoffMs);
+    this.restartTimer.unref();
+    this.backoffMs = Math.min(this.backoffMs * 2, this.options.backoff.maxMs);
+  }
+
+  /** Stops the process: SIGTERM, then SIGKILL if it has not exited after a grace period. */
+  async stop(graceMs = 3000): Promise<void> {
+    this.stopping = true;
+    if (this.restartTimer) clearTimeout(this.restartTimer);
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+    child.kill("SIGTERM");
+    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    await exited;
+    clearTimeout(timer);
+  }
+
+  observe(): ObservedInstance {
+    return {
+      instanceId: this.spec.instanceId,
+      name: this.spec.name,
+      specHash: this.spec.specHash,
+      status: this.status,
+      reason: this.reason,
+      lastExitCode: this.lastExitCode,
+      restartCount: this.restartCount,
+      startedAt: this.startedAt,
+    };
+  }
+}
+
+/**
+ * The embedded runtime: each instance is a child process of this app, with the same
+ * lifecycle as a pod (restart with backoff after a crash, status, a bounded log). Single
+ * machine only: the processes live and die with this app process.
+ */
+export class ProcessRuntime implements Runtime {
+  readonly kind = "process" as const;
+  private readonly instances = new Map<string, ManagedProcess>();
+  private readonly options: Required<ProcessRuntimeOptions>;
+
+  constructor(options: ProcessRuntimeOptions) {
+    this.options = {
+      inheritEnv: {},
+      backoff: { initialMs: 1000, maxMs: 300_000 },
+      stableAfterMs: 60_000,
+      ...options,
+    };
+  }
+
+  async ensure(spec: InstanceSpec): Promise<void> {
+    const current = this.instances.get(spec.name);
+    if (current && current.spec.specHash === spec.specHash) return;
+    if (current) await current.stop();
+    const managed = new ManagedProcess(spec, this.options);
+    this.instances.set(spec.name, managed);
+    await managed.start();
+  }
+
+  async remove(name: string): Promise<void> {
+    const managed = this.instances.get(name);
+    if (!managed) return;
+    this.instances.delete(name);
+    await managed.stop();
+  }
+
+  async restart(name: string): Promise<void> {
+    const managed = this.instances.get(name);
+    if (!managed) return;
+    await managed.stop();
+    const fresh = new ManagedProcess(managed.spec, this.options);
+    fresh.restartCount = managed.restartCount;
+    this.instances.set(name, fresh);
+    await fresh.start();
+  }
+
+  async list(): Promise<ObservedInstance[]> {
+    return [...this.instances.values()].map((m) => m.observe());
+  }
+
+  async logs(name: string, tailLines: number): Promise<string[]> {
+    return this.instances.get(name)?.logs.tail(tailLines) ?? [];
+  }
+
+  async connect(spec: InstanceSpec): Promise<Transport> {
+    const managed = this.instances.get(spec.name);
+    if (!managed || managed.status !== "running") {
+      throw new Error(managed?.reason ?? "the server is not running");
+    }
+    if (spec.transport === "http") {
+      const url = new URL(spec.httpPath ?? "/mcp", `http://127.0.0.1:${managed.port}`);
+      return new StreamableHTTPClientTransport(url);
+    }
+    if (!managed.child) throw new Error("the server is not running");
+    return new ChildStdioTransport(managed.child);
+  }
+
+  /** For tests of crash recovery: the pid of an instance's current process. */
+  pid(name: string): number | undefined {
+    return this.instances.get(name)?.child?.pid;
+  }
+
+  async close(): Promise<void> {
+    await Promise.all([...this.instances.values()].map((m) => m.stop()));
+    this.instances.clear();
+  }
+}
