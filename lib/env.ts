@@ -18,6 +18,21 @@ const bool = (fallback: boolean) =>
     .optional()
     .transform((v) => (v === undefined || v === "" ? fallback : v === "true" || v === "1"));
 
+const seconds = (fallback: number, min: number, max: number) =>
+  z.coerce
+    .number({ message: `expected a number of seconds from ${min} to ${max}` })
+    .int({ message: "expected a whole number of seconds" })
+    .min(min, { message: `expected a number of seconds from ${min} to ${max}` })
+    .max(max, { message: `expected a number of seconds from ${min} to ${max}` })
+    .default(fallback);
+
+/**
+ * Runs command-based servers on Kubernetes. The official Node.js image runs every `npx` server;
+ * for `uvx` servers build deploy/mcp-server-base (Node.js + Python + uv) and point
+ * ARCHESTRA_ORCHESTRATOR_MCP_SERVER_BASE_IMAGE at it.
+ */
+export const DEFAULT_BASE_IMAGE = "node:22-bookworm-slim";
+
 const url = (what: string) => optional.pipe(z.url({ message: `expected ${what}` }).optional());
 
 const schema = z
@@ -53,6 +68,19 @@ const schema = z
       })
       .default("info"),
     ARCHESTRA_SECURE_COOKIES: bool(false),
+    ARCHESTRA_ORCHESTRATOR_KUBECONFIG: optional,
+    ARCHESTRA_ORCHESTRATOR_LOAD_KUBECONFIG_FROM_CURRENT_CLUSTER: bool(false),
+    ARCHESTRA_ORCHESTRATOR_K8S_NAMESPACE: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9]([-a-z0-9]*[a-z0-9])?$/, {
+        message: "expected a Kubernetes namespace name (lower-case DNS label)",
+      })
+      .max(63, { message: "expected at most 63 characters" })
+      .default("default"),
+    ARCHESTRA_ORCHESTRATOR_MCP_SERVER_BASE_IMAGE: z.string().trim().min(1).default(DEFAULT_BASE_IMAGE),
+    ARCHESTRA_ORCHESTRATOR_START_TIMEOUT_SECONDS: seconds(30, 1, 600),
+    ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: seconds(10, 1, 3600),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

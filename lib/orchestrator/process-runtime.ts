@@ -89,20 +89,24 @@ class ManagedProcess {
     // stdio servers speak the protocol on stdout: it is not logged (it carries tool arguments and results).
     if (spec.transport === "http") child.stdout?.on("data", (chunk: Buffer) => this.logs.write(chunk));
     child.stdin?.on("error", () => {});
-    child.once("spawn", () => {
-      this.status = "running";
-      this.reason = null;
-      this.startedAt = new Date();
-    });
-    child.once("error", (err: NodeJS.ErrnoException) => {
-      if (child.pid === undefined) {
-        // Could not be started at all (missing command, no permission): retrying cannot help.
-        this.fail(
-          `could not start ${JSON.stringify(command)}: ${err.code === "ENOENT" ? "command not found" : err.message}`,
-        );
-      }
-    });
     child.once("exit", (code, signal) => this.onExit(child, code, signal));
+    // Resolves once the process exists (or cannot), so callers see a settled status.
+    await new Promise<void>((resolve) => {
+      child.once("spawn", () => {
+        this.status = "running";
+        this.reason = null;
+        this.startedAt = new Date();
+        resolve();
+      });
+      child.once("error", (err: NodeJS.ErrnoException) => {
+        if (child.pid === undefined) {
+          // Could not be started at all (missing command, no permission): retrying cannot help.
+          const why = err.code === "ENOENT" ? "command not found" : err.message;
+          this.fail(`could not start ${JSON.stringify(command)}: ${why}`);
+        }
+        resolve();
+      });
+    });
   }
 
   private fail(reason: string): void {

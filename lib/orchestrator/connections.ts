@@ -1,0 +1,50 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { InstanceSpec, Runtime } from "./types";
+
+interface Entry {
+  specHash: string;
+  client: Promise<Client>;
+}
+
+/**
+ * One MCP client per instance, shared by every concurrent call (JSON-RPC ids multiplex them;
+ * no one-call-at-a-time lock). A connection that closes, or whose instance was replaced, is
+ * opened again on next use.
+ */
+export class InstanceConnections {
+  private readonly entries = new Map<string, Entry>();
+
+  constructor(
+    private readonly runtime: Runtime,
+    private readonly clientInfo = { name: "mcp-orchestrator", version: "0.1.0" },
+  ) {}
+
+  async client(spec: InstanceSpec): Promise<Client> {
+    const current = this.entries.get(spec.name);
+    if (current && current.specHash === spec.specHash) return current.client;
+    if (current) void current.client.then((c) => c.close()).catch(() => {});
+    const entry: Entry = { specHash: spec.specHash, client: this.open(spec) };
+    this.entries.set(spec.name, entry);
+    entry.client.catch(() => {
+      if (this.entries.get(spec.name) === entry) this.entries.delete(spec.name);
+    });
+    return entry.client;
+  }
+
+  private async open(spec: InstanceSpec): Promise<Client> {
+    const client = new Client(this.clientInfo, { capabilities: {} });
+    const transport = await this.runtime.connect(spec);
+    client.onclose = () => {
+      const entry = this.entries.get(spec.name);
+      if (entry) void entry.client.then((c) => c === client && this.entries.delete(spec.name)).catch(() => {});
+    };
+    await client.connect(transport);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    const entries = [...this.entries.values()];
+    this.entries.clear();
+    await Promise.all(entries.map((e) => e.client.then((c) => c.close()).catch(() => {})));
+  }
+}
