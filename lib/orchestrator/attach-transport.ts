@@ -1,0 +1,77 @@
+import { PassThrough, Writable } from "node:stream";
+import type { Attach } from "@kubernetes/client-node";
+import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+interface Socket {
+  close(): void;
+  on(event: "close", listener: () => void): void;
+}
+
+/**
+ * An MCP transport over the Kubernetes attach API: a WebSocket to the container's stdin and
+ * stdout (channel.k8s.io framing, handled by the client library). No sidecar needed.
+ */
+export class AttachTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage) => void;
+
+  private readonly stdin = new PassThrough();
+  private readonly buffer = new ReadBuffer();
+  private socket: Socket | null = null;
+  private closed = false;
+
+  constructor(
+    private readonly attach: Attach,
+    private readonly target: { namespace: string; pod: string; container: string },
+  ) {}
+
+  async start(): Promise<void> {
+    const stdout = new Writable({
+      write: (chunk: Buffer, _encoding, done) => {
+        this.buffer.append(chunk);
+        for (;;) {
+          let message: JSONRPCMessage | null = null;
+          try {
+            message = this.buffer.readMessage();
+          } catch (err) {
+            this.onerror?.(err as Error);
+            continue;
+          }
+          if (!message) break;
+          this.onmessage?.(message);
+        }
+        done();
+      },
+    });
+    // stderr is the server's log: the Servers page reads it through the logs API instead.
+    const stderr = new Writable({ write: (_chunk, _encoding, done) => done() });
+    const { namespace, pod, container } = this.target;
+    const socket = (await this.attach.attach(
+      namespace,
+      pod,
+      container,
+      stdout,
+      stderr,
+      this.stdin,
+      false,
+    )) as unknown as Socket;
+    this.socket = socket;
+    socket.on("close", () => void this.close());
+  }
+
+  async send(message: JSONRPCMessage): Promise<void> {
+    if (this.closed) throw new Error("the attach stream is closed");
+    this.stdin.write(serializeMessage(message));
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    this.closed = true;
+    this.stdin.end();
+    this.socket?.close();
+    this.onclose?.();
+  }
+}

@@ -1,0 +1,89 @@
+import { Pod, Secret, Service } from "kubernetes-models/v1";
+import { describe, expect, it } from "vitest";
+import { buildInstanceSpec } from "./build-spec";
+import { buildManifests, SPEC_HASH_ANNOTATION } from "./pod-manifest";
+
+const item = {
+  id: "0b1c2d3e-0000-4000-8000-000000000001",
+  slug: "GitHub Enterprise.io",
+  command: "npx",
+  args: ["-y", "@modelcontextprotocol/server-github"],
+  image: null,
+  image_pull_secret: null,
+  transport: "stdio" as const,
+  http_port: null,
+  http_path: null,
+  env_schema: [
+    { name: "GITHUB_TOKEN", secret: true, required: true, prompt: true },
+    { name: "GITHUB_HOST", secret: false, required: false, prompt: true, default: "github.com" },
+  ],
+};
+const spec = buildInstanceSpec({
+  instanceId: "0b1c2d3e-0000-4000-8000-000000000002",
+  item,
+  credentialId: "0b1c2d3e-0000-4000-8000-000000000003",
+  secret: { env: { GITHUB_TOKEN: "ghp_supersecret" } },
+});
+const options = { namespace: "mcp", baseImage: "node:22-bookworm-slim" };
+
+describe("pod manifests", () => {
+  it("are valid Kubernetes objects", () => {
+    const m = buildManifests(spec, options);
+    expect(() => new Pod(m.pod as never).validate()).not.toThrow();
+    expect(() => new Secret(m.secret as never).validate()).not.toThrow();
+    expect(m.service).toBeNull();
+  });
+
+  it("keep the secret out of the pod spec: only a reference to the Secret", () => {
+    const m = buildManifests(spec, options);
+    const podText = JSON.stringify(m.pod);
+    expect(podText).not.toContain("ghp_supersecret");
+    expect(podText).not.toContain(Buffer.from("ghp_supersecret").toString("base64"));
+    expect(m.pod.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: spec.name } }]);
+    expect(m.secret.data).toEqual({ GITHUB_TOKEN: Buffer.from("ghp_supersecret").toString("base64") });
+    expect(m.pod.spec?.containers[0]?.env).toEqual([{ name: "GITHUB_HOST", value: "github.com" }]);
+  });
+
+  it("run command-based servers in the base image with stdin open, and carry labels and the spec hash", () => {
+    const m = buildManifests(spec, options);
+    const container = m.pod.spec?.containers[0];
+    expect(container).toMatchObject({
+      image: "node:22-bookworm-slim",
+      command: ["npx"],
+      args: item.args,
+      stdin: true,
+      tty: false,
+    });
+    expect(m.pod.metadata?.annotations?.[SPEC_HASH_ANNOTATION]).toBe(spec.specHash);
+    expect(m.pod.metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("mcp-orchestrator");
+    expect(m.pod.metadata?.name).toMatch(/^mcp-github-enterprise-io-[0-9a-f]{10}$/);
+  });
+
+  it("custom images use their own entrypoint unless a command is given; HTTP servers get a Service", () => {
+    const custom = buildInstanceSpec({
+      instanceId: spec.instanceId,
+      item: {
+        ...item,
+        command: null,
+        args: [],
+        image: "ghcr.io/acme/mcp:1.2",
+        image_pull_secret: "regcred",
+        transport: "http",
+        http_port: 9000,
+        http_path: "/mcp",
+      },
+      credentialId: spec.credentialId,
+      secret: {},
+    });
+    const m = buildManifests(custom, options);
+    const container = m.pod.spec?.containers[0];
+    expect(container?.command).toBeUndefined();
+    expect(container?.image).toBe("ghcr.io/acme/mcp:1.2");
+    expect(container?.stdin).toBe(false);
+    expect(container?.ports).toEqual([{ name: "mcp", containerPort: 9000, protocol: "TCP" }]);
+    expect(m.pod.spec?.imagePullSecrets).toEqual([{ name: "regcred" }]);
+    expect(m.service?.spec?.selector).toEqual({ "mcp-orchestrator.io/instance-id": spec.instanceId });
+    expect(() => new Service(m.service as never).validate()).not.toThrow();
+    expect(() => new Pod(m.pod as never).validate()).not.toThrow();
+  });
+});

@@ -1,0 +1,87 @@
+import type { V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
+import { instanceLabels, LABELS } from "./names";
+import type { InstanceSpec } from "./types";
+
+export const CONTAINER = "mcp";
+export const SPEC_HASH_ANNOTATION = "mcp-orchestrator.io/spec-hash";
+
+export interface ManifestOptions {
+  namespace: string;
+  /** Image for command-based servers (npx/uvx). */
+  baseImage: string;
+}
+
+export interface InstanceManifests {
+  secret: V1Secret;
+  pod: V1Pod;
+  /** Only for streamable-HTTP servers. */
+  service: V1Service | null;
+}
+
+/**
+ * Pure: the Kubernetes objects for one instance. Credential values live only in the Secret;
+ * the pod refers to it with envFrom, so no plaintext appears in the pod spec, its events or
+ * `kubectl describe`.
+ */
+export function buildManifests(spec: InstanceSpec, options: ManifestOptions): InstanceManifests {
+  const labels = instanceLabels(spec);
+  const metadata = { name: spec.name, namespace: options.namespace, labels };
+  const secret: V1Secret = {
+    apiVersion: "v1",
+    kind: "Secret",
+    metadata,
+    type: "Opaque",
+    data: Object.fromEntries(
+      Object.entries(spec.secretEnv).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
+    ),
+  };
+  const usesImageEntrypoint = spec.image !== null && spec.command === null;
+  const port = spec.transport === "http" ? (spec.httpPort ?? 8080) : null;
+  const pod: V1Pod = {
+    apiVersion: "v1",
+    kind: "Pod",
+    metadata: { ...metadata, annotations: { [SPEC_HASH_ANNOTATION]: spec.specHash } },
+    spec: {
+      restartPolicy: "Always",
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      ...(spec.imagePullSecret ? { imagePullSecrets: [{ name: spec.imagePullSecret }] } : {}),
+      containers: [
+        {
+          name: CONTAINER,
+          image: spec.image ?? options.baseImage,
+          ...(usesImageEntrypoint
+            ? spec.args.length
+              ? { args: spec.args }
+              : {}
+            : { command: [spec.command ?? ""], args: spec.args }),
+          // stdio servers are reached through the attach API: their stdin must stay open.
+          stdin: spec.transport === "stdio",
+          stdinOnce: false,
+          tty: false,
+          env: [
+            ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
+            ...(port !== null ? [{ name: "PORT", value: String(port) }] : []),
+          ],
+          envFrom: [{ secretRef: { name: spec.name } }],
+          ...(port !== null ? { ports: [{ name: "mcp", containerPort: port, protocol: "TCP" }] } : {}),
+          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } },
+        },
+      ],
+    },
+  };
+  const service: V1Service | null =
+    port === null
+      ? null
+      : {
+          apiVersion: "v1",
+          kind: "Service",
+          metadata,
+          spec: {
+            selector: { [LABELS.instance]: spec.instanceId },
+            ports: [{ name: "mcp", port, targetPort: port, protocol: "TCP" }],
+          },
+        };
+  return { secret, pod, service };
+}
