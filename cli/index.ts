@@ -30,6 +30,16 @@ Usage: npm run cli -- <command> [options]
   tokens create --name <name> [--expires-days <n>]
   tokens revoke <token-id>
   keys reencrypt                   re-seal stored secrets under the newest key version (admins)
+  catalog list
+  catalog add --name <n> (--command <cmd> [--arg <a>]... | --image <img> | --remote-url <url>)
+              [--env NAME]... [--secret-env NAME]... [--transport stdio|http] [--http-path /mcp]
+                                   add a server to the registry (admins); --secret-env values are
+                                   secret and required at install
+  install <server> [--set NAME=VALUE]... [--team <team-id>]
+                                   install a server with your values (or your team's, as team admin)
+  instances list
+  instances logs <id> [--tail <n>]
+  instances restart|stop|start <id>
 
 Options: --json prints the raw JSON answer. --url (or ARCHESTRA_URL) picks the server,
 default http://localhost:3000. ARCHESTRA_TOKEN overrides the saved token.`;
@@ -65,6 +75,17 @@ const { values: opts, positionals } = parseArgs({
     name: { type: "string" },
     role: { type: "string" },
     "expires-days": { type: "string" },
+    command: { type: "string" },
+    arg: { type: "string", multiple: true },
+    image: { type: "string" },
+    "remote-url": { type: "string" },
+    env: { type: "string", multiple: true },
+    "secret-env": { type: "string", multiple: true },
+    transport: { type: "string" },
+    "http-path": { type: "string" },
+    set: { type: "string", multiple: true },
+    team: { type: "string" },
+    tail: { type: "string" },
     json: { type: "boolean", default: false },
     help: { type: "boolean", short: "h", default: false },
   },
@@ -144,7 +165,9 @@ async function main(): Promise<void> {
     console.log(HELP);
     return;
   }
-  switch (`${group} ${verb ?? ""}`.trim()) {
+  // Single-word commands take positional arguments of their own.
+  const single = ["login", "logout", "whoami", "install"].includes(group);
+  switch (single ? group : `${group} ${verb ?? ""}`.trim()) {
     case "login": {
       const email = need(opts.email, "--email");
       const password = opts.password ?? (await promptPassword());
@@ -254,6 +277,70 @@ async function main(): Promise<void> {
           `Checked ${data.scanned} sealed values; re-sealed ${data.resealed} under key version ${data.keyVersion}.`,
         ),
       );
+    }
+    case "catalog list": {
+      const data = (await call("GET", "/catalog")) as { items: Record<string, unknown>[] };
+      return print(data, () => table(data.items, ["slug", "name", "kind", "command", "url"]));
+    }
+    case "catalog add": {
+      const env = [
+        ...(opts.env ?? []).map((name) => ({ name, secret: false, required: false, prompt: true })),
+        ...(opts["secret-env"] ?? []).map((name) => ({ name, secret: true, required: true, prompt: true })),
+      ];
+      const body = opts["remote-url"]
+        ? { kind: "remote", name: need(opts.name, "--name"), url: opts["remote-url"] }
+        : {
+            kind: "local",
+            name: need(opts.name, "--name"),
+            ...(opts.command ? { command: opts.command } : {}),
+            ...(opts.image ? { image: opts.image } : {}),
+            args: opts.arg ?? [],
+            transport: opts.transport ?? "stdio",
+            ...(opts["http-path"] ? { httpPath: opts["http-path"] } : {}),
+            env,
+          };
+      const data = (await call("POST", "/catalog", body)) as { item: Record<string, unknown> };
+      return print(data, () => console.log(`Added ${data.item.name} (${data.item.slug}).`));
+    }
+    case "install": {
+      const server = need(verb, "<server>");
+      const values: Record<string, string> = {};
+      for (const pair of opts.set ?? []) {
+        const eq = pair.indexOf("=");
+        if (eq < 1) throw new CliError(`--set takes NAME=VALUE, got "${pair}"`);
+        values[pair.slice(0, eq)] = pair.slice(eq + 1);
+      }
+      const data = (await call("POST", `/catalog/${encodeURIComponent(server)}/credentials`, {
+        scope: opts.team ? "team" : "personal",
+        ...(opts.team ? { teamId: opts.team } : {}),
+        env: values,
+      })) as { credential: { id: string; replaced: boolean } };
+      return print(data, () =>
+        console.log(
+          `${data.credential.replaced ? "Updated" : "Installed"} ${server}; credential ${data.credential.id}. See: npm run cli -- instances list`,
+        ),
+      );
+    }
+    case "instances list": {
+      const data = (await call("GET", "/instances")) as { instances: Record<string, unknown>[] };
+      return print(data, () =>
+        table(data.instances, ["id", "server_slug", "name", "status", "restart_count", "status_reason"]),
+      );
+    }
+    case "instances logs": {
+      const tail = opts.tail ? `?tail=${encodeURIComponent(opts.tail)}` : "";
+      const data = (await call("GET", `/instances/${encodeURIComponent(need(arg1, "<id>"))}/logs${tail}`)) as {
+        lines: string[];
+      };
+      return print(data, () => console.log(data.lines.join("\n")));
+    }
+    case "instances restart":
+    case "instances stop":
+    case "instances start": {
+      const data = (await call("POST", `/instances/${encodeURIComponent(need(arg1, "<id>"))}/${verb}`)) as {
+        instance: Record<string, unknown>;
+      };
+      return print(data, () => console.log(`${data.instance.name}: ${data.instance.status}`));
     }
     default:
       throw new CliError(`Unknown command "${positionals.join(" ")}". See: npm run cli -- help`);

@@ -5,6 +5,7 @@ import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { KeyringError } from "@/lib/crypto";
 import { ConfigError, getEnv } from "@/lib/env";
 import { getLogger, setLogLevel } from "@/lib/log";
+import { getOrchestrator } from "@/lib/orchestrator";
 import { needsSetup, setupAdmin } from "@/lib/users/setup-admin";
 
 /**
@@ -35,12 +36,21 @@ async function prepareDatabase(): Promise<void> {
   }
 }
 
+async function startOrchestrator(): Promise<void> {
+  try {
+    (await getOrchestrator()).start();
+  } catch (err) {
+    getLogger().error({ err: (err as Error).message }, "the orchestrator could not start");
+  }
+}
+
 /** Idempotent; concurrent callers share one attempt, and a failed attempt schedules a retry. */
 export function ensureDatabaseReady(): Promise<void> {
   const s = state();
   s.prepared ??= prepareDatabase().then(
     () => {
       s.attempts = 0;
+      void startOrchestrator();
     },
     (err: unknown) => {
       s.prepared = undefined;

@@ -2,7 +2,7 @@
 import { useActionState } from "react";
 import type { FormState } from "@/lib/http/form-state";
 import { initialFormState } from "@/lib/http/form-state";
-import { SubmitButton } from "./button";
+import { type ButtonVariant, SubmitButton } from "./button";
 
 /** A one-button form for a row action (remove, revoke, …) that shows its own failure. */
 export function ActionButton({
@@ -11,12 +11,14 @@ export function ActionButton({
   label,
   accessibleName,
   pendingText,
+  variant = "danger",
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   fields: Record<string, string>;
   label: string;
   accessibleName: string;
   pendingText: string;
+  variant?: ButtonVariant;
 }) {
   const [state, formAction] = useActionState(action, initialFormState);
   return (

@@ -102,3 +102,40 @@ export async function setDesiredState(db: Database, id: string, desired: "runnin
     .where("id", "=", id)
     .execute();
 }
+
+/** Instances with their server and owner, as lists and detail pages show them. */
+export function instanceListing(db: Database) {
+  return db
+    .selectFrom("runtime_instances as i")
+    .innerJoin("catalog_items as item", "item.id", "i.catalog_item_id")
+    .innerJoin("credentials as c", "c.id", "i.credential_id")
+    .leftJoin("users as owner", "owner.id", "c.owner_user_id")
+    .leftJoin("teams as team", "team.id", "c.owner_team_id")
+    .select([
+      "i.id",
+      "i.name",
+      "i.runtime",
+      "i.desired_state",
+      "i.status",
+      "i.status_reason",
+      "i.last_exit_code",
+      "i.restart_count",
+      "i.started_at",
+      "i.created_at",
+      "item.id as server_id",
+      "item.name as server_name",
+      "item.slug as server_slug",
+      "c.id as credential_id",
+      "c.scope as credential_scope",
+      "c.label as credential_label",
+      "c.owner_user_id",
+      "c.owner_team_id",
+      "owner.name as owner_name",
+      "owner.email as owner_email",
+      "team.name as team_name",
+    ])
+    .orderBy("item.name")
+    .orderBy("i.created_at");
+}
+
+export type InstanceListing = Awaited<ReturnType<ReturnType<typeof instanceListing>["execute"]>>[number];

@@ -174,7 +174,13 @@ export class ProcessRuntime implements Runtime {
   private readonly instances = new Map<string, ManagedProcess>();
   private readonly options: Required<ProcessRuntimeOptions>;
 
+  // Children do not die with their parent: make sure none outlives the app.
+  private readonly killAll = () => {
+    for (const managed of this.instances.values()) managed.child?.kill("SIGTERM");
+  };
+
   constructor(options: ProcessRuntimeOptions) {
+    process.once("exit", this.killAll);
     this.options = {
       inheritEnv: {},
       backoff: { initialMs: 1000, maxMs: 300_000 },
@@ -236,6 +242,7 @@ export class ProcessRuntime implements Runtime {
   }
 
   async close(): Promise<void> {
+    process.off("exit", this.killAll);
     await Promise.all([...this.instances.values()].map((m) => m.stop()));
     this.instances.clear();
   }
