@@ -1,8 +1,9 @@
 import { PassThrough, Writable } from "node:stream";
 import type { Attach } from "@kubernetes/client-node";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { jsonRpcReader } from "./json-rpc-reader";
 
 interface Socket {
   close(): void;
@@ -19,7 +20,10 @@ export class AttachTransport implements Transport {
   onmessage?: (message: JSONRPCMessage) => void;
 
   private readonly stdin = new PassThrough();
-  private readonly buffer = new ReadBuffer();
+  private readonly reader = jsonRpcReader(
+    (m) => this.onmessage?.(m),
+    (e) => this.onerror?.(e),
+  );
   private socket: Socket | null = null;
   private closed = false;
 
@@ -31,18 +35,7 @@ export class AttachTransport implements Transport {
   async start(): Promise<void> {
     const stdout = new Writable({
       write: (chunk: Buffer, _encoding, done) => {
-        this.buffer.append(chunk);
-        for (;;) {
-          let message: JSONRPCMessage | null = null;
-          try {
-            message = this.buffer.readMessage();
-          } catch (err) {
-            this.onerror?.(err as Error);
-            continue;
-          }
-          if (!message) break;
-          this.onmessage?.(message);
-        }
+        this.reader.push(chunk);
         done();
       },
     });

@@ -1,7 +1,8 @@
 import type { ChildProcess } from "node:child_process";
-import { ReadBuffer, serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
+import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { jsonRpcReader } from "./json-rpc-reader";
 
 /**
  * An MCP transport over the stdin/stdout of a child process that someone else owns (the
@@ -13,22 +14,12 @@ export class ChildStdioTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage) => void;
 
-  private readonly buffer = new ReadBuffer();
+  private readonly reader = jsonRpcReader(
+    (m) => this.onmessage?.(m),
+    (e) => this.onerror?.(e),
+  );
   private closed = false;
-  private readonly onData = (chunk: Buffer) => {
-    this.buffer.append(chunk);
-    for (;;) {
-      let message: JSONRPCMessage | null;
-      try {
-        message = this.buffer.readMessage();
-      } catch (err) {
-        this.onerror?.(err as Error);
-        continue;
-      }
-      if (!message) break;
-      this.onmessage?.(message);
-    }
-  };
+  private readonly onData = (chunk: Buffer) => this.reader.push(chunk);
   private readonly onExit = () => void this.close();
 
   constructor(private readonly child: ChildProcess) {}
@@ -55,7 +46,7 @@ export class ChildStdioTransport implements Transport {
     this.closed = true;
     this.child.stdout?.off("data", this.onData);
     this.child.off("exit", this.onExit);
-    this.buffer.clear();
+    this.reader.clear();
     this.onclose?.();
   }
 }
