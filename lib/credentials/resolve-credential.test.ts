@@ -1,0 +1,196 @@
+import { describe, expect, it } from "vitest";
+import type { CredentialStatus } from "@/db/schema";
+import { type Caller, type CandidateCredential, type Resolution, resolveCredential } from "./resolve-credential";
+
+const now = new Date("2026-06-01T00:00:00Z");
+const t = (day: number) => new Date(Date.UTC(2026, 0, day));
+
+// People and teams: alice and bob are in team X, carol in team Y, dave in no team.
+const users = { alice: "u-alice", bob: "u-bob", carol: "u-carol", dave: "u-dave" };
+const teams = { X: "t-x", Y: "t-y" };
+const callers: Record<string, Caller> = {
+  "alice's token": { kind: "user", userId: users.alice, teamIds: [teams.X] },
+  "dave's token": { kind: "user", userId: users.dave, teamIds: [] },
+  "carol's token": { kind: "user", userId: users.carol, teamIds: [teams.Y] },
+  "team X token": { kind: "team", teamId: teams.X, memberIds: [users.alice, users.bob] },
+  "team Y token": { kind: "team", teamId: teams.Y, memberIds: [users.carol] },
+  "org token": { kind: "org" },
+};
+
+function personal(
+  id: string,
+  owner: string,
+  day: number,
+  status: CredentialStatus = "active",
+  expiresAt: Date | null = null,
+): CandidateCredential {
+  return { id, scope: "personal", ownerUserId: owner, ownerTeamId: null, status, createdAt: t(day), expiresAt };
+}
+function team(id: string, owner: string, day: number, status: CredentialStatus = "active"): CandidateCredential {
+  return { id, scope: "team", ownerUserId: null, ownerTeamId: owner, status, createdAt: t(day), expiresAt: null };
+}
+
+const callTime = { mode: "call_time" as const, staticCredentialId: null };
+const resolve = (caller: string, creds: CandidateCredential[]): Resolution =>
+  resolveCredential(callTime, callers[caller] as Caller, creds, now);
+const id = (r: Resolution) => (r.kind === "missing" ? "missing" : `${r.kind}:${r.credentialId}`);
+
+/**
+ * Which credentials exist, in which state, and what each kind of caller gets. Each row is a
+ * world; each column a caller. "reauth:x" = asked to re-authenticate x.
+ */
+const worlds: { world: string; creds: CandidateCredential[]; expect: Record<string, string> }[] = [
+  {
+    world: "no credentials",
+    creds: [],
+    expect: {
+      "alice's token": "missing",
+      "dave's token": "missing",
+      "team X token": "missing",
+      "org token": "missing",
+    },
+  },
+  {
+    world: "alice personal only",
+    creds: [personal("a1", users.alice, 5)],
+    expect: {
+      "alice's token": "resolved:a1",
+      "dave's token": "missing", // never someone else's personal credential
+      "carol's token": "missing",
+      "team X token": "resolved:a1", // a member's personal credential
+      "team Y token": "missing", // alice is not in Y
+      "org token": "resolved:a1",
+    },
+  },
+  {
+    world: "bob personal + team X credential",
+    creds: [personal("b1", users.bob, 1), team("x1", teams.X, 9)],
+    expect: {
+      "alice's token": "resolved:x1", // no personal: her team's credential
+      "dave's token": "missing",
+      "team X token": "resolved:x1", // the team's own before a member's personal
+      "team Y token": "missing", // team Y never reaches team X's credential
+      "carol's token": "missing",
+      "org token": "resolved:b1", // oldest available
+    },
+  },
+  {
+    world: "alice personal and team X: personal wins for alice",
+    creds: [team("x1", teams.X, 1), personal("a1", users.alice, 8)],
+    expect: { "alice's token": "resolved:a1", "team X token": "resolved:x1", "org token": "resolved:x1" },
+  },
+  {
+    world: "two personal credentials of team X members: the oldest",
+    creds: [personal("b1", users.bob, 7), personal("a1", users.alice, 3)],
+    expect: { "team X token": "resolved:a1", "org token": "resolved:a1", "alice's token": "resolved:a1" },
+  },
+  {
+    world: "alice's personal credential revoked, team X active",
+    creds: [personal("a1", users.alice, 1, "revoked"), team("x1", teams.X, 2)],
+    expect: { "alice's token": "resolved:x1", "team X token": "resolved:x1", "org token": "resolved:x1" },
+  },
+  {
+    world: "alice's only credential expired",
+    creds: [personal("a1", users.alice, 1, "active", new Date("2026-05-01T00:00:00Z"))],
+    expect: {
+      "alice's token": "reauth:a1",
+      "team X token": "reauth:a1",
+      "org token": "reauth:a1",
+      "dave's token": "missing",
+    },
+  },
+  {
+    world: "alice's credential needs re-authentication; carol's is fine",
+    creds: [personal("a1", users.alice, 1, "needs_reauth"), personal("c1", users.carol, 2)],
+    expect: {
+      "alice's token": "reauth:a1", // not carol's: never another person's personal credential
+      "carol's token": "resolved:c1",
+      "team X token": "reauth:a1",
+      "team Y token": "resolved:c1",
+      "org token": "resolved:c1",
+    },
+  },
+  {
+    world: "expiring credentials still work",
+    creds: [personal("a1", users.alice, 1, "expiring", new Date("2026-06-02T00:00:00Z"))],
+    expect: { "alice's token": "resolved:a1" },
+  },
+  {
+    world: "team Y credential only",
+    creds: [team("y1", teams.Y, 1)],
+    expect: {
+      "alice's token": "missing",
+      "carol's token": "resolved:y1",
+      "team X token": "missing",
+      "team Y token": "resolved:y1",
+      "org token": "resolved:y1",
+    },
+  },
+];
+
+describe("credential resolution at call time", () => {
+  for (const { world, creds, expect: expected } of worlds) {
+    for (const [caller, outcome] of Object.entries(expected)) {
+      it(`${world} / ${caller} -> ${outcome}`, () => {
+        expect(id(resolve(caller, creds))).toBe(outcome);
+      });
+    }
+  }
+
+  it("is deterministic whatever the order the credentials come in", () => {
+    const creds = [personal("b1", users.bob, 4), personal("a1", users.alice, 4), personal("c1", users.carol, 2)];
+    const outcomes = new Set(
+      [creds, [...creds].reverse(), [creds[1], creds[2], creds[0]]].map((c) =>
+        id(resolve("org token", c as CandidateCredential[])),
+      ),
+    );
+    expect([...outcomes]).toEqual(["resolved:c1"]);
+    // Same age: the lower id.
+    expect(id(resolve("team X token", [personal("b1", users.bob, 4), personal("a1", users.alice, 4)]))).toBe(
+      "resolved:a1",
+    );
+  });
+
+  it("isolation: a user token never gets another person's personal credential, in any world", () => {
+    for (const { creds } of worlds) {
+      for (const caller of ["alice's token", "dave's token", "carol's token"]) {
+        const r = resolve(caller, creds);
+        if (r.kind === "missing") continue;
+        const chosen = creds.find((c) => c.id === r.credentialId);
+        const me = (callers[caller] as { userId: string }).userId;
+        if (chosen?.scope === "personal") expect(chosen.ownerUserId).toBe(me);
+      }
+    }
+  });
+
+  it("isolation: a team token never gets another team's credential, in any world", () => {
+    for (const { creds } of worlds) {
+      for (const [caller, teamId] of [
+        ["team X token", teams.X],
+        ["team Y token", teams.Y],
+      ] as const) {
+        const r = resolve(caller, creds);
+        if (r.kind === "missing") continue;
+        const chosen = creds.find((c) => c.id === r.credentialId);
+        if (chosen?.scope === "team") expect(chosen.ownerTeamId).toBe(teamId);
+      }
+    }
+  });
+});
+
+describe("static assignments", () => {
+  const creds = [personal("a1", users.alice, 1), personal("c1", users.carol, 2, "revoked")];
+  it.each(Object.keys(callers))("use the chosen credential whoever calls (%s)", (caller) => {
+    const r = resolveCredential({ mode: "static", staticCredentialId: "a1" }, callers[caller] as Caller, creds, now);
+    expect(r).toEqual({ kind: "resolved", credentialId: "a1", via: "static" });
+  });
+  it("a revoked static credential asks for re-authentication; a deleted one is missing", () => {
+    expect(resolveCredential({ mode: "static", staticCredentialId: "c1" }, { kind: "org" }, creds, now)).toEqual({
+      kind: "reauth",
+      credentialId: "c1",
+    });
+    expect(resolveCredential({ mode: "static", staticCredentialId: "zz" }, { kind: "org" }, creds, now)).toEqual({
+      kind: "missing",
+    });
+  });
+});
