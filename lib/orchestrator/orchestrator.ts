@@ -3,6 +3,7 @@ import type { Logger } from "pino";
 import type { Database } from "@/db";
 import { AppError } from "@/lib/errors";
 import { InstanceConnections } from "./connections";
+import { discoverMissingTools } from "./discover-tools";
 import type { Leader } from "./leader";
 import { Reconciler } from "./reconciler";
 import type { InstanceSpec, Runtime } from "./types";
@@ -37,6 +38,11 @@ export class Orchestrator {
       leader: options.leader,
       log: options.log,
       intervalMs: options.reconcileIntervalMs,
+      afterPass: async () => {
+        await discoverMissingTools(options.db, (id) => this.client(id)).catch((err: Error) =>
+          options.log.warn({ err: err.message }, "tool discovery failed"),
+        );
+      },
     });
     this.connections = new InstanceConnections(options.runtime);
   }

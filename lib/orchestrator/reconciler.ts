@@ -23,6 +23,8 @@ export interface ReconcilerOptions {
   leader: Leader;
   log: Logger;
   intervalMs: number;
+  /** Runs after each pass that the leader made (tool discovery). */
+  afterPass?: () => Promise<void>;
 }
 
 /** Why an instance is not wanted, or null when it should run. */
@@ -69,7 +71,7 @@ export class Reconciler {
       try {
         do {
           this.again = false;
-          await this.reconcileOnce();
+          if (await this.reconcileOnce()) void this.runAfterPass();
         } while (this.again);
       } finally {
         this.running = null;
@@ -78,14 +80,30 @@ export class Reconciler {
     return this.running;
   }
 
+  private afterPassRunning = false;
+
+  /** Off the pass itself and never re-entered, since it may trigger passes of its own. */
+  private async runAfterPass(): Promise<void> {
+    if (this.afterPassRunning || !this.options.afterPass) return;
+    this.afterPassRunning = true;
+    try {
+      await this.options.afterPass();
+    } catch {
+      // reported by the hook itself
+    } finally {
+      this.afterPassRunning = false;
+    }
+  }
+
   /** The spec of a wanted instance as of the last pass. */
   specFor(instanceId: string): InstanceSpec | undefined {
     return this.specs.get(instanceId);
   }
 
-  private async reconcileOnce(): Promise<void> {
+  /** One pass; false when this replica is not the leader. */
+  private async reconcileOnce(): Promise<boolean> {
     const { db, runtime, keyring, leader, log } = this.options;
-    if (!(await leader.isLeader())) return;
+    if (!(await leader.isLeader())) return false;
     await createMissingInstanceRows(db, runtime.kind);
     const rows = await loadInstancesForReconcile(db);
 
@@ -154,6 +172,7 @@ export class Reconciler {
         await recordInstanceStatus(db, row.id, update);
       }
     }
+    return true;
   }
 
   stop(): void {

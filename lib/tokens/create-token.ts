@@ -1,25 +1,43 @@
 import type { Database } from "@/db";
 import type { TokenListing } from "@/db/queries/tokens";
+import { findMembership } from "@/db/queries/teams";
+import type { TokenKind } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
-import type { Actor } from "@/lib/auth/actor";
-import { parseInput } from "@/lib/validation";
+import { type Actor, isAdmin } from "@/lib/auth/actor";
+import { forbidden } from "@/lib/errors";
+import { parseInput, uuidOrThrow } from "@/lib/validation";
 import { type CreateTokenInput, createTokenSchema } from "./schemas";
 import { generateToken } from "./token-format";
 
-/** Creates a personal token. The token itself is returned once and never stored. */
-export async function createUserToken(
+export type TokenOwner = { kind: "user" } | { kind: "team"; teamId: string } | { kind: "org" };
+
+/** Personal tokens for anyone; team tokens for team admins; the org token for admins. */
+async function assertMayCreate(db: Database, actor: Actor, owner: TokenOwner): Promise<void> {
+  if (owner.kind === "org" && !isAdmin(actor)) throw forbidden("Only admins can create organisation tokens.");
+  if (owner.kind === "team" && !isAdmin(actor)) {
+    const role = (await findMembership(db, uuidOrThrow(owner.teamId, "Team"), actor.id))?.role;
+    if (role !== "admin") throw forbidden("Only team admins can create tokens for their team.");
+  }
+}
+
+/** Creates a token. The token itself is returned once and never stored. */
+export async function createToken(
   db: Database,
   actor: Actor,
+  owner: TokenOwner,
   input: CreateTokenInput,
 ): Promise<{ token: string; listing: TokenListing }> {
   const data = parseInput(createTokenSchema, input);
-  const generated = generateToken("user");
+  await assertMayCreate(db, actor, owner);
+  const kind: TokenKind = owner.kind;
+  const generated = generateToken(kind);
   const expiresAt = data.expiresInDays ? new Date(Date.now() + data.expiresInDays * 86_400_000) : null;
   const row = await db
     .insertInto("access_tokens")
     .values({
-      kind: "user",
-      user_id: actor.id,
+      kind,
+      user_id: owner.kind === "user" ? actor.id : null,
+      team_id: owner.kind === "team" ? owner.teamId : null,
       name: data.name,
       prefix: generated.prefix,
       secret_hash: generated.hash,
@@ -32,10 +50,15 @@ export async function createUserToken(
     action: "token.create",
     outcome: "ok",
     actor_user_id: actor.id,
-    token_kind: "user",
+    token_kind: kind,
     actor_token_id: row.id,
+    team_id: row.team_id,
     details: { prefix: row.prefix },
   });
   const { secret_hash: _, ...listing } = row;
   return { token: generated.token, listing };
 }
+
+/** A personal token for the actor. */
+export const createUserToken = (db: Database, actor: Actor, input: CreateTokenInput) =>
+  createToken(db, actor, { kind: "user" }, input);

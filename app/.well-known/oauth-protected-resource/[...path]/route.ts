@@ -1,0 +1,15 @@
+import { publicOrigin } from "@/lib/http/public-url";
+
+export const dynamic = "force-dynamic";
+
+// GET /.well-known/oauth-protected-resource/<resource path> - RFC 9728 metadata for a gateway
+export async function GET(request: Request, { params }: { params: Promise<{ path: string[] }> }) {
+  const origin = publicOrigin(request.headers);
+  const path = (await params).path.map(encodeURIComponent).join("/");
+  return Response.json({
+    resource: `${origin}/${path}`,
+    bearer_methods_supported: ["header"],
+    resource_name: "MCP Orchestrator gateway",
+    resource_documentation: `${origin}/tokens`,
+  });
+}

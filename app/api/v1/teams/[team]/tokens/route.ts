@@ -1,0 +1,19 @@
+import { getDb } from "@/db";
+import { api, readJson, requireApiActor } from "@/lib/http/api";
+import { getTeamOrThrow } from "@/lib/teams/team-access";
+import { createToken } from "@/lib/tokens/create-token";
+import type { CreateTokenInput } from "@/lib/tokens/schemas";
+
+// POST /api/v1/teams/:team/tokens - a token that acts for the team at its gateways (team admins)
+export const POST = api(async (request, { params }: { params: Promise<{ team: string }> }) => {
+  const db = getDb();
+  const actor = await requireApiActor(request);
+  const { team } = await getTeamOrThrow(db, actor, (await params).team);
+  const created = await createToken(
+    db,
+    actor,
+    { kind: "team", teamId: team.id },
+    (await readJson(request)) as CreateTokenInput,
+  );
+  return Response.json({ token: created.token, ...created.listing }, { status: 201 });
+});

@@ -1,0 +1,120 @@
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+import {
+  type CallToolResult,
+  CallToolResultSchema,
+  type ServerNotification,
+  type ServerRequest,
+} from "@modelcontextprotocol/sdk/types.js";
+import type { Database } from "@/db";
+import { recordEvent } from "@/lib/audit/record-event";
+import { type CandidateCredential, resolveCredential } from "@/lib/credentials/resolve-credential";
+import type { Keyring } from "@/lib/crypto";
+import type { Orchestrator } from "@/lib/orchestrator";
+import type { GatewayCaller } from "./caller";
+import type { Gateway } from "./gateway-access";
+import type { ExposedTool } from "./load-gateway";
+import { missingCredentialResult } from "./missing-credential";
+import { upstreamClient } from "./upstream";
+
+export interface CallToolContext {
+  db: Database;
+  orchestrator: Orchestrator;
+  keyring: Keyring;
+  gateway: Gateway;
+  caller: GatewayCaller;
+  origin: string;
+  timeoutMs: number;
+}
+
+async function candidates(db: Database, itemId: string): Promise<CandidateCredential[]> {
+  const rows = await db
+    .selectFrom("credentials")
+    .select(["id", "scope", "owner_user_id", "owner_team_id", "status", "created_at", "expires_at"])
+    .where("catalog_item_id", "=", itemId)
+    .execute();
+  return rows.map((r) => ({
+    id: r.id,
+    scope: r.scope,
+    ownerUserId: r.owner_user_id,
+    ownerTeamId: r.owner_team_id,
+    status: r.status,
+    createdAt: r.created_at,
+    expiresAt: r.expires_at,
+  }));
+}
+
+const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
+
+/**
+ * One tool call through a gateway: choose the credential (static, or by who calls), reach the
+ * server with it, relay progress and cancellation, and record the call (never its arguments
+ * or result).
+ */
+export async function callGatewayTool(
+  ctx: CallToolContext,
+  tool: ExposedTool,
+  args: Record<string, unknown> | undefined,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+): Promise<CallToolResult> {
+  const started = performance.now();
+  const { assignment } = tool;
+  const audit = (outcome: "ok" | "error" | "denied", credentialId: string | null, error: string | null) =>
+    void recordEvent(ctx.db, {
+      action: "tool.call",
+      outcome,
+      actor_user_id: ctx.caller.userId,
+      actor_token_id: ctx.caller.tokenId,
+      token_kind: ctx.caller.tokenKind,
+      team_id: ctx.caller.teamId,
+      gateway_id: ctx.gateway.id,
+      catalog_item_id: assignment.item.id,
+      credential_id: credentialId,
+      tool_name: tool.upstreamName,
+      duration_ms: Math.round(performance.now() - started),
+      error,
+    });
+
+  const resolution = resolveCredential(
+    { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
+    ctx.caller.caller,
+    await candidates(ctx.db, assignment.item.id),
+  );
+  if (resolution.kind !== "resolved") {
+    audit("denied", resolution.kind === "reauth" ? resolution.credentialId : null, `credential ${resolution.kind}`);
+    return missingCredentialResult({ kind: resolution.kind, server: assignment.item, origin: ctx.origin });
+  }
+
+  try {
+    const client = await upstreamClient(
+      ctx.db,
+      ctx.orchestrator,
+      ctx.keyring,
+      assignment.item,
+      resolution.credentialId,
+    );
+    const progressToken = extra._meta?.progressToken;
+    const result = (await client.request(
+      { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
+      CallToolResultSchema,
+      {
+        signal: extra.signal,
+        timeout: ctx.timeoutMs,
+        resetTimeoutOnProgress: true,
+        onprogress:
+          progressToken === undefined
+            ? undefined
+            : (p) =>
+                void extra
+                  .sendNotification({ method: "notifications/progress", params: { ...p, progressToken } })
+                  .catch(() => {}),
+      },
+    )) as CallToolResult;
+    audit(result.isError ? "error" : "ok", resolution.credentialId, null);
+    return result;
+  } catch (err) {
+    const message = (err as Error).message;
+    audit("error", resolution.credentialId, message);
+    if (extra.signal.aborted) throw err;
+    return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);
+  }
+}

@@ -1,0 +1,135 @@
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { getDb } from "@/db";
+import { getKeyring } from "@/lib/app-secrets";
+import { getEnv } from "@/lib/env";
+import { AppError } from "@/lib/errors";
+import { publicOrigin } from "@/lib/http/public-url";
+import { getLogger } from "@/lib/log";
+import { getOrchestrator } from "@/lib/orchestrator";
+import { authenticateToken } from "@/lib/tokens/authenticate-token";
+import { bearerToken } from "@/lib/tokens/token-format";
+import { callGatewayTool } from "./call-tool";
+import { gatewayCaller } from "./caller";
+import { getGatewayOrThrow } from "./gateway-access";
+import { loadGatewayTools } from "./load-gateway";
+
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+const jsonRpcError = (status: number, code: number, message: string, headers: HeadersInit = {}) =>
+  Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
+
+/** RFC 9728: where clients learn how to authenticate to this gateway. */
+export function resourceMetadataUrl(origin: string, slug: string): string {
+  return `${origin}/.well-known/oauth-protected-resource/api/mcp/${encodeURIComponent(slug)}`;
+}
+
+/** DNS-rebinding protection: a browser's Origin must be this app (or an allowed one). */
+function originAllowed(request: Request, origin: string): boolean {
+  const sent = request.headers.get("origin");
+  if (!sent) return true;
+  const allowed = new Set([
+    origin,
+    ...(getEnv()
+      .ARCHESTRA_GATEWAY_ALLOWED_ORIGINS?.split(",")
+      .map((o) => o.trim()) ?? []),
+  ]);
+  return allowed.has(sent);
+}
+
+async function readBody(request: Request): Promise<{ body?: unknown; error?: Response }> {
+  if (request.method !== "POST") return {};
+  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
+    return { error: jsonRpcError(413, ErrorCode.InvalidRequest, "Request body too large.") };
+  }
+  const text = await request.text();
+  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
+    return { error: jsonRpcError(413, ErrorCode.InvalidRequest, "Request body too large.") };
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return { error: jsonRpcError(400, ErrorCode.ParseError, "Parse error: the body is not valid JSON.") };
+  }
+  if (Array.isArray(body)) {
+    return {
+      error: jsonRpcError(
+        400,
+        ErrorCode.InvalidRequest,
+        "JSON-RPC batches are not supported: send one message per request.",
+      ),
+    };
+  }
+  return { body };
+}
+
+/**
+ * One HTTP request to /api/mcp/<gateway>, MCP streamable HTTP in stateless mode: every
+ * request is authenticated and served on its own, so any replica can serve any request.
+ */
+export async function handleGatewayRequest(request: Request, slug: string): Promise<Response> {
+  const origin = publicOrigin(request.headers);
+  if (!originAllowed(request, origin)) return jsonRpcError(403, ErrorCode.InvalidRequest, "Origin not allowed.");
+  const unauthorized = (message: string) =>
+    jsonRpcError(401, ErrorCode.InvalidRequest, message, {
+      "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadataUrl(origin, slug)}"`,
+    });
+  const token = bearerToken(request.headers.get("authorization"));
+  if (!token) return unauthorized("Send a token: Authorization: Bearer <token>.");
+  const db = getDb();
+  const principal = await authenticateToken(db, token);
+  if (!principal) return unauthorized("The token is unknown, revoked or expired.");
+
+  try {
+    const caller = await gatewayCaller(db, principal);
+    const gateway = await getGatewayOrThrow(db, caller.viewer, slug);
+    const { body, error } = await readBody(request);
+    if (error) return error;
+    const [tools, orchestrator] = await Promise.all([loadGatewayTools(db, gateway), getOrchestrator()]);
+    const byName = new Map(tools.map((t) => [t.name, t]));
+
+    const server = new Server(
+      { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
+      { capabilities: { tools: {} } },
+    );
+    server.setRequestHandler(ListToolsRequestSchema, async () => ({
+      tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
+    }));
+    server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+      const tool = byName.get(req.params.name);
+      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
+      return callGatewayTool(
+        {
+          db,
+          orchestrator,
+          keyring: getKeyring(),
+          gateway,
+          caller,
+          origin,
+          timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
+        },
+        tool,
+        req.params.arguments,
+        extra,
+      );
+    });
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      maxRequestBodySize: MAX_BODY_BYTES,
+    });
+    await server.connect(transport);
+    const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
+    // Events must reach the client as they happen: no buffering or transformation on the way.
+    response.headers.set("Cache-Control", "no-cache, no-transform");
+    response.headers.set("X-Accel-Buffering", "no");
+    return response;
+  } catch (err) {
+    if (err instanceof AppError && err.code === "not_found")
+      return jsonRpcError(404, ErrorCode.InvalidRequest, err.message);
+    if (err instanceof AppError) return jsonRpcError(err.status, ErrorCode.InvalidRequest, err.message);
+    const id = crypto.randomUUID();
+    getLogger().error({ err, errorId: id, gateway: slug }, "gateway request failed");
+    return jsonRpcError(500, ErrorCode.InternalError, `Internal error (error id ${id}).`);
+  }
+}

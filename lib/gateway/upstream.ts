@@ -1,0 +1,76 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Database } from "@/db";
+import type { CredentialSecret } from "@/lib/credentials/credential-secret";
+import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
+import { AppError } from "@/lib/errors";
+import type { Orchestrator } from "@/lib/orchestrator";
+
+const KEY = Symbol.for("mcp-orchestrator.remote-clients");
+type RemoteGlobal = typeof globalThis & { [KEY]?: Map<string, { version: number; client: Promise<Client> }> };
+
+function remoteClients() {
+  const g = globalThis as RemoteGlobal;
+  g[KEY] ??= new Map();
+  return g[KEY];
+}
+
+/**
+ * A connected client for one server and credential. Local servers: the credential's own
+ * instance, started on demand. Remote servers: a pooled connection that sends the credential's
+ * key or token, never the caller's gateway token.
+ */
+export async function upstreamClient(
+  db: Database,
+  orchestrator: Orchestrator,
+  keyring: Keyring,
+  item: { id: string; kind: "local" | "remote" },
+  credentialId: string,
+): Promise<Client> {
+  if (item.kind === "local") {
+    const find = () =>
+      db
+        .selectFrom("runtime_instances")
+        .select("id")
+        .where("catalog_item_id", "=", item.id)
+        .where("credential_id", "=", credentialId)
+        .executeTakeFirst();
+    let instance = await find();
+    if (!instance) {
+      await orchestrator.reconciler.trigger();
+      instance = await find();
+    }
+    if (!instance) throw new AppError("unavailable", "The server's instance could not be created.");
+    return orchestrator.client(instance.id);
+  }
+  const row = await db
+    .selectFrom("credentials")
+    .innerJoin("catalog_items", "catalog_items.id", "credentials.catalog_item_id")
+    .select([
+      "credentials.id",
+      "credentials.owner_user_id",
+      "credentials.owner_team_id",
+      "credentials.sealed_secret",
+      "credentials.updated_at",
+      "catalog_items.url",
+    ])
+    .where("credentials.id", "=", credentialId)
+    .executeTakeFirstOrThrow();
+  const version = row.updated_at.getTime();
+  const pool = remoteClients();
+  const cached = pool.get(credentialId);
+  if (cached && cached.version === version) return cached.client;
+  if (cached) void cached.client.then((c) => c.close()).catch(() => {});
+  const secret = openJson<CredentialSecret>(keyring, row.sealed_secret, credentialSecretContext(row));
+  const headers: Record<string, string> = { ...(secret.headers ?? {}) };
+  if (secret.oauth?.accessToken) headers.Authorization = `Bearer ${secret.oauth.accessToken}`;
+  const client = (async () => {
+    const c = new Client({ name: "mcp-orchestrator", version: "0.1.0" });
+    c.onclose = () => pool.delete(credentialId);
+    await c.connect(new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers } }));
+    return c;
+  })();
+  pool.set(credentialId, { version, client });
+  client.catch(() => pool.delete(credentialId));
+  return client;
+}

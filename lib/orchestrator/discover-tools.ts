@@ -1,0 +1,55 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Database } from "@/db";
+import type { DiscoveredTool } from "@/db/schema";
+
+/** Every tool a server offers, across pages. */
+export async function listAllTools(client: Client): Promise<DiscoveredTool[]> {
+  const tools: DiscoveredTool[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await client.listTools(cursor ? { cursor } : {});
+    for (const t of page.tools) {
+      tools.push({
+        name: t.name,
+        ...(t.title ? { title: t.title } : {}),
+        ...(t.description ? { description: t.description } : {}),
+        inputSchema: t.inputSchema,
+        ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+        ...(t.annotations ? { annotations: t.annotations } : {}),
+      });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return tools;
+}
+
+/**
+ * Stores the tools of local servers not discovered yet, from any running instance of theirs,
+ * so gateways can offer them.
+ */
+export async function discoverMissingTools(
+  db: Database,
+  client: (instanceId: string) => Promise<Client>,
+): Promise<number> {
+  const rows = await db
+    .selectFrom("runtime_instances as i")
+    .innerJoin("catalog_items as item", "item.id", "i.catalog_item_id")
+    .select(["i.id as instance_id", "item.id as item_id"])
+    .where("item.tools_discovered_at", "is", null)
+    .where("i.status", "=", "running")
+    .execute();
+  const seen = new Set<string>();
+  let discovered = 0;
+  for (const row of rows) {
+    if (seen.has(row.item_id)) continue;
+    seen.add(row.item_id);
+    const tools = await listAllTools(await client(row.instance_id));
+    await db
+      .updateTable("catalog_items")
+      .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
+      .where("id", "=", row.item_id)
+      .execute();
+    discovered += 1;
+  }
+  return discovered;
+}
