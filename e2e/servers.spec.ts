@@ -86,10 +86,16 @@ test.describe
       await snap(page, testInfo, "11-server-logs");
 
       await page.getByRole("link", { name: "← All servers" }).click();
-      await page.getByRole("button", { name: /^Stop / }).click();
+      await page
+        .getByRole("row", { name: /Memory/ })
+        .getByRole("button", { name: /^Stop / })
+        .click();
       await expect(await statusCell(page, "Memory")).toContainText("stopped");
       await expect.poll(() => pidWithEnv(`MEMORY_TOKEN=${secret}`)).toBeUndefined();
-      await page.getByRole("button", { name: /^Start / }).click();
+      await page
+        .getByRole("row", { name: /Memory/ })
+        .getByRole("button", { name: /^Start / })
+        .click();
       await expect(async () => {
         await page.reload();
         await expect(await statusCell(page, "Memory")).toContainText("running", { timeout: 500 });
@@ -97,8 +103,9 @@ test.describe
     });
 
     test("other members do not see someone else's instance", async ({ baseURL }) => {
-      const list = await cli(["instances", "list", "--json"], adminEnv);
-      expect(JSON.parse(list.stdout).instances).toHaveLength(1);
+      const list = await cli(["instances", "list", "--json"], memberEnv);
+      const mine = JSON.parse(list.stdout).instances.filter((i: { server_slug: string }) => i.server_slug === "memory");
+      expect(mine).toHaveLength(1);
       const home = fs.mkdtempSync(path.join(os.tmpdir(), "cli-other-"));
       const other = { HOME: home, ARCHESTRA_URL: baseURL ?? "" };
       await cli(
@@ -108,7 +115,7 @@ test.describe
       await cli(["login", "--email", "other@example.com", "--password", "other-password-1"], other);
       const theirs = await cli(["instances", "list", "--json"], other);
       expect(JSON.parse(theirs.stdout).instances).toEqual([]);
-      const id = JSON.parse(list.stdout).instances[0].id;
+      const id = mine[0].id;
       const logs = await cli(["instances", "logs", id], other);
       expect(logs.stderr).toContain("Server instance was not found.");
     });

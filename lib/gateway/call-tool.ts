@@ -81,7 +81,12 @@ export async function callGatewayTool(
   );
   if (resolution.kind !== "resolved") {
     audit("denied", resolution.kind === "reauth" ? resolution.credentialId : null, `credential ${resolution.kind}`);
-    return missingCredentialResult({ kind: resolution.kind, server: assignment.item, origin: ctx.origin });
+    return missingCredentialResult({
+      kind: resolution.kind,
+      server: assignment.item,
+      origin: ctx.origin,
+      hasOutputSchema: tool.definition.outputSchema !== undefined,
+    });
   }
 
   try {

@@ -1,0 +1,247 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, test } from "@playwright/test";
+import { ADMIN, MEMBER } from "./support";
+
+const bin = (name: string) => path.resolve("node_modules/.bin", name);
+
+async function api(baseURL: string, token: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${baseURL}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? null : await res.json();
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+async function tokenFor(baseURL: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${baseURL}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, name: "gateway e2e" }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function mcp(url: string, token: string): Promise<Client> {
+  const client = new Client({ name: "e2e", version: "1.0.0" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
+  return client;
+}
+
+const text = (result: unknown) => JSON.stringify((result as { content: unknown }).content);
+
+test.describe
+  .serial("a gateway exposes two servers and resolves credentials by caller", () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-"));
+    let admin = "";
+    let member = "";
+    let outsider = "";
+    let teamToken = "";
+    let orgToken = "";
+    let url = "";
+
+    test("set up: two servers, credentials, a team token, an org token and a gateway", async ({ baseURL }) => {
+      const base = baseURL ?? "";
+      admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+      member = await tokenFor(base, MEMBER.email, MEMBER.password);
+      await api(base, admin, "POST", "/users", {
+        email: "outsider@example.com",
+        name: "Outsider",
+        password: "outsider-password-1",
+      });
+      outsider = await tokenFor(base, "outsider@example.com", "outsider-password-1");
+
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Notes",
+        slug: "notes",
+        command: bin("mcp-server-memory"),
+        env: [{ name: "MEMORY_FILE_PATH", secret: true, required: true }],
+      });
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Everything",
+        slug: "everything",
+        command: bin("mcp-server-everything"),
+        args: ["stdio"],
+      });
+      // The member's own notes; the admin's credential for Everything, assigned statically.
+      await api(base, member, "POST", "/catalog/notes/credentials", {
+        env: { MEMORY_FILE_PATH: path.join(dir, "member.json") },
+      });
+      const everything = await api(base, admin, "POST", "/catalog/everything/credentials", {});
+      const platform = (await api(base, admin, "GET", "/teams/platform")) as { team: { id: string } };
+      teamToken = (
+        (await api(base, admin, "POST", `/teams/${platform.team.id}/tokens`, { name: "platform ci" })) as {
+          token: string;
+        }
+      ).token;
+      orgToken = ((await api(base, admin, "POST", "/org/tokens", { name: "org agent" })) as { token: string }).token;
+      expect(teamToken).toMatch(/^mcpo_t_/);
+      expect(orgToken).toMatch(/^mcpo_o_/);
+
+      await api(base, admin, "POST", "/gateways", { name: "Main", slug: "main" });
+      // Tools are discovered once each server's instance runs.
+      await expect
+        .poll(
+          async () =>
+            (
+              (await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }
+            ).items.filter((i) => ["notes", "everything"].includes(i.slug) && i.tools.length > 0).length,
+          { timeout: 30_000 },
+        )
+        .toBe(2);
+      // A collision is refused when saving: both without a prefix would not collide, so force one.
+      const clash = await fetch(`${base}/api/v1/gateways/main/assignments`, {
+        method: "PUT",
+        headers: { authorization: `Bearer ${admin}`, "content-type": "application/json" },
+        body: JSON.stringify({
+          assignments: [
+            { server: "notes", prefix: "x", tools: ["read_graph"] },
+            { server: "notes", prefix: "x", tools: ["read_graph"] },
+          ],
+        }),
+      });
+      expect(clash.status).toBe(409);
+      expect(((await clash.json()) as { error: { message: string } }).error.message).toContain("x__read_graph");
+      await api(base, admin, "PUT", "/gateways/main/assignments", {
+        assignments: [
+          { server: "notes", tools: ["create_entities", "read_graph"] },
+          {
+            server: "everything",
+            tools: ["echo", "trigger-long-running-operation"],
+            prefix: "ev",
+            mode: "static",
+            credentialId: everything.credential.id,
+          },
+        ],
+      });
+      const gw = (await api(base, member, "GET", "/gateways/main")) as { url: string; tools: { name: string }[] };
+      url = gw.url;
+      expect(gw.tools.map((t) => t.name).sort()).toEqual([
+        "ev__echo",
+        "ev__trigger-long-running-operation",
+        "notes__create_entities",
+        "notes__read_graph",
+      ]);
+    });
+
+    test("a member lists and calls tools of both servers through one endpoint", async () => {
+      const client = await mcp(url, member);
+      const { tools } = await client.listTools();
+      expect(tools.map((t) => t.name).sort()).toEqual([
+        "ev__echo",
+        "ev__trigger-long-running-operation",
+        "notes__create_entities",
+        "notes__read_graph",
+      ]);
+      expect(
+        text(await client.callTool({ name: "ev__echo", arguments: { message: "through the gateway" } })),
+      ).toContain("through the gateway");
+      await client.callTool({
+        name: "notes__create_entities",
+        arguments: { entities: [{ name: "member-marker", entityType: "note", observations: [] }] },
+      });
+      expect(text(await client.callTool({ name: "notes__read_graph", arguments: {} }))).toContain("member-marker");
+      await client.close();
+    });
+
+    test("progress notifications from the server reach the caller before the result", async () => {
+      const client = await mcp(url, member);
+      const progress: number[] = [];
+      const result = await client.callTool(
+        { name: "ev__trigger-long-running-operation", arguments: { duration: 1, steps: 3 } },
+        undefined,
+        { onprogress: (p) => progress.push(p.progress) },
+      );
+      expect(progress.length).toBeGreaterThanOrEqual(2);
+      expect(text(result)).toContain("completed");
+      await client.close();
+    });
+
+    test("team and org tokens resolve by the seed's priority; a caller without a credential gets the install link", async ({
+      baseURL,
+    }) => {
+      // Team token: no team credential, so a member's personal credential (the member's notes).
+      const team = await mcp(url, teamToken);
+      expect(text(await team.callTool({ name: "notes__read_graph", arguments: {} }))).toContain("member-marker");
+      await team.close();
+      // Org token: the first available credential (the only one).
+      const org = await mcp(url, orgToken);
+      expect(text(await org.callTool({ name: "notes__read_graph", arguments: {} }))).toContain("member-marker");
+      await org.close();
+      // Someone with no credential and no team: never the member's; a link to connect instead.
+      const stranger = await mcp(url, outsider);
+      const { tools } = await stranger.listTools();
+      expect(tools.map((t) => t.name)).toContain("notes__read_graph");
+      const result = await stranger.callTool({ name: "notes__read_graph", arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toContain(`${baseURL}/registry/notes?install=1`);
+      expect(text(result)).not.toContain("member-marker");
+      // read_graph declares an output schema, so the facts for programs travel in _meta.
+      expect(result._meta?.["io.mcp-orchestrator/credential"]).toEqual({
+        kind: "credential_missing",
+        serverId: expect.any(String),
+        serverSlug: "notes",
+        installUrl: `${baseURL}/registry/notes?install=1`,
+      });
+      const create = await stranger.callTool({ name: "notes__create_entities", arguments: { entities: [] } });
+      expect(create.isError).toBe(true);
+      // The static assignment works for anyone who may use the gateway.
+      expect(text(await stranger.callTool({ name: "ev__echo", arguments: { message: "static" } }))).toContain("static");
+      await stranger.close();
+    });
+
+    test("the edge: authentication, metadata, bad JSON, batches, origins, unknown gateways", async ({ baseURL }) => {
+      const post = (body: string, headers: Record<string, string> = {}, target = url) =>
+        fetch(target, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept: "application/json, text/event-stream", ...headers },
+          body,
+        });
+      const init = JSON.stringify({
+        jsonrpc: "2.0",
+        id: 1,
+        method: "initialize",
+        params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+      });
+
+      const anonymous = await post(init);
+      expect(anonymous.status).toBe(401);
+      const challenge = anonymous.headers.get("www-authenticate") ?? "";
+      expect(challenge).toContain(`resource_metadata="${baseURL}/.well-known/oauth-protected-resource/api/mcp/main"`);
+      const metadata = await (await fetch(`${baseURL}/.well-known/oauth-protected-resource/api/mcp/main`)).json();
+      expect(metadata.resource).toBe(`${baseURL}/api/mcp/main`);
+
+      const auth = { authorization: `Bearer ${member}` };
+      const bad = await post("{not json", auth);
+      expect(bad.status).toBe(400);
+      expect((await bad.json()).error.code).toBe(-32700);
+      const batch = await post(`[${init}]`, auth);
+      expect(batch.status).toBe(400);
+      expect((await batch.json()).error.message).toContain("batches are not supported");
+      expect((await post(init, { ...auth, origin: "http://evil.example" })).status).toBe(403);
+      expect((await post(init, auth, url.replace("/main", "/nope"))).status).toBe(404);
+      const huge = await post(
+        JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping", params: { pad: "x".repeat(1_100_000) } }),
+        auth,
+      );
+      expect(huge.status).toBe(413);
+      const badVersion = await post(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }), {
+        ...auth,
+        "mcp-protocol-version": "1999-01-01",
+      });
+      expect(badVersion.status).toBe(400);
+      // No stack trace in any of these answers.
+      expect(await (await post("{", auth)).text()).not.toContain("    at ");
+    });
+  });
