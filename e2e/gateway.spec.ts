@@ -4,7 +4,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
-import { ADMIN, MEMBER } from "./support";
+import { ADMIN, MEMBER, signIn, signOut, snap } from "./support";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
 
@@ -243,5 +243,50 @@ test.describe
       expect(badVersion.status).toBe(400);
       // No stack trace in any of these answers.
       expect(await (await post("{", auth)).text()).not.toContain("    at ");
+    });
+  });
+
+test.describe
+  .serial("building a gateway in the UI", () => {
+    test("an admin creates a gateway and picks tools; a member copies the config and calls a tool", async ({
+      page,
+      baseURL,
+    }, testInfo) => {
+      await signIn(page, ADMIN.email, ADMIN.password);
+      await expect(page.getByRole("heading", { name: `Welcome, ${ADMIN.name}` })).toBeVisible();
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Gateways" }).click();
+      await page.getByLabel("Gateway name").fill("Research");
+      await page.getByRole("button", { name: "Create gateway" }).click();
+      await page.getByRole("link", { name: "Open it to choose its tools" }).click();
+      await expect(page.getByRole("heading", { name: "Research" })).toBeVisible();
+      await expect(page.getByText("No tools yet")).toBeVisible();
+
+      await page.getByLabel("Include Notes").check();
+      const notes = page.getByRole("group", { name: "Include Notes" });
+      await notes.getByLabel("All tools, including ones it adds later").uncheck();
+      await notes.getByLabel("read_graph").check();
+      await page.getByRole("button", { name: "Save tools" }).click();
+      await expect(page.getByRole("status")).toContainText("Saved: 1 server assigned.");
+      await expect(page.getByRole("table", { name: "Tools" })).toContainText("notes__read_graph");
+      await snap(page, testInfo, "12-gateway-admin");
+      await signOut(page);
+
+      await signIn(page, MEMBER.email, MEMBER.password);
+      await expect(page.getByRole("heading", { name: `Welcome, ${MEMBER.name}` })).toBeVisible();
+      await page.goto("/gateways/research");
+      await expect(page.getByRole("button", { name: "Save tools" })).toHaveCount(0);
+      const cursor = page
+        .getByTestId("connect-configs")
+        .locator("div", { has: page.getByRole("heading", { name: "Cursor" }) })
+        .locator("code");
+      const config = JSON.parse((await cursor.textContent()) ?? "{}");
+      expect(config.mcpServers.research.url).toBe(`${baseURL}/api/mcp/research`);
+      await snap(page, testInfo, "13-gateway-member");
+
+      const token = await tokenFor(baseURL ?? "", MEMBER.email, MEMBER.password);
+      const client = await mcp(config.mcpServers.research.url, token);
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["notes__read_graph"]);
+      expect(text(await client.callTool({ name: "notes__read_graph", arguments: {} }))).toContain("member-marker");
+      await client.close();
     });
   });

@@ -2,11 +2,20 @@
 import { useState } from "react";
 import { buttonClass } from "./button-class";
 
-export function CopyButton({ value, label = "Copy" }: { value: string; label?: string }) {
+export function CopyButton({
+  value,
+  label = "Copy",
+  accessibleName,
+}: {
+  value: string;
+  label?: string;
+  accessibleName?: string;
+}) {
   const [copied, setCopied] = useState(false);
   return (
     <button
       type="button"
+      aria-label={accessibleName}
       className={buttonClass("secondary", "px-2 py-1 text-xs")}
       onClick={async () => {
         await navigator.clipboard?.writeText(value).catch(() => {});

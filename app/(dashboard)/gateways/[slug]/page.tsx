@@ -1,0 +1,109 @@
+import type { Metadata } from "next";
+import { headers } from "next/headers";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { Badge } from "@/components/ui/badge";
+import { Card } from "@/components/ui/card";
+import { CodeBlock } from "@/components/ui/code-block";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { Table, Td } from "@/components/ui/table";
+import { getDb } from "@/db";
+import { requireActor } from "@/lib/auth/session";
+import { AppError } from "@/lib/errors";
+import { connectConfigs } from "@/lib/gateway/connect-configs";
+import { gatewayEditorData } from "@/lib/gateway/editor-data";
+import { canEditGateway, getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
+import { loadGatewayTools } from "@/lib/gateway/load-gateway";
+import { publicOrigin } from "@/lib/http/public-url";
+import { AssignmentsForm } from "../gateway-forms";
+
+export const metadata: Metadata = { title: "Gateway" };
+
+export default async function GatewayPage({ params }: { params: Promise<{ slug: string }> }) {
+  const { slug } = await params;
+  const db = getDb();
+  const viewer = await userViewer(db, await requireActor());
+  const gateway = await getGatewayOrThrow(db, viewer, slug).catch((err) => {
+    if (err instanceof AppError && err.code === "not_found") notFound();
+    throw err;
+  });
+  const tools = await loadGatewayTools(db, gateway);
+  const editable = canEditGateway(viewer, gateway);
+  const servers = editable ? await gatewayEditorData(db, viewer, gateway) : [];
+  const url = `${publicOrigin(await headers())}/api/mcp/${gateway.slug}`;
+  return (
+    <>
+      <PageHeader
+        title={gateway.name}
+        description={
+          <Link href="/gateways" className="text-indigo-700 hover:underline">
+            ← All gateways
+          </Link>
+        }
+      />
+      <div className="grid gap-6 lg:grid-cols-2">
+        <div className="space-y-6">
+          <Card
+            title="Connect a client"
+            description={
+              <>
+                Replace &lt;YOUR_TOKEN&gt; with a token from the{" "}
+                <Link className="underline" href="/tokens">
+                  Tokens
+                </Link>{" "}
+                page.
+              </>
+            }
+          >
+            <div className="mb-4">
+              <CodeBlock code={url} label="URL" />
+            </div>
+            <div className="space-y-4" data-testid="connect-configs">
+              {connectConfigs(gateway.slug, url).map((c) => (
+                <div key={c.client}>
+                  <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
+                  <p className="mb-1 text-xs text-slate-500">{c.where}</p>
+                  <CodeBlock code={c.code} label={`${c.client} config`} />
+                </div>
+              ))}
+            </div>
+          </Card>
+          <Card title="Tools" description="What clients see, and whose credential each call uses.">
+            {tools.length === 0 ? (
+              <EmptyState title="No tools yet">
+                {editable ? "Choose servers and tools in the form on this page." : "An admin has not chosen tools yet."}
+              </EmptyState>
+            ) : (
+              <Table label="Tools" head={["Tool", "Server", "Credential"]}>
+                {tools.map((t) => (
+                  <tr key={t.name}>
+                    <Td>
+                      <code className="text-xs">{t.name}</code>
+                    </Td>
+                    <Td>{t.assignment.item.name}</Td>
+                    <Td>
+                      {t.assignment.mode === "static" ? <Badge>fixed</Badge> : <Badge tone="info">caller's</Badge>}
+                    </Td>
+                  </tr>
+                ))}
+              </Table>
+            )}
+          </Card>
+        </div>
+        {editable && (
+          <Card
+            title="Choose tools"
+            description="Pick servers, which of their tools, and how each call finds its credential."
+          >
+            {servers.length === 0 ? (
+              <EmptyState title="The registry is empty">Add a server to the registry first.</EmptyState>
+            ) : (
+              <AssignmentsForm gateway={gateway.slug} servers={servers} />
+            )}
+          </Card>
+        )}
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,34 @@
+import { describe, expect, it } from "vitest";
+import { connectConfigs, TOKEN_PLACEHOLDER } from "./connect-configs";
+
+describe("connect instructions", () => {
+  const configs = connectConfigs("main", "https://mcp.example.com/api/mcp/main");
+
+  it("cover the common clients, each with the URL and a token placeholder", () => {
+    expect(configs.map((c) => c.client)).toEqual([
+      "Claude Code",
+      "Claude Desktop",
+      "Cursor",
+      "VS Code",
+      "MCP Inspector",
+    ]);
+    for (const c of configs) {
+      expect(c.code).toContain("https://mcp.example.com/api/mcp/main");
+      if (c.client !== "VS Code") expect(c.code).toContain(TOKEN_PLACEHOLDER);
+    }
+  });
+
+  it("JSON configs are valid JSON in each client's shape", () => {
+    const cursor = JSON.parse(configs.find((c) => c.client === "Cursor")?.code ?? "");
+    expect(cursor.mcpServers.main).toEqual({
+      url: "https://mcp.example.com/api/mcp/main",
+      headers: { Authorization: `Bearer ${TOKEN_PLACEHOLDER}` },
+    });
+    const vscode = JSON.parse(configs.find((c) => c.client === "VS Code")?.code ?? "");
+    expect(vscode.servers.main.type).toBe("http");
+    expect(vscode.servers.main.headers.Authorization).toBe("Bearer ${input:mcp-orchestrator-token}");
+    expect(vscode.inputs[0].password).toBe(true);
+    const desktop = JSON.parse(configs.find((c) => c.client === "Claude Desktop")?.code ?? "");
+    expect(desktop.mcpServers.main.args).toContain("https://mcp.example.com/api/mcp/main");
+  });
+});

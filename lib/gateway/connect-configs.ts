@@ -1,0 +1,64 @@
+/** One client's way of connecting to a gateway. */
+export interface ConnectConfig {
+  client: string;
+  where: string;
+  language: "json" | "shell";
+  code: string;
+}
+
+export const TOKEN_PLACEHOLDER = "<YOUR_TOKEN>";
+
+/**
+ * Pure: copyable configuration for the common MCP clients, with the gateway's URL and a
+ * token placeholder (tokens are shown once, on the Tokens page, never here).
+ */
+export function connectConfigs(name: string, url: string): ConnectConfig[] {
+  const json = (value: unknown) => JSON.stringify(value, null, 2);
+  return [
+    {
+      client: "Claude Code",
+      where: "Run in a terminal",
+      language: "shell",
+      code: `claude mcp add --transport http ${name} ${url} --header "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`,
+    },
+    {
+      client: "Claude Desktop",
+      where: "claude_desktop_config.json (through the mcp-remote bridge)",
+      language: "json",
+      code: json({
+        mcpServers: {
+          [name]: {
+            command: "npx",
+            args: ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
+            env: { AUTH_HEADER: `Bearer ${TOKEN_PLACEHOLDER}` },
+          },
+        },
+      }),
+    },
+    {
+      client: "Cursor",
+      where: "~/.cursor/mcp.json",
+      language: "json",
+      code: json({ mcpServers: { [name]: { url, headers: { Authorization: `Bearer ${TOKEN_PLACEHOLDER}` } } } }),
+    },
+    {
+      client: "VS Code",
+      where: ".vscode/mcp.json (asks for the token once and stores it securely)",
+      language: "json",
+      code: json({
+        inputs: [
+          { type: "promptString", id: "mcp-orchestrator-token", description: "MCP Orchestrator token", password: true },
+        ],
+        servers: {
+          [name]: { type: "http", url, headers: { Authorization: "Bearer ${input:mcp-orchestrator-token}" } },
+        },
+      }),
+    },
+    {
+      client: "MCP Inspector",
+      where: "Run in a terminal",
+      language: "shell",
+      code: `npx @modelcontextprotocol/inspector --cli ${url} --transport http --method tools/list --header "Authorization: Bearer ${TOKEN_PLACEHOLDER}"`,
+    },
+  ];
+}
