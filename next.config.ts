@@ -6,7 +6,14 @@ const config: NextConfig = {
   poweredByHeader: false,
   // Loaded from node_modules at run time: PGlite reads its WASM files next to its module,
   // and pino and the Kubernetes client do not survive bundling.
-  serverExternalPackages: ["@electric-sql/pglite", "kysely-pglite-dialect", "pino", "pg", "@kubernetes/client-node"],
+  serverExternalPackages: [
+    "@electric-sql/pglite",
+    "kysely-pglite-dialect",
+    "pino",
+    "pg",
+    "@kubernetes/client-node",
+    "prom-client",
+  ],
 };
 
 export default config;

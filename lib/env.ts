@@ -83,6 +83,7 @@ const schema = z
     ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: seconds(10, 1, 3600),
     ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS: seconds(55, 1, 3600),
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
+    ARCHESTRA_METRICS_TOKEN: optional,
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -12,4 +12,5 @@ export const NAV_ITEMS: NavItem[] = [
   { href: "/teams", label: "Teams" },
   { href: "/tokens", label: "Tokens" },
   { href: "/users", label: "Users", adminOnly: true },
+  { href: "/audit", label: "Audit", adminOnly: true },
 ];

@@ -1,7 +1,21 @@
 import type { Database } from "@/db";
 import type { AccessToken } from "@/db/schema";
 
-export type TokenListing = Omit<AccessToken, "secret_hash">;
+export type TokenListing = Omit<AccessToken, "secret_hash"> & { team_name?: string | null };
+
+const LISTING = [
+  "access_tokens.id",
+  "access_tokens.kind",
+  "access_tokens.user_id",
+  "access_tokens.team_id",
+  "access_tokens.name",
+  "access_tokens.prefix",
+  "access_tokens.created_by",
+  "access_tokens.created_at",
+  "access_tokens.last_used_at",
+  "access_tokens.expires_at",
+  "access_tokens.revoked_at",
+] as const;
 
 export async function findTokenByPrefix(db: Database, prefix: string): Promise<AccessToken | undefined> {
   return db.selectFrom("access_tokens").selectAll().where("prefix", "=", prefix).executeTakeFirst();
@@ -10,21 +24,27 @@ export async function findTokenByPrefix(db: Database, prefix: string): Promise<A
 export async function listUserTokens(db: Database, userId: string): Promise<TokenListing[]> {
   return db
     .selectFrom("access_tokens")
-    .select([
-      "id",
-      "kind",
-      "user_id",
-      "team_id",
-      "name",
-      "prefix",
-      "created_by",
-      "created_at",
-      "last_used_at",
-      "expires_at",
-      "revoked_at",
-    ])
+    .select(LISTING)
     .where("kind", "=", "user")
     .where("user_id", "=", userId)
     .orderBy("created_at", "desc")
+    .execute();
+}
+
+/** Team tokens of the given teams, and (for admins) the organisation's tokens. */
+export async function listSharedTokens(db: Database, teamIds: string[], includeOrg: boolean): Promise<TokenListing[]> {
+  if (teamIds.length === 0 && !includeOrg) return [];
+  return db
+    .selectFrom("access_tokens")
+    .leftJoin("teams", "teams.id", "access_tokens.team_id")
+    .select([...LISTING, "teams.name as team_name"])
+    .where((eb) => {
+      const ors = [];
+      if (teamIds.length)
+        ors.push(eb.and([eb("access_tokens.kind", "=", "team"), eb("access_tokens.team_id", "in", teamIds)]));
+      if (includeOrg) ors.push(eb("access_tokens.kind", "=", "org"));
+      return eb.or(ors);
+    })
+    .orderBy("access_tokens.created_at", "desc")
     .execute();
 }

@@ -6,9 +6,10 @@ import {
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "@/db";
-import { recordEvent } from "@/lib/audit/record-event";
+import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
+import { getMetrics } from "@/lib/metrics";
 import type { Orchestrator } from "@/lib/orchestrator";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
@@ -58,8 +59,13 @@ export async function callGatewayTool(
 ): Promise<CallToolResult> {
   const started = performance.now();
   const { assignment } = tool;
-  const audit = (outcome: "ok" | "error" | "denied", credentialId: string | null, error: string | null) =>
-    void recordEvent(ctx.db, {
+  const audit = (outcome: "ok" | "error" | "denied", credentialId: string | null, error: string | null) => {
+    const seconds = (performance.now() - started) / 1000;
+    const labels = { gateway: ctx.gateway.slug, server: assignment.item.slug, tool: tool.upstreamName };
+    const metrics = getMetrics();
+    metrics.toolCalls.inc({ ...labels, outcome });
+    metrics.toolCallSeconds.observe(labels, seconds);
+    getAuditQueue(() => ctx.db).push({
       action: "tool.call",
       outcome,
       actor_user_id: ctx.caller.userId,
@@ -70,9 +76,10 @@ export async function callGatewayTool(
       catalog_item_id: assignment.item.id,
       credential_id: credentialId,
       tool_name: tool.upstreamName,
-      duration_ms: Math.round(performance.now() - started),
+      duration_ms: Math.round(seconds * 1000),
       error,
     });
+  };
 
   const resolution = resolveCredential(
     { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },

@@ -3,6 +3,7 @@ import { findTokenByPrefix } from "@/db/queries/tokens";
 import { findUserById } from "@/db/queries/users";
 import type { AccessToken } from "@/db/schema";
 import { type Actor, toActor } from "@/lib/auth/actor";
+import { cachedToken, rememberToken } from "./token-cache";
 import { tokenMatches, tokenPrefix } from "./token-format";
 
 export interface TokenPrincipal {
@@ -14,6 +15,7 @@ export interface TokenPrincipal {
 /**
  * Resolves a presented token to its principal, or null when it is malformed, unknown,
  * revoked, expired, or belongs to a disabled user. All of these look alike to the caller.
+ * The hash is compared in constant time on every call, cached or not.
  */
 export async function authenticateToken(
   db: Database,
@@ -22,17 +24,24 @@ export async function authenticateToken(
 ): Promise<TokenPrincipal | null> {
   const prefix = tokenPrefix(token);
   if (!prefix) return null;
-  const row = await findTokenByPrefix(db, prefix);
-  if (!row || !tokenMatches(token, row.secret_hash)) return null;
-  if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
-  let user: Actor | null = null;
-  if (row.kind === "user") {
-    const owner = row.user_id ? await findUserById(db, row.user_id) : undefined;
-    if (!owner || owner.disabled_at) return null;
-    user = toActor(owner);
+  let entry = cachedToken(prefix);
+  if (!entry) {
+    const row = await findTokenByPrefix(db, prefix);
+    if (!row) return null;
+    let user: Actor | null = null;
+    if (row.kind === "user") {
+      const owner = row.user_id ? await findUserById(db, row.user_id) : undefined;
+      if (!owner || owner.disabled_at) return null;
+      user = toActor(owner);
+    }
+    entry = rememberToken(prefix, { row, user });
   }
+  const { row, user } = entry;
+  if (!tokenMatches(token, row.secret_hash)) return null;
+  if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
   // last_used_at is informational: written at most once a minute per token, off the caller's path.
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {
+    row.last_used_at = now;
     void db
       .updateTable("access_tokens")
       .set({ last_used_at: now })

@@ -1,18 +1,37 @@
 import type { Database } from "@/db";
+import { findMembership } from "@/db/queries/teams";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
 import { uuidOrThrow } from "@/lib/validation";
+import { forgetToken } from "./token-cache";
 
-/** Revokes a token the actor owns (admins may revoke any personal token). */
+/**
+ * Revokes a token: a personal token by its owner, a team token by the team's admins, any
+ * token by an admin. Others are told it does not exist.
+ */
 export async function revokeToken(db: Database, actor: Actor, tokenId: string): Promise<void> {
-  let query = db
-    .updateTable("access_tokens")
-    .set({ revoked_at: new Date() })
+  const token = await db
+    .selectFrom("access_tokens")
+    .select(["id", "kind", "user_id", "team_id", "prefix"])
     .where("id", "=", uuidOrThrow(tokenId, "Active token"))
-    .where("revoked_at", "is", null);
-  if (!isAdmin(actor)) query = query.where("user_id", "=", actor.id);
-  const result = await query.executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) throw notFound("Active token");
-  await recordEvent(db, { action: "token.revoke", outcome: "ok", actor_user_id: actor.id, actor_token_id: tokenId });
+    .where("revoked_at", "is", null)
+    .executeTakeFirst();
+  if (!token) throw notFound("Active token");
+  const allowed =
+    isAdmin(actor) ||
+    (token.kind === "user" && token.user_id === actor.id) ||
+    (token.kind === "team" &&
+      token.team_id !== null &&
+      (await findMembership(db, token.team_id, actor.id))?.role === "admin");
+  if (!allowed) throw notFound("Active token");
+  await db.updateTable("access_tokens").set({ revoked_at: new Date() }).where("id", "=", token.id).execute();
+  forgetToken(token.prefix);
+  await recordEvent(db, {
+    action: "token.revoke",
+    outcome: "ok",
+    actor_user_id: actor.id,
+    actor_token_id: token.id,
+    token_kind: token.kind,
+  });
 }

@@ -4,13 +4,20 @@ import { getDb } from "@/db";
 import { requireActor } from "@/lib/auth/session";
 import { formValues, runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
-import { createUserToken } from "@/lib/tokens/create-token";
+import { createToken, type TokenOwner } from "@/lib/tokens/create-token";
 import { revokeToken } from "@/lib/tokens/revoke-token";
 
 export async function createTokenAction(_: FormState, form: FormData): Promise<FormState> {
-  const values = formValues(form, ["name", "expiresInDays"]);
+  const values = formValues(form, ["name", "expiresInDays", "owner"]);
   return runAction(async () => {
-    const { token } = await createUserToken(getDb(), await requireActor(), {
+    const ownerField = values.owner ?? "user";
+    const owner: TokenOwner =
+      ownerField === "org"
+        ? { kind: "org" }
+        : ownerField.startsWith("team:")
+          ? { kind: "team", teamId: ownerField.slice(5) }
+          : { kind: "user" };
+    const { token } = await createToken(getDb(), await requireActor(), owner, {
       name: values.name ?? "",
       expiresInDays: values.expiresInDays ? Number(values.expiresInDays) : undefined,
     });

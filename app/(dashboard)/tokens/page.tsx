@@ -6,69 +6,117 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
-import { listUserTokens } from "@/db/queries/tokens";
+import { listSharedTokens, listUserTokens, type TokenListing } from "@/db/queries/tokens";
+import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
 import { revokeTokenAction } from "./actions";
 import { CreateTokenForm } from "./token-forms";
 
 export const metadata: Metadata = { title: "Tokens" };
 
-const day = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
+const when = (d: Date | null) => (d ? d.toISOString().slice(0, 16).replace("T", " ") : "—");
+
+function TokenTable({ label, tokens, showOwner }: { label: string; tokens: TokenListing[]; showOwner?: boolean }) {
+  const now = new Date();
+  return (
+    <Table
+      label={label}
+      head={["Name", ...(showOwner ? ["Acts as"] : []), "Prefix", "Created", "Last used", "Status", ""]}
+    >
+      {tokens.map((t) => {
+        const expired = t.expires_at !== null && t.expires_at <= now;
+        return (
+          <tr key={t.id}>
+            <Td className="font-medium">{t.name}</Td>
+            {showOwner && <Td>{t.kind === "org" ? "the organisation" : `team ${t.team_name ?? ""}`}</Td>}
+            <Td>
+              <code className="text-xs">{t.prefix}…</code>
+            </Td>
+            <Td className="text-slate-500">{when(t.created_at)}</Td>
+            <Td className="text-slate-500">{when(t.last_used_at)}</Td>
+            <Td>
+              {t.revoked_at ? (
+                <Badge tone="danger">revoked</Badge>
+              ) : expired ? (
+                <Badge tone="warning">expired</Badge>
+              ) : (
+                <Badge tone="success">active</Badge>
+              )}
+            </Td>
+            <Td className="text-right">
+              {!t.revoked_at && (
+                <ActionButton
+                  action={revokeTokenAction}
+                  fields={{ tokenId: t.id }}
+                  label="Revoke"
+                  accessibleName={`Revoke ${t.name}`}
+                  pendingText="Revoking…"
+                />
+              )}
+            </Td>
+          </tr>
+        );
+      })}
+    </Table>
+  );
+}
 
 export default async function TokensPage() {
   const actor = await requireActor();
-  const tokens = await listUserTokens(getDb(), actor.id);
-  const now = new Date();
+  const db = getDb();
+  const admin = isAdmin(actor);
+  const teams = await db
+    .selectFrom("teams")
+    .leftJoin("team_members", (j) =>
+      j.onRef("team_members.team_id", "=", "teams.id").on("team_members.user_id", "=", actor.id),
+    )
+    .select(["teams.id", "teams.name", "team_members.role"])
+    .orderBy("teams.name")
+    .execute();
+  const adminTeams = teams.filter((t) => admin || t.role === "admin");
+  const [mine, shared] = await Promise.all([
+    listUserTokens(db, actor.id),
+    listSharedTokens(
+      db,
+      adminTeams.map((t) => t.id),
+      admin,
+    ),
+  ]);
+  const owners = [
+    { value: "user", label: "Me (personal token)" },
+    ...adminTeams.map((t) => ({ value: `team:${t.id}`, label: `Team ${t.name}` })),
+    ...(admin ? [{ value: "org", label: "The organisation (org token)" }] : []),
+  ];
   return (
     <>
       <PageHeader
         title="Tokens"
-        description="Personal access tokens act as you, for the CLI, the management API and MCP clients. Only a hash is stored: a token is shown once."
+        description="Tokens let MCP clients, the CLI and the management API act as you, a team or the organisation. Only a hash is stored: a token is shown once."
       />
       <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
-        <Card title="Your tokens">
-          {tokens.length === 0 ? (
-            <EmptyState title="No tokens yet">Create one to use the CLI or connect an MCP client.</EmptyState>
-          ) : (
-            <Table label="Tokens" head={["Name", "Prefix", "Created", "Last used", "Status", ""]}>
-              {tokens.map((t) => {
-                const expired = t.expires_at !== null && t.expires_at <= now;
-                return (
-                  <tr key={t.id}>
-                    <Td className="font-medium">{t.name}</Td>
-                    <Td>
-                      <code className="text-xs">{t.prefix}…</code>
-                    </Td>
-                    <Td className="text-slate-500">{day(t.created_at)}</Td>
-                    <Td className="text-slate-500">{day(t.last_used_at)}</Td>
-                    <Td>
-                      {t.revoked_at ? (
-                        <Badge tone="danger">revoked</Badge>
-                      ) : expired ? (
-                        <Badge tone="warning">expired</Badge>
-                      ) : (
-                        <Badge tone="success">active</Badge>
-                      )}
-                    </Td>
-                    <Td className="text-right">
-                      {!t.revoked_at && (
-                        <ActionButton
-                          action={revokeTokenAction}
-                          fields={{ tokenId: t.id }}
-                          label="Revoke"
-                          accessibleName={`Revoke ${t.name}`}
-                          pendingText="Revoking…"
-                        />
-                      )}
-                    </Td>
-                  </tr>
-                );
-              })}
-            </Table>
+        <div className="space-y-6">
+          <Card title="Your tokens" description="Act as you: your credentials first at gateways.">
+            {mine.length === 0 ? (
+              <EmptyState title="No tokens yet">Create one to use the CLI or connect an MCP client.</EmptyState>
+            ) : (
+              <TokenTable label="Tokens" tokens={mine} />
+            )}
+          </Card>
+          {owners.length > 1 && (
+            <Card
+              title="Team and organisation tokens"
+              description="Team tokens use the team's credentials, then its members'; the org token uses any."
+            >
+              {shared.length === 0 ? (
+                <EmptyState title="None yet" />
+              ) : (
+                <TokenTable label="Shared tokens" tokens={shared} showOwner />
+              )}
+            </Card>
           )}
-        </Card>
+        </div>
         <Card title="New token">
-          <CreateTokenForm />
+          <CreateTokenForm owners={owners} />
         </Card>
       </div>
     </>

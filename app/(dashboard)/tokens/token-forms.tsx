@@ -2,12 +2,12 @@
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
 import { CodeBlock } from "@/components/ui/code-block";
-import { Field } from "@/components/ui/field";
+import { Field, SelectField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import { initialFormState } from "@/lib/http/form-state";
 import { createTokenAction } from "./actions";
 
-export function CreateTokenForm() {
+export function CreateTokenForm({ owners }: { owners: { value: string; label: string }[] }) {
   const [state, action] = useActionState(createTokenAction, initialFormState);
   return (
     <div className="space-y-4">
