@@ -269,6 +269,28 @@ test.describe
       await expect(page.getByRole("status")).toContainText("Saved: 1 server assigned.");
       await expect(page.getByRole("table", { name: "Tools" })).toContainText("notes__read_graph");
       await snap(page, testInfo, "12-gateway-admin");
+
+      // Every call so far is in the audit log, and in the metrics.
+      await page.goto("/audit?action=tool.call&gateway=main");
+      const audit = page.getByRole("table", { name: "Audit events" });
+      await expect(audit).toContainText("notes / read_graph");
+      await expect(audit).toContainText("outsider@example.com");
+      await expect(audit).toContainText("denied");
+      await expect(audit).toContainText("team Platform");
+      await snap(page, testInfo, "14-audit");
+      const metrics = await (await fetch(`${baseURL}/api/metrics`)).text();
+      expect(metrics).toMatch(
+        /mcp_gateway_tool_calls_total\{gateway="main",server="notes",tool="read_graph",outcome="denied"\} [1-9]/,
+      );
+      expect(metrics).toMatch(/mcp_instances\{status="running",runtime="process"\} [1-9]/);
+
+      // A team token from the Tokens page.
+      await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Tokens" }).click();
+      await page.getByLabel("Acts as").selectOption({ label: "Team Platform" });
+      await page.getByLabel("Token name").fill("platform agent");
+      await page.getByRole("button", { name: "Create token" }).click();
+      await expect(page.getByTestId("new-token").locator("code")).toHaveText(/^mcpo_t_/);
+      await expect(page.getByRole("table", { name: "Shared tokens" })).toContainText("platform agent");
       await signOut(page);
 
       await signIn(page, MEMBER.email, MEMBER.password);

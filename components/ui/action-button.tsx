@@ -27,7 +27,7 @@ export function ActionButton({
         <input key={name} type="hidden" name={name} value={value} />
       ))}
       <SubmitButton
-        variant="danger"
+        variant={variant}
         className="px-2 py-1 text-xs"
         aria-label={accessibleName}
         pendingText={pendingText}

@@ -12,6 +12,9 @@ export function CreateTokenForm({ owners }: { owners: { value: string; label: st
   return (
     <div className="space-y-4">
       <form action={action} className="space-y-3">
+        {owners.length > 1 && (
+          <SelectField label="Acts as" name="owner" options={owners} defaultValue={state.values?.owner} />
+        )}
         <Field
           label="Token name"
           name="name"
