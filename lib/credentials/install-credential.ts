@@ -8,6 +8,7 @@ import { credentialSecretContext, type Keyring, sealJson } from "@/lib/crypto";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 import { findCatalogItem } from "@/lib/registry/create-catalog-item";
 import { parseInput } from "@/lib/validation";
+import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
 import type { CredentialSecret } from "./credential-secret";
 
 const installSchema = z.object({
@@ -41,6 +42,34 @@ export function validateEnvValues(schema: EnvVarSpec[], values: Record<string, s
 }
 
 /**
+ * Pure: what a credential holds for a server: local servers' variables; a remote server's
+ * static header (its value entered under the header's name); nothing for an open remote server.
+ * OAuth servers get their tokens through the sign-in flow instead.
+ */
+export function secretFor(
+  item: {
+    kind: "local" | "remote";
+    auth_kind: string | null;
+    auth_config: Record<string, unknown>;
+    env_schema: EnvVarSpec[];
+  },
+  values: Record<string, string>,
+): CredentialSecret {
+  if (item.kind === "local") return { env: validateEnvValues(item.env_schema, values) };
+  if (item.auth_kind === "none") return {};
+  if (item.auth_kind === "header") {
+    const header = String(item.auth_config.headerName ?? "Authorization");
+    const value = values[header]?.trim();
+    if (!value)
+      throw new AppError("bad_request", `Enter the value of the ${header} header.`, {
+        [`env.${header}`]: `Enter ${header}.`,
+      });
+    return { headers: { [header]: value } };
+  }
+  throw new AppError("bad_request", "This server is connected by signing in with it (OAuth), from the registry page.");
+}
+
+/**
  * Installing a server creates (or, for the same owner, replaces) a credential: values
  * validated against the server's variables, sealed and bound to the new row.
  */
@@ -50,7 +79,7 @@ export async function installCredential(
   actor: Actor,
   server: string,
   input: InstallInput,
-): Promise<{ id: string; replaced: boolean }> {
+): Promise<{ id: string; replaced: boolean; kind: "local" | "remote"; itemId: string }> {
   const item = await findCatalogItem(db, server);
   if (!item) throw notFound("Server");
   const data = parseInput(installSchema, input);
@@ -59,10 +88,7 @@ export async function installCredential(
     const role = (await findMembership(db, data.teamId, actor.id))?.role;
     if (role !== "admin" && !isAdmin(actor)) throw forbidden("Only team admins can install a server for their team.");
   }
-  if (item.kind !== "local") {
-    throw new AppError("bad_request", "Remote servers are connected through their own sign-in flow.");
-  }
-  const secret: CredentialSecret = { env: validateEnvValues(item.env_schema, data.env) };
+  const secret = secretFor(item, data.env);
   const owner =
     data.scope === "team"
       ? { owner_user_id: null, owner_team_id: data.teamId ?? null }
@@ -101,6 +127,7 @@ export async function installCredential(
       })
       .execute();
   }
+  forgetCredentials(item.id);
   await recordEvent(db, {
     action: current ? "credential.replace" : "credential.create",
     outcome: "ok",
@@ -109,5 +136,5 @@ export async function installCredential(
     credential_id: id,
     team_id: owner.owner_team_id,
   });
-  return { id, replaced: Boolean(current) };
+  return { id, replaced: Boolean(current), kind: item.kind, itemId: item.id };
 }

@@ -14,6 +14,7 @@ import type { Orchestrator } from "@/lib/orchestrator";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
 import type { ExposedTool } from "./load-gateway";
+import { candidateCache } from "./hot-path-cache";
 import { missingCredentialResult } from "./missing-credential";
 import { upstreamClient } from "./upstream";
 
@@ -84,7 +85,7 @@ export async function callGatewayTool(
   const resolution = resolveCredential(
     { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
     ctx.caller.caller,
-    await candidates(ctx.db, assignment.item.id),
+    await candidateCache().getOrLoad(assignment.item.id, () => candidates(ctx.db, assignment.item.id)),
   );
   if (resolution.kind !== "resolved") {
     audit("denied", resolution.kind === "reauth" ? resolution.credentialId : null, `credential ${resolution.kind}`);

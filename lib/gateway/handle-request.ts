@@ -12,7 +12,8 @@ import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { gatewayCaller } from "./caller";
-import { getGatewayOrThrow } from "./gateway-access";
+import { canUseGateway, findGateway } from "./gateway-access";
+import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGatewayTools } from "./load-gateway";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -64,6 +65,12 @@ async function readBody(request: Request): Promise<{ body?: unknown; error?: Res
   return { body };
 }
 
+/** True when a request asks for progress notifications, which need an event stream. */
+function wantsEvents(body: unknown): boolean {
+  const params = (body as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params;
+  return params?._meta?.progressToken !== undefined;
+}
+
 /**
  * One HTTP request to /api/mcp/<gateway>, MCP streamable HTTP in stateless mode: every
  * request is authenticated and served on its own, so any replica can serve any request.
@@ -82,11 +89,18 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
   if (!principal) return unauthorized("The token is unknown, revoked or expired.");
 
   try {
-    const caller = await gatewayCaller(db, principal);
-    const gateway = await getGatewayOrThrow(db, caller.viewer, slug);
+    const caller = await callerCache().getOrLoad(principal.token.id, () => gatewayCaller(db, principal));
+    const loaded = await gatewayCache().getOrLoad(slug, async () => {
+      const found = await findGateway(db, slug);
+      return found ? { gateway: found, tools: await loadGatewayTools(db, found) } : null;
+    });
+    // Gateways the caller may not use are "not found", so their names do not leak.
+    if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
+      return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
+    const { gateway, tools } = loaded;
     const { body, error } = await readBody(request);
     if (error) return error;
-    const [tools, orchestrator] = await Promise.all([loadGatewayTools(db, gateway), getOrchestrator()]);
+    const orchestrator = await getOrchestrator();
     const byName = new Map(tools.map((t) => [t.name, t]));
 
     const server = new Server(
@@ -117,6 +131,9 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       maxRequestBodySize: MAX_BODY_BYTES,
+      // A stream only when the caller can receive events for this request (it asked for progress);
+      // a plain JSON answer otherwise is cheaper for both sides.
+      enableJsonResponse: !wantsEvents(body),
     });
     await server.connect(transport);
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });

@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import { findCatalogItem } from "@/lib/registry/create-catalog-item";
 import { parseInput } from "@/lib/validation";
 import { type GatewayViewer, getEditableGatewayOrThrow } from "./gateway-access";
+import { forgetGateway } from "./hot-path-cache";
 import { type SaveAssignmentsInput, saveAssignmentsSchema } from "./schemas";
 import { type AssignmentTools, findNameCollisions } from "./tool-names";
 
@@ -69,6 +70,7 @@ export async function saveAssignments(
     if (rows.length) await trx.insertInto("gateway_tool_assignments").values(rows).execute();
     await trx.updateTable("gateways").set({ updated_at: new Date() }).where("id", "=", gateway.id).execute();
   });
+  forgetGateway();
   await recordEvent(db, {
     action: "gateway.assignments",
     outcome: "ok",

@@ -5,9 +5,15 @@ import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
+import { plainFetch } from "@/lib/http/plain-fetch";
+import { sharedCache } from "@/lib/ttl-cache";
+import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
 
 const KEY = Symbol.for("mcp-orchestrator.remote-clients");
 type RemoteGlobal = typeof globalThis & { [KEY]?: Map<string, { version: number; client: Promise<Client> }> };
+
+/** Remote credentials whose pooled connection was checked against the database in the last second. */
+const remoteChecked = () => sharedCache<string, true>("gateway.remote-checked", HOT_PATH_TTL_MS);
 
 function remoteClients() {
   const g = globalThis as RemoteGlobal;
@@ -28,6 +34,7 @@ export async function upstreamClient(
   credentialId: string,
 ): Promise<Client> {
   if (item.kind === "local") {
+    const key = `${item.id}/${credentialId}`;
     const find = () =>
       db
         .selectFrom("runtime_instances")
@@ -35,14 +42,21 @@ export async function upstreamClient(
         .where("catalog_item_id", "=", item.id)
         .where("credential_id", "=", credentialId)
         .executeTakeFirst();
-    let instance = await find();
-    if (!instance) {
-      await orchestrator.reconciler.trigger();
-      instance = await find();
+    let id = instanceIdCache().get(key);
+    if (!id) {
+      let instance = await find();
+      if (!instance) {
+        await orchestrator.reconciler.trigger();
+        instance = await find();
+      }
+      if (!instance) throw new AppError("unavailable", "The server's instance could not be created.");
+      id = instanceIdCache().set(key, instance.id);
     }
-    if (!instance) throw new AppError("unavailable", "The server's instance could not be created.");
-    return orchestrator.client(instance.id);
+    return orchestrator.client(id);
   }
+  const fresh = remoteChecked().get(credentialId);
+  const pooled = remoteClients().get(credentialId);
+  if (fresh && pooled) return pooled.client;
   const row = await db
     .selectFrom("credentials")
     .innerJoin("catalog_items", "catalog_items.id", "credentials.catalog_item_id")
@@ -59,6 +73,7 @@ export async function upstreamClient(
   const version = row.updated_at.getTime();
   const pool = remoteClients();
   const cached = pool.get(credentialId);
+  remoteChecked().set(credentialId, true);
   if (cached && cached.version === version) return cached.client;
   if (cached) void cached.client.then((c) => c.close()).catch(() => {});
   const secret = openJson<CredentialSecret>(keyring, row.sealed_secret, credentialSecretContext(row));
@@ -67,7 +82,9 @@ export async function upstreamClient(
   const client = (async () => {
     const c = new Client({ name: "mcp-orchestrator", version: "0.1.0" });
     c.onclose = () => pool.delete(credentialId);
-    await c.connect(new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers } }));
+    await c.connect(
+      new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers }, fetch: plainFetch }),
+    );
     return c;
   })();
   pool.set(credentialId, { version, client });

@@ -1,6 +1,7 @@
 import { Attach, CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { plainFetch } from "@/lib/http/plain-fetch";
 import { AttachTransport } from "./attach-transport";
 import { MANAGED_SELECTOR } from "./names";
 import { buildManifests, CONTAINER, type ManifestOptions, SPEC_HASH_ANNOTATION } from "./pod-manifest";
@@ -175,7 +176,9 @@ export class KubernetesRuntime implements Runtime {
     const port = spec.httpPort ?? 8080;
     const path = spec.httpPath ?? "/mcp";
     if (this.options.inCluster) {
-      return new StreamableHTTPClientTransport(new URL(`http://${spec.name}.${this.namespace}.svc:${port}${path}`));
+      return new StreamableHTTPClientTransport(new URL(`http://${spec.name}.${this.namespace}.svc:${port}${path}`), {
+        fetch: plainFetch,
+      });
     }
     // Outside the cluster: through the API server's service proxy, with the kubeconfig's credentials.
     const cluster = this.kc.getCurrentCluster();
@@ -186,7 +189,7 @@ export class KubernetesRuntime implements Runtime {
     const headers: Record<string, string> = {};
     const user = this.kc.getCurrentUser();
     if (user?.token) headers.Authorization = `Bearer ${user.token}`;
-    return new StreamableHTTPClientTransport(url, { requestInit: { headers } });
+    return new StreamableHTTPClientTransport(url, { requestInit: { headers }, fetch: plainFetch });
   }
 
   async close(): Promise<void> {}

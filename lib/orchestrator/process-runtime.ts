@@ -4,6 +4,7 @@ import net from "node:net";
 import path from "node:path";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import { plainFetch } from "@/lib/http/plain-fetch";
 import { ChildStdioTransport } from "./child-stdio-transport";
 import { LogRing } from "./log-ring";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
@@ -230,7 +231,7 @@ export class ProcessRuntime implements Runtime {
     }
     if (spec.transport === "http") {
       const url = new URL(spec.httpPath ?? "/mcp", `http://127.0.0.1:${managed.port}`);
-      return new StreamableHTTPClientTransport(url);
+      return new StreamableHTTPClientTransport(url, { fetch: plainFetch });
     }
     if (!managed.child) throw new Error("the server is not running");
     return new ChildStdioTransport(managed.child);
