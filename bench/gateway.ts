@@ -63,14 +63,22 @@ async function main() {
   start(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], { PORT: String(upstreamPort) });
   start(
     process.execPath,
-    [path.resolve("node_modules/next/dist/bin/next"), "start", "--port", String(appPort), "--hostname", "127.0.0.1"],
+    [
+      // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under this load.
+      ...(process.env.APP_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
+      path.resolve("node_modules/next/dist/bin/next"),
+      "start",
+      "--port",
+      String(appPort),
+      "--hostname",
+      "127.0.0.1",
+    ],
     {
       ARCHESTRA_DATA_DIR: dataDir,
       ARCHESTRA_ADMIN_EMAIL: "bench@example.com",
       ARCHESTRA_ADMIN_PASSWORD: "bench-password-1",
       ARCHESTRA_LOG_LEVEL: "warn",
       DATABASE_URL: "",
-      NODE_OPTIONS: process.env.APP_NODE_OPTIONS ?? "",
     },
   );
   const upstream = `http://127.0.0.1:${upstreamPort}/mcp`;

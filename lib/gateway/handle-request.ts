@@ -1,5 +1,6 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
+import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
@@ -17,6 +18,15 @@ import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGatewayTools } from "./load-gateway";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+// A Server is made per request (stateless); its JSON Schema validator (an Ajv instance, costly
+// to build) is made once per process.
+const VALIDATOR = Symbol.for("mcp-orchestrator.json-schema-validator");
+function sharedValidator(): AjvJsonSchemaValidator {
+  const g = globalThis as typeof globalThis & { [VALIDATOR]?: AjvJsonSchemaValidator };
+  g[VALIDATOR] ??= new AjvJsonSchemaValidator();
+  return g[VALIDATOR];
+}
 
 const jsonRpcError = (status: number, code: number, message: string, headers: HeadersInit = {}) =>
   Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
@@ -105,7 +115,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
 
     const server = new Server(
       { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
-      { capabilities: { tools: {} } },
+      { capabilities: { tools: {} }, jsonSchemaValidator: sharedValidator() },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
