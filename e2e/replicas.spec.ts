@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import net from "node:net";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, test } from "@playwright/test";
+import pg from "pg";
+
+// Two app processes on one PostgreSQL serve one gateway: requests are stateless, so any replica
+// serves any request; a token revoked on one stops working on the other within a second.
+const url = process.env.TEST_DATABASE_URL;
+const NEXT = path.resolve("node_modules/next/dist/bin/next");
+const children: ChildProcess[] = [];
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const s = net.createServer().listen(0, "127.0.0.1", () => {
+      const { port } = s.address() as net.AddressInfo;
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+async function ready(base: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${base}/api/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} not ready`);
+}
+
+test.skip(!url, "TEST_DATABASE_URL is not set: the two-replica test needs PostgreSQL");
+
+test.afterAll(() => {
+  for (const c of children) c.kill("SIGTERM");
+});
+
+test("two replicas serve one gateway; revocation reaches both within a second", async () => {
+  const schema = `replicas_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const dbUrl = new URL(url as string);
+  dbUrl.searchParams.set("options", `-c search_path=${schema}`);
+  const upstreamPort = await freePort();
+  children.push(
+    spawn(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], {
+      env: { ...process.env, PORT: String(upstreamPort) },
+      stdio: "ignore",
+    }),
+  );
+  const shared = {
+    DATABASE_URL: dbUrl.toString(),
+    ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString("base64"),
+    ARCHESTRA_AUTH_SECRET: "x".repeat(40),
+    ARCHESTRA_ADMIN_EMAIL: "replicas@example.com",
+    ARCHESTRA_ADMIN_PASSWORD: "replicas-password-1",
+    ARCHESTRA_LOG_LEVEL: "warn",
+  };
+  const bases: string[] = [];
+  for (const _ of [1, 2]) {
+    const port = await freePort();
+    children.push(
+      spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+        env: { ...process.env, ...shared },
+        stdio: "ignore",
+      }),
+    );
+    bases.push(`http://127.0.0.1:${port}`);
+  }
+  await Promise.all(bases.map(ready));
+  const [a, b] = bases as [string, string];
+
+  const call = async (base: string, route: string, method: string, token: string | null, body?: unknown) => {
+    const r = await fetch(`${base}/api/v1${route}`, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(r.ok, `${method} ${route}: ${r.status}`).toBe(true);
+    return r.status === 204 ? null : r.json();
+  };
+  const { token: adminToken } = await call(a, "/auth/token", "POST", null, {
+    email: shared.ARCHESTRA_ADMIN_EMAIL,
+    password: shared.ARCHESTRA_ADMIN_PASSWORD,
+  });
+  // Set up on replica A ...
+  await call(a, "/catalog", "POST", adminToken, {
+    kind: "remote",
+    name: "Everything",
+    slug: "everything",
+    url: `http://127.0.0.1:${upstreamPort}/mcp`,
+    authKind: "none",
+  });
+  await call(a, "/catalog/everything/credentials", "POST", adminToken, {});
+  await call(a, "/gateways", "POST", adminToken, { name: "Shared", slug: "shared" });
+  await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
+    assignments: [{ server: "everything", tools: ["echo"] }],
+  });
+  const { token, id } = await call(b, "/tokens", "POST", adminToken, { name: "agent" });
+
+  // ... and use it through both, alternating, with one client per replica.
+  const clients = await Promise.all(
+    bases.map(async (base) => {
+      const c = new Client({ name: "replicas", version: "1" });
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/shared`), {
+          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+        }),
+      );
+      return c;
+    }),
+  );
+  for (let i = 0; i < 10; i++) {
+    const r = await (clients[i % 2] as Client).callTool({
+      name: "everything__echo",
+      arguments: { message: `call ${i}` },
+    });
+    expect(JSON.stringify(r.content)).toContain(`call ${i}`);
+  }
+
+  // Revoked on A: refused by B within a second.
+  await call(a, `/tokens/${id}`, "DELETE", adminToken);
+  const revokedAt = Date.now();
+  let refusedAfter = -1;
+  while (Date.now() - revokedAt < 3000) {
+    const r = await fetch(`${b}/api/mcp/shared`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+      },
+      body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+    });
+    if (r.status === 401) {
+      refusedAfter = Date.now() - revokedAt;
+      break;
+    }
+    await new Promise((res) => setTimeout(res, 50));
+  }
+  expect(refusedAfter).toBeGreaterThanOrEqual(0);
+  expect(refusedAfter).toBeLessThanOrEqual(1100);
+
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  for (const c of children) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  await admin.query(`drop schema ${schema} cascade`);
+  await admin.end();
+});
