@@ -26,6 +26,7 @@ describe("connect instructions", () => {
     });
     const vscode = JSON.parse(configs.find((c) => c.client === "VS Code")?.code ?? "");
     expect(vscode.servers.main.type).toBe("http");
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: the client expands this placeholder, not JavaScript
     expect(vscode.servers.main.headers.Authorization).toBe("Bearer ${input:mcp-orchestrator-token}");
     expect(vscode.inputs[0].password).toBe(true);
     const desktop = JSON.parse(configs.find((c) => c.client === "Claude Desktop")?.code ?? "");

@@ -29,6 +29,7 @@ export function connectConfigs(name: string, url: string): ConnectConfig[] {
         mcpServers: {
           [name]: {
             command: "npx",
+            // biome-ignore lint/suspicious/noTemplateCurlyInString: the client expands this placeholder, not JavaScript
             args: ["-y", "mcp-remote", url, "--header", "Authorization:${AUTH_HEADER}"],
             env: { AUTH_HEADER: `Bearer ${TOKEN_PLACEHOLDER}` },
           },
@@ -50,6 +51,7 @@ export function connectConfigs(name: string, url: string): ConnectConfig[] {
           { type: "promptString", id: "mcp-orchestrator-token", description: "MCP Orchestrator token", password: true },
         ],
         servers: {
+          // biome-ignore lint/suspicious/noTemplateCurlyInString: the client expands this placeholder, not JavaScript
           [name]: { type: "http", url, headers: { Authorization: "Bearer ${input:mcp-orchestrator-token}" } },
         },
       }),

@@ -226,7 +226,7 @@ export class ProcessRuntime implements Runtime {
 
   async connect(spec: InstanceSpec): Promise<Transport> {
     const managed = this.instances.get(spec.name);
-    if (!managed || managed.status !== "running") {
+    if (managed?.status !== "running") {
       throw new Error(managed?.reason ?? "the server is not running");
     }
     if (spec.transport === "http") {

@@ -38,7 +38,7 @@ export default async function AuditPage({
         description="Who did what: every tool call through a gateway (never its arguments or results) and every change to users, teams, tokens, servers and credentials."
       />
       <Card>
-        <form className="mb-4 flex flex-wrap items-end gap-3" role="search" aria-label="Filter events">
+        <form className="mb-4 flex flex-wrap items-end gap-3" aria-label="Filter events">
           <label className="text-sm">
             <span className="block text-slate-600">Action</span>
             <input className={INPUT} name="action" placeholder="tool.call" defaultValue={params.action} />
