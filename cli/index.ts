@@ -40,6 +40,8 @@ Usage: npm run cli -- <command> [options]
   instances list
   instances logs <id> [--tail <n>]
   instances restart|stop|start <id>
+  connect <gateway URL>            a stdio bridge to a gateway for clients that only launch commands
+                                   (uses ARCHESTRA_TOKEN or the saved token; run with npm run --silent)
 
 Options: --json prints the raw JSON answer. --url (or ARCHESTRA_URL) picks the server,
 default http://localhost:3000. ARCHESTRA_TOKEN overrides the saved token.`;
@@ -166,7 +168,7 @@ async function main(): Promise<void> {
     return;
   }
   // Single-word commands take positional arguments of their own.
-  const single = ["login", "logout", "whoami", "install"].includes(group);
+  const single = ["login", "logout", "whoami", "install", "connect"].includes(group);
   switch (single ? group : `${group} ${verb ?? ""}`.trim()) {
     case "login": {
       const email = need(opts.email, "--email");
@@ -277,6 +279,11 @@ async function main(): Promise<void> {
           `Checked ${data.scanned} sealed values; re-sealed ${data.resealed} under key version ${data.keyVersion}.`,
         ),
       );
+    }
+    case "connect": {
+      const { connect } = await import("./connect.mjs");
+      await connect(need(verb, "<gateway URL>"), process.env.ARCHESTRA_TOKEN ?? saved.token);
+      return;
     }
     case "catalog list": {
       const data = (await call("GET", "/catalog")) as { items: Record<string, unknown>[] };

@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -312,3 +313,37 @@ test.describe
       await client.close();
     });
   });
+
+test("the MCP Inspector CLI lists and calls the gateway's tools through the stdio bridge", async ({ baseURL }) => {
+  const token = await tokenFor(baseURL ?? "", MEMBER.email, MEMBER.password);
+  const inspector = path.resolve("node_modules/.bin/mcp-inspector");
+  const bridge = path.resolve("cli/connect.mjs");
+  const run = (args: string[]) =>
+    new Promise<{ code: number | null; out: string }>((resolve) => {
+      const child = spawn(inspector, ["--cli", "node", bridge, `${baseURL}/api/mcp/main`, ...args], {
+        env: { ...process.env, ARCHESTRA_TOKEN: token },
+      });
+      let out = "";
+      child.stdout.on("data", (d) => {
+        out += d;
+      });
+      child.stderr.on("data", (d) => {
+        out += d;
+      });
+      child.on("exit", (code) => resolve({ code, out }));
+    });
+  const listed = await run(["--method", "tools/list"]);
+  expect(listed.code, listed.out).toBe(0);
+  expect(listed.out).toContain("notes__read_graph");
+  expect(listed.out).toContain("ev__echo");
+  const called = await run([
+    "--method",
+    "tools/call",
+    "--tool-name",
+    "ev__echo",
+    "--tool-arg",
+    "message=from the inspector",
+  ]);
+  expect(called.code, called.out).toBe(0);
+  expect(called.out).toContain("from the inspector");
+});
