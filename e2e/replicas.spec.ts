@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import net from "node:net";
 import path from "node:path";
+import { freePort } from "@/lib/net/free-port";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
@@ -11,15 +11,6 @@ import pg from "pg";
 const url = process.env.TEST_DATABASE_URL;
 const NEXT = path.resolve("node_modules/next/dist/bin/next");
 const children: ChildProcess[] = [];
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const s = net.createServer().listen(0, "127.0.0.1", () => {
-      const { port } = s.address() as net.AddressInfo;
-      s.close(() => resolve(port));
-    });
-  });
-}
 
 async function ready(base: string): Promise<void> {
   for (let i = 0; i < 300; i++) {

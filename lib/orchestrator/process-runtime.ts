@@ -1,10 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import path from "node:path";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { plainFetch } from "@/lib/http/plain-fetch";
+import { freePort } from "@/lib/net/free-port";
 import { ChildStdioTransport } from "./child-stdio-transport";
 import { LogRing } from "./log-ring";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
@@ -30,17 +30,6 @@ export function inheritableEnv(source: Record<string, string | undefined>): Reco
     if (value !== undefined) env[key] = value;
   }
   return env;
-}
-
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
 }
 
 /** One instance's process across restarts: a kubelet for a single container. */

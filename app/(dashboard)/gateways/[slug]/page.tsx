@@ -1,7 +1,6 @@
 import type { Metadata } from "next";
 import { headers } from "next/headers";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
 import { CodeBlock } from "@/components/ui/code-block";
@@ -9,8 +8,8 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
+import { orNotFound } from "@/lib/http/page-not-found";
 import { requireActor } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
 import { connectConfigs } from "@/lib/gateway/connect-configs";
 import { gatewayEditorData } from "@/lib/gateway/editor-data";
 import { canEditGateway, getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
@@ -24,10 +23,7 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
   const { slug } = await params;
   const db = getDb();
   const viewer = await userViewer(db, await requireActor());
-  const gateway = await getGatewayOrThrow(db, viewer, slug).catch((err) => {
-    if (err instanceof AppError && err.code === "not_found") notFound();
-    throw err;
-  });
+  const gateway = await orNotFound(getGatewayOrThrow(db, viewer, slug));
   const tools = await loadGatewayTools(db, gateway);
   const editable = canEditGateway(viewer, gateway);
   const servers = editable ? await gatewayEditorData(db, viewer, gateway) : [];

@@ -1,13 +1,12 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import { age, InstanceStatusBadge } from "@/components/orchestrator/instance-status";
 import { buttonClass } from "@/components/ui/button-class";
 import { Card } from "@/components/ui/card";
 import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db";
+import { orNotFound } from "@/lib/http/page-not-found";
 import { requireActor } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
 import { getOrchestrator } from "@/lib/orchestrator";
 import { getInstanceOrThrow, instanceLogs } from "@/lib/orchestrator/instance-access";
 
@@ -16,10 +15,7 @@ export const metadata: Metadata = { title: "Server" };
 export default async function ServerPage({ params }: { params: Promise<{ id: string }> }) {
   const { id } = await params;
   const actor = await requireActor();
-  const instance = await getInstanceOrThrow(getDb(), actor, id).catch((err) => {
-    if (err instanceof AppError && err.code === "not_found") notFound();
-    throw err;
-  });
+  const instance = await orNotFound(getInstanceOrThrow(getDb(), actor, id));
   const orchestrator = await getOrchestrator();
   const logs = await instanceLogs(orchestrator, instance).catch((err: Error) => [`(logs unavailable: ${err.message})`]);
   const facts: [string, string][] = [

@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { notFound } from "next/navigation";
 import { ActionButton } from "@/components/ui/action-button";
 import { Badge } from "@/components/ui/badge";
 import { Card } from "@/components/ui/card";
@@ -7,9 +6,9 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
+import { orNotFound } from "@/lib/http/page-not-found";
 import { listTeamMembers } from "@/db/queries/teams";
 import { requireActor } from "@/lib/auth/session";
-import { AppError } from "@/lib/errors";
 import { getTeamOrThrow } from "@/lib/teams/team-access";
 import { removeMemberAction } from "../actions";
 import { AddMemberForm, RenameTeamForm } from "../team-forms";
@@ -20,10 +19,7 @@ export default async function TeamPage({ params }: { params: Promise<{ team: str
   const { team: slug } = await params;
   const actor = await requireActor();
   const db = getDb();
-  const access = await getTeamOrThrow(db, actor, slug).catch((err) => {
-    if (err instanceof AppError && err.code === "not_found") notFound();
-    throw err;
-  });
+  const access = await orNotFound(getTeamOrThrow(db, actor, slug));
   const { team, canManage } = access;
   const members = await listTeamMembers(db, team.id);
   return (
