@@ -38,6 +38,15 @@ function explain(err: unknown, doing: string): Error {
   return new Error(`Kubernetes refused ${doing} (HTTP ${code})${message ? `: ${message}` : ""}`);
 }
 
+function isJsonRpc(line: string): boolean {
+  if (!line.startsWith("{")) return false;
+  try {
+    return (JSON.parse(line) as { jsonrpc?: unknown }).jsonrpc === "2.0";
+  } catch {
+    return false;
+  }
+}
+
 async function ignoreNotFound<T>(work: Promise<T>): Promise<T | undefined> {
   try {
     return await work;
@@ -160,9 +169,11 @@ export class KubernetesRuntime implements Runtime {
         container: CONTAINER,
         tailLines,
       });
+      // A stdio server's stdout is the protocol, and Kubernetes logs it: those lines carry tool
+      // arguments and results, so they are left out.
       return String(text ?? "")
         .split("\n")
-        .filter((line, i, all) => line !== "" || i < all.length - 1);
+        .filter((line) => line !== "" && !isJsonRpc(line));
     } catch (err) {
       if (statusCode(err) === 404 || statusCode(err) === 400) return [];
       throw explain(err, `reading logs of ${name}`);

@@ -1,0 +1,238 @@
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { KubeConfig } from "@kubernetes/client-node";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { startTestApiServer, type TestApiServer } from "@/test/kube-api/server";
+import { MEMORY_SERVER } from "@/test/support/mcp-servers";
+import { buildInstanceSpec } from "./build-spec";
+import { createKubernetesRuntime, type KubernetesRuntime } from "./kubernetes-runtime";
+import type { InstanceSpec } from "./types";
+
+/**
+ * The Kubernetes runtime against the protocol-level test API server, always; and against a
+ * real cluster when TEST_KUBECONFIG names a kubeconfig (TEST_K8S_NAMESPACE, default "default").
+ */
+interface Target {
+  name: string;
+  setup(): Promise<{
+    kc: KubeConfig;
+    namespace: string;
+    command: string[];
+    kill?: (pod: string) => void;
+    close(): Promise<void>;
+  }>;
+}
+
+const targets: Target[] = [
+  {
+    name: "the test API server",
+    async setup() {
+      const dir = fs.mkdtempSync(path.join(os.tmpdir(), "kube-"));
+      const server: TestApiServer = await startTestApiServer({ pullable: (image) => !image.includes("invalid") });
+      const kc = new KubeConfig();
+      kc.loadFromFile(server.writeKubeconfig(dir));
+      return {
+        kc,
+        namespace: "default",
+        command: [MEMORY_SERVER.command],
+        kill: (pod) => server.killContainer("default", pod),
+        close: () => server.close(),
+      };
+    },
+  },
+];
+if (process.env.TEST_KUBECONFIG) {
+  targets.push({
+    name: "the cluster in TEST_KUBECONFIG",
+    async setup() {
+      const kc = new KubeConfig();
+      kc.loadFromFile(process.env.TEST_KUBECONFIG as string);
+      return {
+        kc,
+        namespace: process.env.TEST_K8S_NAMESPACE ?? "default",
+        command: ["npx", "-y", "@modelcontextprotocol/server-memory"],
+        close: async () => {},
+      };
+    },
+  });
+} else {
+  console.warn("TEST_KUBECONFIG not set: the Kubernetes runtime suite runs against the test API server only.");
+}
+
+async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 60_000): Promise<T> {
+  const deadline = Date.now() + ms;
+  for (;;) {
+    const value = await probe();
+    if (ok(value) || Date.now() > deadline) return value;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe.each(targets)("Kubernetes runtime on $name", (target) => {
+  let env: Awaited<ReturnType<Target["setup"]>>;
+  let runtime: KubernetesRuntime;
+  const made: string[] = [];
+  beforeAll(async () => {
+    env = await target.setup();
+    runtime = createKubernetesRuntime({
+      kubeConfig: env.kc,
+      inCluster: false,
+      namespace: env.namespace,
+      baseImage: "node:22-bookworm-slim",
+      deleteTimeoutMs: 60_000,
+    });
+  });
+  afterAll(async () => {
+    for (const name of made) await runtime.remove(name).catch(() => {});
+    await env.close();
+  });
+
+  const spec = (
+    slug: string,
+    secret: string,
+    over: Partial<Parameters<typeof buildInstanceSpec>[0]["item"]> = {},
+  ): InstanceSpec => {
+    const [command, ...args] = env.command;
+    const s = buildInstanceSpec({
+      instanceId: crypto.randomUUID(),
+      item: {
+        id: crypto.randomUUID(),
+        slug,
+        command: command ?? null,
+        args,
+        image: null,
+        image_pull_secret: null,
+        transport: "stdio",
+        http_port: null,
+        http_path: null,
+        env_schema: [{ name: "API_TOKEN", secret: true, required: true, prompt: true }],
+        ...over,
+      },
+      credentialId: crypto.randomUUID(),
+      secret: { env: { API_TOKEN: secret } },
+    });
+    made.push(s.name);
+    return s;
+  };
+  const observed = async (name: string) => (await runtime.list()).find((o) => o.name === name);
+
+  it("runs a server as a pod whose credential is only in its Secret, and talks MCP over attach", async () => {
+    const s = spec("Memory Ünïcode Server With A Very Long Name That Goes On And On And On", "tok-alpha-1");
+    await runtime.ensure(s);
+    const running = await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    expect(running).toMatchObject({ status: "running", specHash: s.specHash, instanceId: s.instanceId });
+    expect(s.name.length).toBeLessThanOrEqual(63);
+
+    const { CoreV1Api } = await import("@kubernetes/client-node");
+    const api = env.kc.makeApiClient(CoreV1Api);
+    const pod = await api.readNamespacedPod({ name: s.name, namespace: env.namespace });
+    expect(JSON.stringify(pod.spec)).not.toContain("tok-alpha-1");
+    expect(pod.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: s.name } }]);
+    const secret = await api.readNamespacedSecret({ name: s.name, namespace: env.namespace });
+    expect(Buffer.from(secret.data?.API_TOKEN ?? "", "base64").toString()).toBe("tok-alpha-1");
+    expect(pod.metadata?.labels?.["app.kubernetes.io/managed-by"]).toBe("mcp-orchestrator");
+
+    const client = new Client({ name: "test", version: "1" });
+    await client.connect(await runtime.connect(s));
+    expect((await client.listTools()).tools.map((t) => t.name)).toContain("read_graph");
+    await client.callTool({
+      name: "create_entities",
+      arguments: { entities: [{ name: "pod-note", entityType: "note", observations: [] }] },
+    });
+    const graph = await client.callTool({ name: "read_graph", arguments: {} });
+    expect(JSON.stringify(graph.content)).toContain("pod-note");
+    await client.close();
+
+    const logs = await runtime.logs(s.name, 50);
+    expect(logs.join("\n")).toContain("Knowledge Graph MCP Server running on stdio");
+    expect(logs.join("\n")).not.toContain("pod-note"); // protocol traffic is not shown as logs
+    await runtime.remove(s.name);
+    await expect(api.readNamespacedPod({ name: s.name, namespace: env.namespace })).rejects.toMatchObject({
+      code: 404,
+    });
+    await expect(api.readNamespacedSecret({ name: s.name, namespace: env.namespace })).rejects.toMatchObject({
+      code: 404,
+    });
+  });
+
+  it.runIf(target.name === "the test API server")(
+    "a crashed container restarts with the count, and a new connection works",
+    async () => {
+      const s = spec("memory-crash", "tok-2");
+      await runtime.ensure(s);
+      await until(
+        () => observed(s.name),
+        (o) => o?.status === "running",
+      );
+      env.kill?.(s.name);
+      const back = await until(
+        () => observed(s.name),
+        (o) => o?.status === "running" && o.restartCount === 1,
+      );
+      expect(back).toMatchObject({ status: "running", restartCount: 1, lastExitCode: 137 });
+      const client = new Client({ name: "test", version: "1" });
+      await client.connect(await runtime.connect(s));
+      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      await client.close();
+    },
+  );
+
+  it("a changed credential replaces the pod and updates its Secret", async () => {
+    const s = spec("memory-change", "tok-old");
+    await runtime.ensure(s);
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    const changed = buildInstanceSpec({
+      instanceId: s.instanceId,
+      item: {
+        id: s.serverId,
+        slug: s.serverSlug,
+        command: s.command,
+        args: s.args,
+        image: null,
+        image_pull_secret: null,
+        transport: "stdio",
+        http_port: null,
+        http_path: null,
+        env_schema: [{ name: "API_TOKEN", secret: true, required: true, prompt: true }],
+      },
+      credentialId: s.credentialId,
+      secret: { env: { API_TOKEN: "tok-new" } },
+    });
+    expect(changed.name).toBe(s.name);
+    await runtime.ensure(changed);
+    const o = await until(
+      () => observed(s.name),
+      (v) => v?.status === "running" && v.specHash === changed.specHash,
+    );
+    expect(o?.specHash).toBe(changed.specHash);
+    const { CoreV1Api } = await import("@kubernetes/client-node");
+    const secret = await env.kc
+      .makeApiClient(CoreV1Api)
+      .readNamespacedSecret({ name: s.name, namespace: env.namespace });
+    expect(Buffer.from(secret.data?.API_TOKEN ?? "", "base64").toString()).toBe("tok-new");
+  });
+
+  it("an image that cannot be pulled is reported as failed with the reason", async () => {
+    const s = spec("broken-image", "tok-3", { command: null, args: [], image: "registry.invalid/mcp/nope:1" });
+    await runtime.ensure(s);
+    const o = await until(
+      () => observed(s.name),
+      (v) => v?.status === "failed",
+    );
+    expect(o?.status).toBe("failed");
+    expect(o?.reason).toMatch(/the image cannot be pulled \((ErrImagePull|ImagePullBackOff)\)/);
+  });
+
+  it("the API server rejects what it would reject in a real cluster (and the runtime says why)", async () => {
+    const bad = { ...spec("ok", "tok-4"), name: "Bad_Name" };
+    await expect(runtime.ensure(bad)).rejects.toThrow(/Kubernetes refused creating instance Bad_Name \(HTTP 422\)/);
+  });
+});
