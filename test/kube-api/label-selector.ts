@@ -56,6 +56,8 @@ export function matchesLabels(labels: Record<string, string> | undefined, requir
         return has;
       case "!exists":
         return !has;
+      default:
+        return false;
     }
   });
 }
