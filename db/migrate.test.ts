@@ -124,6 +124,29 @@ describe("embedded PGlite", () => {
 });
 
 describe.runIf(process.env.TEST_DATABASE_URL)("concurrent start on PostgreSQL", () => {
+  it("is not fooled by another schema's migration tables in the same database", async () => {
+    const { schemaUrl } = await import("@/test/support/database");
+    const url = process.env.TEST_DATABASE_URL as string;
+    const decoy = `decoy_${Date.now()}`;
+    const fresh = `fresh_${Date.now()}`;
+    const admin = createDatabase({ url, poolSize: 1 });
+    await sql`create schema ${sql.id(decoy)}`.execute(admin.db);
+    await sql`create table ${sql.id(decoy)}.kysely_migration_lock (id text primary key, is_locked integer)`.execute(
+      admin.db,
+    );
+    await sql`create table ${sql.id(decoy)}.kysely_migration (name text primary key, timestamp text)`.execute(admin.db);
+    await sql`create schema ${sql.id(fresh)}`.execute(admin.db);
+    const db = createDatabase({ url: schemaUrl(url, fresh), poolSize: 2 });
+    try {
+      expect(await migrateToLatest(db.db)).toEqual(Object.keys(migrations));
+    } finally {
+      await db.close();
+      await sql`drop schema ${sql.id(decoy)} cascade`.execute(admin.db);
+      await sql`drop schema ${sql.id(fresh)} cascade`.execute(admin.db);
+      await admin.close();
+    }
+  });
+
   it("two processes migrating at once both succeed and apply each migration once", async () => {
     const { schemaUrl } = await import("@/test/support/database");
     const url = process.env.TEST_DATABASE_URL as string;

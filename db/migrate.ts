@@ -4,8 +4,18 @@ import { migrations } from "./migrations";
 // biome-ignore lint/suspicious/noExplicitAny: the migrator works on any schema
 type AnyDb = Kysely<any>;
 
-function migrator(db: AnyDb): Migrator {
-  return new Migrator({ db, provider: { getMigrations: async () => migrations } });
+/**
+ * The migrator, keeping its bookkeeping tables in the connection's own schema. Without this,
+ * Kysely looks for them in any schema of the database and, finding another application's (or
+ * another test run's), assumes they exist where they do not.
+ */
+async function migrator(db: AnyDb): Promise<Migrator> {
+  const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db);
+  return new Migrator({
+    db,
+    provider: { getMigrations: async () => migrations },
+    migrationTableSchema: rows[0]?.schema,
+  });
 }
 
 /**
@@ -13,7 +23,7 @@ function migrator(db: AnyDb): Migrator {
  * the migrator holds a PostgreSQL advisory lock while it works.
  */
 export async function migrateToLatest(db: AnyDb): Promise<string[]> {
-  const result: MigrationResultSet = await migrator(db).migrateToLatest();
+  const result: MigrationResultSet = await (await migrator(db)).migrateToLatest();
   if (result.error) {
     const failed = result.results?.find((r) => r.status === "Error");
     const cause = result.error instanceof Error ? result.error.message : String(result.error);
@@ -25,6 +35,6 @@ export async function migrateToLatest(db: AnyDb): Promise<string[]> {
 /** Names of migrations not yet applied. Throws when the database cannot be reached. */
 export async function pendingMigrations(db: AnyDb): Promise<string[]> {
   await sql`select 1`.execute(db);
-  const all = await migrator(db).getMigrations();
+  const all = await (await migrator(db)).getMigrations();
   return all.filter((m) => !m.executedAt).map((m) => m.name);
 }

@@ -84,6 +84,7 @@ const schema = z
     ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS: seconds(55, 1, 3600),
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
     ARCHESTRA_METRICS_TOKEN: optional,
+    ARCHESTRA_REPLICA_URL: url("this replica's own address, reachable by the other replicas (http://<pod IP>:3000)"),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -1,6 +1,5 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { AjvJsonSchemaValidator } from "@modelcontextprotocol/sdk/validation/ajv";
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
@@ -8,6 +7,7 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-url";
 import { getLogger } from "@/lib/log";
+import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from "@/lib/orchestrator";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
@@ -18,15 +18,6 @@ import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGatewayTools } from "./load-gateway";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
-
-// A Server is made per request (stateless); its JSON Schema validator (an Ajv instance, costly
-// to build) is made once per process.
-const VALIDATOR = Symbol.for("mcp-orchestrator.json-schema-validator");
-function sharedValidator(): AjvJsonSchemaValidator {
-  const g = globalThis as typeof globalThis & { [VALIDATOR]?: AjvJsonSchemaValidator };
-  g[VALIDATOR] ??= new AjvJsonSchemaValidator();
-  return g[VALIDATOR];
-}
 
 const jsonRpcError = (status: number, code: number, message: string, headers: HeadersInit = {}) =>
   Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });

@@ -1,6 +1,6 @@
 import path from "node:path";
 import { getDatabase } from "@/db";
-import { getKeyring } from "@/lib/app-secrets";
+import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
 import { AdvisoryLockLeader, soleLeader } from "./leader";
@@ -53,6 +53,7 @@ export function getOrchestrator(): Promise<Orchestrator> {
       log: getLogger().child({ component: "orchestrator" }),
       reconcileIntervalMs: env.ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS * 1000,
       startTimeoutMs: env.ARCHESTRA_ORCHESTRATOR_START_TIMEOUT_SECONDS * 1000,
+      replica: env.ARCHESTRA_REPLICA_URL ? { url: env.ARCHESTRA_REPLICA_URL, secret: getAuthSecret() } : undefined,
     });
     getLogger().info(
       { runtime: runtime.kind },

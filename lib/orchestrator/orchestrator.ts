@@ -1,4 +1,6 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { plainFetch } from "@/lib/http/plain-fetch";
 import type { Logger } from "pino";
 import type { Database } from "@/db";
 import { AppError } from "@/lib/errors";
@@ -6,6 +8,7 @@ import { InstanceConnections } from "./connections";
 import { discoverMissingTools } from "./discover-tools";
 import type { Leader } from "./leader";
 import { Reconciler } from "./reconciler";
+import { claimStream, LEASE_SECONDS, releaseStream, replicaProof } from "./stream-lease";
 import type { InstanceSpec, Runtime } from "./types";
 import type { Keyring } from "@/lib/crypto";
 
@@ -18,6 +21,11 @@ export interface OrchestratorOptions {
   reconcileIntervalMs: number;
   /** How long a call waits for a stopped or starting instance before it gives up. */
   startTimeoutMs: number;
+  /**
+   * This replica's address and the secret replicas share, when several replicas run: a stdio
+   * pod's attach stream is then owned by one replica and the others forward to it.
+   */
+  replica?: { url: string; secret: string };
 }
 
 /**
@@ -55,7 +63,7 @@ export class Orchestrator {
    * A connected MCP client for an instance. Starts the instance when it is not running and
    * waits up to the start timeout; then fails with a message that says why.
    */
-  async client(instanceId: string): Promise<Client> {
+  async client(instanceId: string, options: { local?: boolean } = {}): Promise<Client> {
     if (this.reconciler.unavailable) throw new AppError("unavailable", this.reconciler.unavailable);
     let spec = this.reconciler.specFor(instanceId);
     const deadline = Date.now() + this.options.startTimeoutMs;
@@ -72,6 +80,11 @@ export class Orchestrator {
       const observed = (await this.runtime.list()).find((o) => o.name === spec?.name);
       if (observed?.status === "running") {
         try {
+          const owner = await this.streamOwner(spec);
+          if (owner !== null) {
+            if (options.local) throw new AppError("conflict", "Another replica owns this server's stream.");
+            return await this.forwarded(owner, instanceId);
+          }
           return await this.connections.client(spec);
         } catch (err) {
           lastReason = (err as Error).message;
@@ -91,6 +104,58 @@ export class Orchestrator {
     }
   }
 
+  private readonly owned = new Set<string>();
+  private renewTimer: NodeJS.Timeout | null = null;
+  private readonly forwarders = new Map<string, Promise<Client>>();
+
+  /**
+   * Null when this replica may use the stream itself (one replica, not a stdio pod, or the lease
+   * is ours); otherwise the address of the replica that owns it.
+   */
+  private async streamOwner(spec: InstanceSpec): Promise<string | null> {
+    const replica = this.options.replica;
+    if (!replica || spec.transport !== "stdio" || this.runtime.kind !== "kubernetes") return null;
+    const owner = await claimStream(this.options.db, spec.instanceId, replica.url);
+    if (owner !== replica.url) return owner;
+    this.owned.add(spec.instanceId);
+    this.renewTimer ??= setInterval(() => void this.renewLeases(), (LEASE_SECONDS * 1000) / 3);
+    this.renewTimer.unref();
+    return null;
+  }
+
+  private async renewLeases(): Promise<void> {
+    const me = this.options.replica?.url;
+    if (!me) return;
+    for (const id of this.owned) {
+      const owner: string | null = await claimStream(this.options.db, id, me).catch(() => null);
+      if (owner !== me) this.owned.delete(id);
+    }
+  }
+
+  /** A client whose calls go to the replica that owns the instance's stream. */
+  private forwarded(owner: string, instanceId: string): Promise<Client> {
+    const key = `${owner}|${instanceId}`;
+    let client = this.forwarders.get(key);
+    if (!client) {
+      const secret = this.options.replica?.secret ?? "";
+      client = (async () => {
+        const c = new Client({ name: "mcp-orchestrator-replica", version: "0.1.0" });
+        c.onclose = () => this.forwarders.delete(key);
+        const url = new URL(`/api/internal/instances/${instanceId}/mcp`, owner);
+        await c.connect(
+          new StreamableHTTPClientTransport(url, {
+            requestInit: { headers: { "X-Replica-Proof": replicaProof(secret, instanceId) } },
+            fetch: plainFetch,
+          }),
+        );
+        return c;
+      })();
+      client.catch(() => this.forwarders.delete(key));
+      this.forwarders.set(key, client);
+    }
+    return client;
+  }
+
   private async isRunning(spec: InstanceSpec): Promise<boolean> {
     return (await this.runtime.list()).some(
       (o) => o.name === spec.name && o.status === "running" && o.specHash === spec.specHash,
@@ -98,6 +163,9 @@ export class Orchestrator {
   }
 
   async close(): Promise<void> {
+    if (this.renewTimer) clearInterval(this.renewTimer);
+    const me = this.options.replica?.url;
+    if (me) await Promise.all([...this.owned].map((id) => releaseStream(this.options.db, id, me).catch(() => {})));
     this.reconciler.stop();
     await this.connections.closeAll();
     await this.runtime.close();

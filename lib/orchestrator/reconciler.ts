@@ -100,11 +100,11 @@ export class Reconciler {
     return this.specs.get(instanceId);
   }
 
-  /** One pass; false when this replica is not the leader. */
+  /** One pass; false when this replica is not the leader (it then only refreshes its specs). */
   private async reconcileOnce(): Promise<boolean> {
     const { db, runtime, keyring, leader, log } = this.options;
-    if (!(await leader.isLeader())) return false;
-    await createMissingInstanceRows(db, runtime.kind);
+    const leading = await leader.isLeader();
+    if (leading) await createMissingInstanceRows(db, runtime.kind);
     const rows = await loadInstancesForReconcile(db);
 
     const desired: InstanceSpec[] = [];
@@ -135,6 +135,8 @@ export class Reconciler {
       }
     }
     this.specs = specs;
+    // Every replica knows the specs (to reach instances); only the leader changes what runs.
+    if (!leading) return false;
 
     let actual: ObservedInstance[];
     try {

@@ -35,6 +35,8 @@ export interface TestApiServer {
 const KINDS: Record<Kind, string> = { pods: "Pod", secrets: "Secret", services: "Service" };
 
 interface Container {
+  /** The most attach streams this container had open at once. */
+  maxAttached: number;
   child: ChildProcess | null;
   log: string[];
   sockets: Set<WebSocket>;
@@ -212,8 +214,15 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       res.writeHead(code, { "content-type": "application/json" });
       res.end(JSON.stringify(body));
     };
-    if (req.headers.authorization !== `Bearer ${token}`) return send(401, status(401, "Unauthorized", "Unauthorized"));
     const url = new URL(req.url ?? "/", "http://x");
+    // For tests only: how many attach streams each container has had open at once.
+    if (url.pathname === "/debug/attachments") {
+      return send(
+        200,
+        Object.fromEntries([...containers].map(([k, c]) => [k, { open: c.sockets.size, max: c.maxAttached }])),
+      );
+    }
+    if (req.headers.authorization !== `Bearer ${token}`) return send(401, status(401, "Unauthorized", "Unauthorized"));
     const m = /^\/api\/v1\/namespaces\/([^/]+)\/(pods|secrets|services)(?:\/([^/]+))?(?:\/(log))?$/.exec(url.pathname);
     if (!m) return send(404, status(404, "NotFound", "the server could not find the requested resource"));
     const [, ns, kindText, name, sub] = m as unknown as [string, string, Kind, string | undefined, string | undefined];
@@ -279,6 +288,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
       if (kind === "pods") {
         obj.status = { phase: "Pending" };
         containers.set(key(ns, obj.metadata.name), {
+          maxAttached: 0,
           child: null,
           log: [],
           sockets: new Set(),
@@ -367,6 +377,7 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     if (!state?.child) return reject(400, "BadRequest");
     wss.handleUpgrade(req, socket, head, (ws) => {
       state.sockets.add(ws);
+      state.maxAttached = Math.max(state.maxAttached, state.sockets.size);
       ws.on("message", (data: Buffer) => {
         const channel = data[0];
         if (channel === 0) state.child?.stdin?.write(data.subarray(1));

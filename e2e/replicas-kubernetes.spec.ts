@@ -1,0 +1,156 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, test } from "@playwright/test";
+import pg from "pg";
+import { freePort } from "@/lib/net/free-port";
+
+// Two app replicas on one PostgreSQL, both pointed at one (test) Kubernetes API: a stdio
+// server's pod is attached by exactly one replica; the other forwards its calls there.
+const url = process.env.TEST_DATABASE_URL;
+const NEXT = path.resolve("node_modules/next/dist/bin/next");
+const children: ChildProcess[] = [];
+
+test.skip(!url, "TEST_DATABASE_URL is not set: the two-replica test needs PostgreSQL");
+test.afterAll(() => {
+  for (const c of children) c.kill("SIGTERM");
+});
+
+async function ready(base: string): Promise<void> {
+  for (let i = 0; i < 300; i++) {
+    if (
+      await fetch(`${base}/api/ready`).then(
+        (r) => r.ok,
+        () => false,
+      )
+    )
+      return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error(`${base} not ready`);
+}
+
+test("one attach stream per stdio pod across two replicas; calls through either reach the same server", async () => {
+  test.setTimeout(120_000);
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "replicas-k8s-"));
+  const kube = spawn(process.execPath, ["--import", "tsx", "test/kube-api/main.ts", dir], {
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  children.push(kube);
+  const [, kubeUrl, kubeconfig] = await new Promise<string[]>((resolve) =>
+    kube.stdout?.on("data", (d: Buffer) => {
+      const line = d.toString().trim();
+      if (line.startsWith("ready ")) resolve(line.split(" "));
+    }),
+  );
+
+  const schema = `replicas_k8s_${Date.now()}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`create schema ${schema}`);
+  const dbUrl = new URL(url as string);
+  dbUrl.searchParams.set("options", `-c search_path=${schema}`);
+  const bases: string[] = [];
+  for (const _ of [1, 2]) {
+    const port = await freePort();
+    const base = `http://127.0.0.1:${port}`;
+    children.push(
+      spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+        env: {
+          ...process.env,
+          DATABASE_URL: dbUrl.toString(),
+          ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 9).toString("base64"),
+          ARCHESTRA_AUTH_SECRET: "y".repeat(40),
+          ARCHESTRA_ADMIN_EMAIL: "k8s@example.com",
+          ARCHESTRA_ADMIN_PASSWORD: "k8s-password-1",
+          ARCHESTRA_ORCHESTRATOR_KUBECONFIG: kubeconfig as string,
+          ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: "1",
+          ARCHESTRA_REPLICA_URL: base,
+          ARCHESTRA_LOG_LEVEL: "warn",
+        },
+        stdio: process.env.DEBUG_REPLICAS ? "inherit" : "ignore",
+      }),
+    );
+    bases.push(base);
+  }
+  await Promise.all(bases.map(ready));
+  const [a, b] = bases as [string, string];
+  const call = async (base: string, route: string, method: string, token: string | null, body?: unknown) => {
+    const r = await fetch(`${base}/api/v1${route}`, {
+      method,
+      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    expect(r.ok, `${method} ${route}: ${r.status} ${r.ok ? "" : await r.text()}`).toBe(true);
+    return r.json();
+  };
+  const { token } = await call(a, "/auth/token", "POST", null, {
+    email: "k8s@example.com",
+    password: "k8s-password-1",
+  });
+  await call(a, "/catalog", "POST", token, {
+    kind: "local",
+    name: "Memory",
+    slug: "memory",
+    command: path.resolve("node_modules/.bin/mcp-server-memory"),
+  });
+  await call(a, "/catalog/memory/credentials", "POST", token, {});
+  await call(a, "/gateways", "POST", token, { name: "K8s", slug: "k8s" });
+  // Tools are discovered once the pod runs (either replica may be the leader).
+  await expect
+    .poll(
+      async () =>
+        ((await call(a, "/catalog", "GET", token)) as { items: { tools: unknown[] }[] }).items[0]?.tools.length ?? 0,
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(0);
+  await call(b, "/gateways/k8s/assignments", "PUT", token, { assignments: [{ server: "memory" }] });
+
+  const clients = await Promise.all(
+    bases.map(async (base) => {
+      const c = new Client({ name: "k8s-replicas", version: "1" });
+      await c.connect(
+        new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/k8s`), {
+          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+        }),
+      );
+      return c;
+    }),
+  );
+  // Written through A, read through B (and the other way): one server process behind both.
+  await (clients[0] as Client).callTool({
+    name: "memory__create_entities",
+    arguments: { entities: [{ name: "via-a", entityType: "note", observations: [] }] },
+  });
+  await (clients[1] as Client).callTool({
+    name: "memory__create_entities",
+    arguments: { entities: [{ name: "via-b", entityType: "note", observations: [] }] },
+  });
+  for (const c of clients) {
+    const graph = JSON.stringify((await c.callTool({ name: "memory__read_graph", arguments: {} })).content);
+    expect(graph).toContain("via-a");
+    expect(graph).toContain("via-b");
+  }
+  await Promise.all(
+    Array.from({ length: 20 }, (_, i) =>
+      (clients[i % 2] as Client).callTool({ name: "memory__read_graph", arguments: {} }),
+    ),
+  );
+
+  const attachments = (await (await fetch(`${kubeUrl}/debug/attachments`)).json()) as Record<
+    string,
+    { open: number; max: number }
+  >;
+  const pods = Object.values(attachments);
+  expect(pods).toHaveLength(1);
+  expect(pods[0]?.max).toBe(1);
+
+  await Promise.all(clients.map((c) => c.close().catch(() => {})));
+  for (const c of children) c.kill("SIGTERM");
+  await new Promise((r) => setTimeout(r, 500));
+  await admin.query(`drop schema ${schema} cascade`);
+  await admin.end();
+});
