@@ -149,6 +149,7 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
     await client.close();
 
     const logs = await runtime.logs(s.name, 50);
+    expect(logs.join("\n")).not.toContain("tok-alpha-1");
     expect(logs.join("\n")).toContain("Knowledge Graph MCP Server running on stdio");
     expect(logs.join("\n")).not.toContain("pod-note"); // protocol traffic is not shown as logs
     await runtime.remove(s.name);
@@ -218,6 +219,20 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
       .makeApiClient(CoreV1Api)
       .readNamespacedSecret({ name: s.name, namespace: env.namespace });
     expect(Buffer.from(secret.data?.API_TOKEN ?? "", "base64").toString()).toBe("tok-new");
+  });
+
+  it("logs never show the credential's values", async () => {
+    const s = spec("chatty", "tok-leaky-5", {
+      command: "node",
+      args: ["-e", "console.error('token is ' + process.env.API_TOKEN); setInterval(() => {}, 1000)"],
+    });
+    await runtime.ensure(s);
+    const logs = await until(
+      () => runtime.logs(s.name, 20),
+      (l) => l.some((x) => x.startsWith("token is")),
+    );
+    expect(logs).toContain("token is [redacted]");
+    expect(logs.join("\n")).not.toContain("tok-leaky-5");
   });
 
   it("an image that cannot be pulled is reported as failed with the reason", async () => {

@@ -163,17 +163,21 @@ export class KubernetesRuntime implements Runtime {
 
   async logs(name: string, tailLines: number): Promise<string[]> {
     try {
-      const text = await this.core.readNamespacedPodLog({
-        name,
-        namespace: this.namespace,
-        container: CONTAINER,
-        tailLines,
-      });
+      const [text, secret] = await Promise.all([
+        this.core.readNamespacedPodLog({ name, namespace: this.namespace, container: CONTAINER, tailLines }),
+        ignoreNotFound(this.core.readNamespacedSecret({ name, namespace: this.namespace })),
+      ]);
+      // The credential's values never reach the Servers page, whatever the server printed.
+      const values = Object.values(secret?.data ?? {})
+        .map((v) => Buffer.from(v, "base64").toString("utf8"))
+        .filter((v) => v.length >= 4);
+      const redact = (line: string) => values.reduce((l, v) => l.split(v).join("[redacted]"), line);
       // A stdio server's stdout is the protocol, and Kubernetes logs it: those lines carry tool
       // arguments and results, so they are left out.
       return String(text ?? "")
         .split("\n")
-        .filter((line) => line !== "" && !isJsonRpc(line));
+        .filter((line) => line !== "" && !isJsonRpc(line))
+        .map(redact);
     } catch (err) {
       if (statusCode(err) === 404 || statusCode(err) === 400) return [];
       throw explain(err, `reading logs of ${name}`);

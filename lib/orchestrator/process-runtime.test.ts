@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, describe, expect, it } from "vitest";
-import { EVERYTHING_SERVER_HTTP, MEMORY_SERVER } from "@/test/support/mcp-servers";
+import { EVERYTHING_SERVER_HTTP, FILESYSTEM_SERVER, MEMORY_SERVER } from "@/test/support/mcp-servers";
 import { instanceName } from "./names";
 import { inheritableEnv, ProcessRuntime } from "./process-runtime";
 import { specHash } from "./spec-hash";
@@ -99,6 +99,24 @@ describe("process runtime", () => {
     const result = await client?.callTool({ name: "echo", arguments: { message: "hello over http" } });
     expect(JSON.stringify(result?.content)).toContain("hello over http");
     await client?.close();
+  });
+
+  it("runs the filesystem server confined to the directory its spec names", async () => {
+    const root = fs.mkdtempSync(path.join(os.tmpdir(), "fs-root-"));
+    fs.writeFileSync(path.join(root, "hello.txt"), "hello from the instance");
+    const s = spec({ serverSlug: "filesystem", ...FILESYSTEM_SERVER(root) });
+    await runtime.ensure(s);
+    await until(
+      () => observed(s.name),
+      (o) => o?.status === "running",
+    );
+    const client = await connect(s);
+    const read = await client.callTool({ name: "read_text_file", arguments: { path: path.join(root, "hello.txt") } });
+    expect(JSON.stringify(read.content)).toContain("hello from the instance");
+    const outside = await client.callTool({ name: "read_text_file", arguments: { path: "/etc/hostname" } });
+    expect(outside.isError).toBe(true);
+    await client.close();
+    await runtime.remove(s.name);
   });
 
   it("restarts a killed process with backoff, and the next call works", async () => {
