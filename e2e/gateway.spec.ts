@@ -156,6 +156,25 @@ test.describe
       await client.close();
     });
 
+    test("prompts and resources of the assigned servers come through, named by server", async () => {
+      const client = await mcp(url, member);
+      const { prompts } = await client.listPrompts();
+      expect(prompts.map((p) => p.name)).toEqual(expect.arrayContaining(["ev__simple-prompt", "ev__args-prompt"]));
+      const prompt = await client.getPrompt({
+        name: "ev__args-prompt",
+        arguments: { city: "Lisbon", state: "Lisboa" },
+      });
+      expect(JSON.stringify(prompt.messages)).toContain("Lisbon");
+      const { resources } = await client.listResources();
+      const doc = resources.find((r) => r.uri.startsWith("mcp-gateway://ev/"));
+      expect(doc, JSON.stringify(resources.map((r) => r.uri))).toBeDefined();
+      const read = await client.readResource({ uri: doc?.uri ?? "" });
+      expect(read.contents[0]?.uri).toBe(doc?.uri);
+      expect(JSON.stringify(read.contents).length).toBeGreaterThan(50);
+      await expect(client.readResource({ uri: "mcp-gateway://nope/x" })).rejects.toThrow(/Unknown resource/);
+      await client.close();
+    });
+
     test("progress notifications from the server reach the caller before the result", async () => {
       const client = await mcp(url, member);
       const progress: number[] = [];

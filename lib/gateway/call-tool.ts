@@ -7,13 +7,13 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import type { Database } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
-import { type CandidateCredential, resolveCredential } from "@/lib/credentials/resolve-credential";
+import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
 import { getMetrics } from "@/lib/metrics";
 import type { Orchestrator } from "@/lib/orchestrator";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
-import type { ExposedTool } from "./load-gateway";
+import type { ExposedTool, LoadedAssignment } from "./load-gateway";
 import { candidateCache } from "./hot-path-cache";
 import { missingCredentialResult } from "./missing-credential";
 import { upstreamClient } from "./upstream";
@@ -46,6 +46,15 @@ async function candidates(db: Database, itemId: string): Promise<CandidateCreden
 }
 
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
+
+/** Which credential this caller's call through this assignment uses (cached candidates). */
+export async function resolveForCaller(ctx: CallToolContext, assignment: LoadedAssignment): Promise<Resolution> {
+  return resolveCredential(
+    { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
+    ctx.caller.caller,
+    await candidateCache().getOrLoad(assignment.item.id, () => candidates(ctx.db, assignment.item.id)),
+  );
+}
 
 /**
  * One tool call through a gateway: choose the credential (static, or by who calls), reach the
@@ -82,11 +91,7 @@ export async function callGatewayTool(
     });
   };
 
-  const resolution = resolveCredential(
-    { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
-    ctx.caller.caller,
-    await candidateCache().getOrLoad(assignment.item.id, () => candidates(ctx.db, assignment.item.id)),
-  );
+  const resolution = await resolveForCaller(ctx, assignment);
   if (resolution.kind !== "resolved") {
     audit("denied", resolution.kind === "reauth" ? resolution.credentialId : null, `credential ${resolution.kind}`);
     return missingCredentialResult({

@@ -1,6 +1,15 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
+import {
+  CallToolRequestSchema,
+  ErrorCode,
+  GetPromptRequestSchema,
+  ListPromptsRequestSchema,
+  ListResourcesRequestSchema,
+  ListToolsRequestSchema,
+  McpError,
+  ReadResourceRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
@@ -15,7 +24,8 @@ import { callGatewayTool } from "./call-tool";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
-import { loadGatewayTools } from "./load-gateway";
+import { loadGateway } from "./load-gateway";
+import { getPrompt, listPrompts, listResources, readResource } from "./prompts-resources";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -93,12 +103,12 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const caller = await callerCache().getOrLoad(principal.token.id, () => gatewayCaller(db, principal));
     const loaded = await gatewayCache().getOrLoad(slug, async () => {
       const found = await findGateway(db, slug);
-      return found ? { gateway: found, tools: await loadGatewayTools(db, found) } : null;
+      return found ? { gateway: found, ...(await loadGateway(db, found)) } : null;
     });
     // Gateways the caller may not use are "not found", so their names do not leak.
     if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
-    const { gateway, tools } = loaded;
+    const { gateway, tools, assignments } = loaded;
     const { body, error } = await readBody(request);
     if (error) return error;
     const orchestrator = await getOrchestrator();
@@ -106,29 +116,33 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
 
     const server = new Server(
       { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
-      { capabilities: { tools: {} }, jsonSchemaValidator: sharedValidator() },
+      { capabilities: { tools: {}, prompts: {}, resources: {} }, jsonSchemaValidator: sharedValidator() },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
     }));
+    const ctx = {
+      db,
+      orchestrator,
+      keyring: getKeyring(),
+      gateway,
+      caller,
+      origin,
+      timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
+    };
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = byName.get(req.params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
-      return callGatewayTool(
-        {
-          db,
-          orchestrator,
-          keyring: getKeyring(),
-          gateway,
-          caller,
-          origin,
-          timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
-        },
-        tool,
-        req.params.arguments,
-        extra,
-      );
+      return callGatewayTool(ctx, tool, req.params.arguments, extra);
     });
+    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await listPrompts(ctx, assignments) }));
+    server.setRequestHandler(GetPromptRequestSchema, async (req) =>
+      getPrompt(ctx, assignments, req.params.name, req.params.arguments),
+    );
+    server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+      resources: await listResources(ctx, assignments),
+    }));
+    server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       maxRequestBodySize: MAX_BODY_BYTES,

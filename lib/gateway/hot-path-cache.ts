@@ -2,7 +2,7 @@ import type { CandidateCredential } from "@/lib/credentials/resolve-credential";
 import { sharedCache } from "@/lib/ttl-cache";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
-import type { ExposedTool } from "./load-gateway";
+import type { ExposedTool, LoadedAssignment } from "./load-gateway";
 
 /**
  * What a warm gateway call would otherwise read from the database on every request. Entries
@@ -13,7 +13,10 @@ export const HOT_PATH_TTL_MS = 1000;
 
 export const callerCache = () => sharedCache<string, GatewayCaller>("gateway.callers", HOT_PATH_TTL_MS);
 export const gatewayCache = () =>
-  sharedCache<string, { gateway: Gateway; tools: ExposedTool[] } | null>("gateway.gateways", HOT_PATH_TTL_MS);
+  sharedCache<string, { gateway: Gateway; tools: ExposedTool[]; assignments: LoadedAssignment[] } | null>(
+    "gateway.gateways",
+    HOT_PATH_TTL_MS,
+  );
 export const candidateCache = () => sharedCache<string, CandidateCredential[]>("gateway.candidates", HOT_PATH_TTL_MS);
 export const instanceIdCache = () => sharedCache<string, string>("gateway.instances", HOT_PATH_TTL_MS);
 

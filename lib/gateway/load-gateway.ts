@@ -14,6 +14,8 @@ export interface ExposedTool {
 
 export interface LoadedAssignment {
   id: string;
+  /** The assignment's prefix override (null: the server's slug; "": none). */
+  prefix: string | null;
   mode: "static" | "call_time";
   staticCredentialId: string | null;
   item: { id: string; slug: string; name: string; kind: "local" | "remote" };
@@ -21,6 +23,14 @@ export interface LoadedAssignment {
 
 /** A gateway's assignments and the tools they expose, under their exposed names. */
 export async function loadGatewayTools(db: Database, gateway: Gateway): Promise<ExposedTool[]> {
+  return (await loadGateway(db, gateway)).tools;
+}
+
+/** A gateway's assignments, and the tools they expose under their exposed names. */
+export async function loadGateway(
+  db: Database,
+  gateway: Gateway,
+): Promise<{ assignments: LoadedAssignment[]; tools: ExposedTool[] }> {
   const rows = await db
     .selectFrom("gateway_tool_assignments as a")
     .innerJoin("catalog_items as item", "item.id", "a.catalog_item_id")
@@ -39,9 +49,11 @@ export async function loadGatewayTools(db: Database, gateway: Gateway): Promise<
     .where("a.gateway_id", "=", gateway.id)
     .orderBy("a.created_at")
     .execute();
-  return rows.flatMap((row) => {
+  const assignments: LoadedAssignment[] = [];
+  const tools = rows.flatMap((row) => {
     const assignment: LoadedAssignment = {
       id: row.id,
+      prefix: row.prefix,
       mode: row.credential_mode,
       staticCredentialId: row.static_credential_id,
       item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
@@ -56,4 +68,17 @@ export async function loadGatewayTools(db: Database, gateway: Gateway): Promise<
         assignment,
       }));
   });
+  for (const row of rows) {
+    const found = tools.find((t) => t.assignment.id === row.id)?.assignment;
+    assignments.push(
+      found ?? {
+        id: row.id,
+        prefix: row.prefix,
+        mode: row.credential_mode,
+        staticCredentialId: row.static_credential_id,
+        item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
+      },
+    );
+  }
+  return { assignments, tools };
 }
