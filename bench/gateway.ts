@@ -104,39 +104,92 @@ async function main() {
   const gateway = `${app}/api/mcp/bench`;
   const args = { name: "echo", arguments: { message: "x".repeat(64) } };
 
-  const rows: string[] = [];
+  // A stdio server behind an HTTP front: ours (the gateway in front of a local instance) and
+  // supergateway's (a stateful stdio-to-streamable-HTTP bridge), to compare like with like.
+  await post(
+    "/catalog",
+    {
+      kind: "local",
+      name: "Everything (stdio)",
+      slug: "everything-stdio",
+      command: path.resolve("node_modules/.bin/mcp-server-everything"),
+      args: ["stdio"],
+    },
+    token,
+  );
+  await post("/catalog/everything-stdio/credentials", {}, token);
+  await post("/gateways", { name: "Bench stdio", slug: "bench-stdio" }, token);
+  for (let i = 0; i < 100; i++) {
+    const items = (await (
+      await fetch(`${app}/api/v1/catalog`, { headers: { authorization: `Bearer ${token}` } })
+    ).json()) as { items: { slug: string; tools: unknown[] }[] };
+    if (items.items.find((x) => x.slug === "everything-stdio")?.tools.length) break;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  await post(
+    "/gateways/bench-stdio/assignments",
+    { assignments: [{ server: "everything-stdio", tools: ["echo"], prefix: "" }] },
+    token,
+  );
+  const superPort = await freePort();
+  start(
+    path.resolve("node_modules/.bin/supergateway"),
+    [
+      "--stdio",
+      `${path.resolve("node_modules/.bin/mcp-server-everything")} stdio`,
+      "--outputTransport",
+      "streamableHttp",
+      "--stateful",
+      "--port",
+      String(superPort),
+    ],
+    {},
+  );
+  const superUrl = `http://127.0.0.1:${superPort}/mcp`;
+  await waitFor(superUrl, (r) => r.status !== 0);
+
+  const paths: { name: string; open: () => Promise<Client> }[] = [
+    { name: "direct", open: () => connect(upstream) },
+    { name: "gateway", open: () => connect(gateway, token) },
+    { name: "supergateway", open: () => connect(superUrl) },
+    { name: "gateway-stdio", open: () => connect(`${app}/api/mcp/bench-stdio`, token) },
+  ];
+  const results: Record<number, Record<string, number[]>> = {};
   for (const concurrency of [1, 10]) {
-    const direct = await Promise.all(Array.from({ length: concurrency }, () => connect(upstream)));
-    const viaGateway = await Promise.all(Array.from({ length: concurrency }, () => connect(gateway, token)));
-    const warm = async (clients: Client[]) =>
-      Promise.all(
-        clients.map(async (c) => {
-          for (let i = 0; i < 100; i++) await c.callTool(args);
-        }),
-      );
-    await warm(direct);
-    await warm(viaGateway);
-    const d: number[] = [];
-    const g: number[] = [];
+    const clients = await Promise.all(
+      paths.map(async (p) => Promise.all(Array.from({ length: concurrency }, () => p.open()))),
+    );
+    await Promise.all(
+      clients.flat().map(async (c) => {
+        for (let i = 0; i < 100; i++) await c.callTool(args);
+      }),
+    );
+    const lat: Record<string, number[]> = Object.fromEntries(paths.map((p) => [p.name, []]));
     const perWorker = Math.ceil(CALLS / concurrency);
     await Promise.all(
       Array.from({ length: concurrency }, async (_, w) => {
         for (let i = 0; i < perWorker; i++) {
-          // Interleaved: each worker alternates paths, so drift affects both alike.
-          let t = performance.now();
-          await (direct[w] as Client).callTool(args);
-          d.push(performance.now() - t);
-          t = performance.now();
-          await (viaGateway[w] as Client).callTool(args);
-          g.push(performance.now() - t);
+          // Interleaved: each worker takes every path in turn, so drift affects all alike.
+          for (const [k, p] of paths.entries()) {
+            const t = performance.now();
+            await (clients[k]?.[w] as Client).callTool(args);
+            lat[p.name]?.push(performance.now() - t);
+          }
         }
       }),
     );
-    rows.push(
-      `| ${concurrency} | ${ms(pct(d, 50))} / ${ms(pct(d, 99))} | ${ms(pct(g, 50))} / ${ms(pct(g, 99))} | ${ms(pct(g, 50) - pct(d, 50))} / ${ms(pct(g, 99) - pct(d, 99))} |`,
-    );
-    await Promise.all([...direct, ...viaGateway].map((c) => c.close()));
+    results[concurrency] = lat;
+    await Promise.all(clients.flat().map((c) => c.close()));
   }
+  const at = (c: number, name: string, p: number) => pct(results[c]?.[name] ?? [], p);
+  const rows = [1, 10].map(
+    (c) =>
+      `| ${c} | ${ms(at(c, "direct", 50))} / ${ms(at(c, "direct", 99))} | ${ms(at(c, "gateway", 50))} / ${ms(at(c, "gateway", 99))} | ${ms(at(c, "gateway", 50) - at(c, "direct", 50))} / ${ms(at(c, "gateway", 99) - at(c, "direct", 99))} |`,
+  );
+  const stdioRows = [1, 10].map(
+    (c) =>
+      `| ${c} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
+  );
 
   const clients = await Promise.all(Array.from({ length: 10 }, () => connect(gateway, token)));
   let ok = 0;
@@ -162,6 +215,9 @@ async function main() {
   );
   console.log("| clients | direct p50 / p99 | through gateway p50 / p99 | added p50 / p99 |\n|---|---|---|---|");
   for (const r of rows) console.log(r);
+  console.log("\nA stdio server behind an HTTP front: this gateway (local instance) vs supergateway --stateful\n");
+  console.log("| clients | gateway p50 / p99 | supergateway p50 / p99 | ratio p50 / p99 |\n|---|---|---|---|");
+  for (const r of stdioRows) console.log(r);
   console.log(
     `\nThroughput through one app process, 10 clients, 5 s: ${(ok / 5).toFixed(0)} tools/call per second, ${errors} errors.`,
   );
