@@ -172,7 +172,7 @@ async function main() {
           // Interleaved: each worker takes every path in turn, so drift affects all alike.
           for (const [k, p] of paths.entries()) {
             const t = performance.now();
-            await (clients[k]?.[w] as Client).callTool(args);
+            await ((clients[k] as Client[])[w] as Client).callTool(args);
             lat[p.name]?.push(performance.now() - t);
           }
         }
