@@ -366,3 +366,47 @@ test("the MCP Inspector CLI lists and calls the gateway's tools through the stdi
   expect(called.code, called.out).toBe(0);
   expect(called.out).toContain("from the inspector");
 });
+
+test("a person without a credential follows the link from the tool result, connects, and the retry succeeds", async ({
+  page,
+  baseURL,
+}, testInfo) => {
+  const base = baseURL ?? "";
+  const admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+  await api(base, admin, "POST", "/users", {
+    email: "newbie@example.com",
+    name: "Newbie",
+    password: "newbie-password-1",
+  });
+  const token = await tokenFor(base, "newbie@example.com", "newbie-password-1");
+  const client = await mcp(`${base}/api/mcp/main`, token);
+  const first = await client.callTool({ name: "notes__read_graph", arguments: {} });
+  expect(first.isError).toBe(true);
+  const facts = first._meta?.["io.mcp-orchestrator/credential"] as { installUrl: string } | undefined;
+  const link = facts?.installUrl ?? "";
+  expect(link).toBe(`${base}/registry/notes?install=1`);
+
+  // Signed out: the link goes through sign-in and comes back to the open install dialog.
+  await page.goto(link);
+  await expect(page).toHaveURL(/\/signin\?callbackUrl=/);
+  await page.getByLabel("Email").fill("newbie@example.com");
+  await page.getByLabel("Password").fill("newbie-password-1");
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const dialog = page.getByRole("dialog", { name: "Connect: Notes" });
+  await expect(dialog).toBeVisible();
+  await snap(page, testInfo, "15-install-dialog");
+  // A missing required value is refused beside its field, and nothing is stored.
+  await dialog.getByLabel("MEMORY_FILE_PATH").evaluate((el) => el.removeAttribute("required"));
+  await dialog.getByRole("button", { name: "Connect" }).click();
+  await expect(dialog.getByText("Enter MEMORY_FILE_PATH.")).toBeVisible();
+  await dialog.getByLabel("MEMORY_FILE_PATH").fill(path.join(os.tmpdir(), `newbie-${Date.now()}.json`));
+  await dialog.getByRole("button", { name: "Connect" }).click();
+  await expect(page.getByRole("status")).toContainText("Connected.");
+  await expect(page.getByText("connected", { exact: true }).first()).toBeVisible();
+
+  // The retry runs on the newcomer's own credential: their own, empty graph.
+  const retry = await client.callTool({ name: "notes__read_graph", arguments: {} });
+  expect(retry.isError).toBeFalsy();
+  expect(text(retry)).not.toContain("member-marker");
+  await client.close();
+});

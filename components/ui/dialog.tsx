@@ -1,5 +1,5 @@
 "use client";
-import { type ReactNode, useEffect, useRef, useState } from "react";
+import { type ReactNode, useEffect, useId, useRef, useState } from "react";
 import { Button, type ButtonVariant } from "./button";
 
 /**
@@ -16,10 +16,11 @@ export function Dialog({
   trigger: string;
   triggerVariant?: ButtonVariant;
   title: string;
-  children: (close: () => void) => ReactNode;
+  children: ReactNode;
   open?: boolean;
 }) {
   const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
   const [open, setOpen] = useState(initiallyOpen);
   useEffect(() => {
     const dialog = ref.current;
@@ -35,19 +36,19 @@ export function Dialog({
       </Button>
       <dialog
         ref={ref}
-        aria-labelledby={`${title}-title`}
+        aria-labelledby={titleId}
         onClose={close}
         className="m-auto w-full max-w-lg rounded-lg p-0 shadow-xl backdrop:bg-slate-900/40"
       >
         <div className="flex items-center justify-between border-b border-slate-100 px-5 py-3">
-          <h2 id={`${title}-title`} className="text-base font-semibold text-slate-900">
+          <h2 id={titleId} className="text-base font-semibold text-slate-900">
             {title}
           </h2>
           <Button variant="ghost" aria-label="Close" onClick={close}>
             ✕
           </Button>
         </div>
-        <div className="px-5 py-4">{open && children(close)}</div>
+        <div className="px-5 py-4">{open && children}</div>
       </dialog>
     </>
   );

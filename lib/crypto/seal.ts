@@ -5,12 +5,12 @@ import type { Keyring } from "./keyring";
  * Where a sealed value lives. It is bound into the ciphertext as additional authenticated
  * data, so a value copied to another row, column, table or owner no longer opens.
  */
-export interface SealContext {
+export type SealContext = {
   table: string;
   id: string;
   field?: string;
   owner?: string | null;
-}
+};
 
 export type DecryptErrorCode = "malformed" | "unknown_key_version" | "auth_failed";
 
@@ -28,6 +28,8 @@ const IV_BYTES = 12;
 const TAG_BYTES = 16;
 const FORMAT = /^v([1-9][0-9]{0,8})\.([A-Za-z0-9_-]{16})\.([A-Za-z0-9_-]*)\.([A-Za-z0-9_-]{22})$/;
 
+// Values already stored were sealed with exactly this AAD: changing its shape makes them unopenable.
+// The version is in it so relabelling a value's version prefix fails authentication.
 function aad(version: number, ctx: SealContext): Buffer {
   return Buffer.from(JSON.stringify([version, ctx.table, ctx.field ?? "", ctx.id, ctx.owner ?? ""]));
 }
@@ -49,21 +51,36 @@ export function seal(keyring: Keyring, plaintext: string, ctx: SealContext): str
   ].join(".");
 }
 
+const malformed = () => new DecryptError("malformed", "the sealed value is not in the expected format");
+
+// The decoder ignores stray trailing bits and impossible lengths; insisting on the canonical form
+// gives each ciphertext exactly one spelling, so a compare-and-swap on the stored string is exact.
+function decodePart(text: string): Buffer {
+  const bytes = Buffer.from(text, "base64url");
+  if (bytes.toString("base64url") !== text) throw malformed();
+  return bytes;
+}
+
 function parse(sealed: string) {
-  const m = FORMAT.exec(sealed);
-  if (!m) throw new DecryptError("malformed", "the sealed value is not in the expected format");
+  const m = typeof sealed === "string" ? FORMAT.exec(sealed) : null;
+  if (!m) throw malformed();
   return {
     version: Number(m[1]),
-    iv: Buffer.from(m[2] as string, "base64url"),
-    ciphertext: Buffer.from(m[3] as string, "base64url"),
-    tag: Buffer.from(m[4] as string, "base64url"),
+    iv: decodePart(m[2] as string),
+    ciphertext: decodePart(m[3] as string),
+    tag: decodePart(m[4] as string),
   };
 }
 
+/** The key version a sealed value names (to find values still under a retired key). */
 export function sealedKeyVersion(sealed: string): number {
   return parse(sealed).version;
 }
 
+/**
+ * The plaintext, if `sealed` was sealed for exactly `ctx`. Error messages name the table and
+ * field but never the key, the row or the plaintext, so they are safe to log.
+ */
 export function open(keyring: Keyring, sealed: string, ctx: SealContext): string {
   const { version, iv, ciphertext, tag } = parse(sealed);
   const key = keyring.keys.get(version);
@@ -87,11 +104,20 @@ export function open(keyring: Keyring, sealed: string, ctx: SealContext): string
 }
 
 export function sealJson<T>(keyring: Keyring, value: T, ctx: SealContext): string {
-  return seal(keyring, JSON.stringify(value), ctx);
+  // JSON.stringify returns undefined (not a string) for undefined, functions and symbols.
+  const json: string | undefined = JSON.stringify(value);
+  if (json === undefined) throw new TypeError("sealJson: the value has no JSON form");
+  return seal(keyring, json, ctx);
 }
 
 export function openJson<T>(keyring: Keyring, sealed: string, ctx: SealContext): T {
-  return JSON.parse(open(keyring, sealed, ctx)) as T;
+  const text = open(keyring, sealed, ctx);
+  try {
+    return JSON.parse(text) as T;
+  } catch {
+    // JSON.parse's own message quotes the input, which here is the plaintext.
+    throw new DecryptError("malformed", `the sealed value for ${ctx.table}.${ctx.field ?? "value"} is not JSON`);
+  }
 }
 
 /** The value re-sealed under the current key when it uses an older one; null when current. */

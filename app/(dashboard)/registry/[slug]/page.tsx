@@ -1,0 +1,105 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { ConnectionBadge } from "@/components/registry/state-badge";
+import { Card } from "@/components/ui/card";
+import { Dialog } from "@/components/ui/dialog";
+import { EmptyState } from "@/components/ui/empty-state";
+import { PageHeader } from "@/components/ui/page-header";
+import { getDb } from "@/db";
+import type { EnvVarSpec } from "@/db/schema";
+import { isAdmin } from "@/lib/auth/actor";
+import { requireActor } from "@/lib/auth/session";
+import { type RegistryEntry, registryView } from "@/lib/registry/registry-view";
+import { InstallForm } from "../install-form";
+
+export const metadata: Metadata = { title: "Server" };
+
+/** What the install form asks for: a local server's prompted variables, a remote server's header. */
+function installFields(e: RegistryEntry): EnvVarSpec[] | null {
+  if (e.kind === "local") return e.envSchema.filter((v) => v.prompt);
+  if (e.authKind === "none") return [];
+  if (e.authKind === "header")
+    return [{ name: e.headerName ?? "Authorization", secret: true, required: true, prompt: true }];
+  return null; // OAuth: connected through the server's own sign-in, not a form
+}
+
+export default async function RegistryServerPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ slug: string }>;
+  searchParams: Promise<Record<string, string | undefined>>;
+}) {
+  const { slug } = await params;
+  const query = await searchParams;
+  const actor = await requireActor();
+  const db = getDb();
+  const entry = (await registryView(db, actor)).find((e) => e.slug === slug);
+  if (!entry) notFound();
+  const teams = await db
+    .selectFrom("teams")
+    .innerJoin("team_members", "team_members.team_id", "teams.id")
+    .select(["teams.id", "teams.name"])
+    .where("team_members.user_id", "=", actor.id)
+    .where((eb) => (isAdmin(actor) ? eb.val(true) : eb("team_members.role", "=", "admin")))
+    .execute();
+  const fields = installFields(entry);
+  const askedToInstall = query.install === "1" || query.reauth === "1";
+  const action =
+    entry.state.kind === "connected"
+      ? "Replace my credential"
+      : entry.state.kind === "needs_reauth"
+        ? "Re-authenticate"
+        : "Connect";
+  return (
+    <>
+      <PageHeader
+        title={entry.name}
+        description={
+          <Link href="/registry" className="text-indigo-700 hover:underline">
+            ← Registry
+          </Link>
+        }
+        actions={<ConnectionBadge state={entry.state} />}
+      />
+      {query.installed === "1" && (
+        <p role="status" className="mb-4 rounded-md bg-emerald-50 px-3 py-2 text-sm text-emerald-800">
+          Connected. {entry.kind === "local" ? "Your copy of the server is starting. " : ""}Retry your call.
+        </p>
+      )}
+      <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+        <Card title="About">
+          <p className="text-sm text-slate-700">{entry.description || "No description."}</p>
+          <h3 className="mt-4 text-sm font-semibold text-slate-900">Tools</h3>
+          {entry.tools.length === 0 ? (
+            <EmptyState title="Not discovered yet">Tools are listed once someone connects the server.</EmptyState>
+          ) : (
+            <ul className="mt-2 space-y-2 text-sm">
+              {entry.tools.map((t) => (
+                <li key={t.name}>
+                  <code className="text-xs font-semibold">{t.name}</code>
+                  {t.description && <p className="text-slate-600">{t.description}</p>}
+                </li>
+              ))}
+            </ul>
+          )}
+        </Card>
+        <Card title="Your connection">
+          <div className="space-y-3 text-sm">
+            <ConnectionBadge state={entry.state} />
+            {fields === null ? (
+              <p className="text-slate-600">
+                This server signs you in with OAuth; connecting it from here is not available yet.
+              </p>
+            ) : (
+              <Dialog trigger={action} title={`${action}: ${entry.name}`} open={askedToInstall}>
+                <InstallForm server={entry.slug} fields={fields} teams={teams} />
+              </Dialog>
+            )}
+          </div>
+        </Card>
+      </div>
+    </>
+  );
+}

@@ -1,0 +1,35 @@
+"use server";
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { getDb } from "@/db";
+import { getKeyring } from "@/lib/app-secrets";
+import { requireActor } from "@/lib/auth/session";
+import { installCredential } from "@/lib/credentials/install-credential";
+import { runAction } from "@/lib/http/action";
+import type { FormState } from "@/lib/http/form-state";
+import { getOrchestrator } from "@/lib/orchestrator";
+
+/** Installs a server with the values in the form; secret values are never sent back. */
+export async function installAction(_: FormState, form: FormData): Promise<FormState> {
+  const slug = String(form.get("server") ?? "");
+  const scope = form.get("scope") === "team" ? "team" : "personal";
+  const teamId = String(form.get("teamId") ?? "");
+  const env: Record<string, string> = {};
+  for (const [key, value] of form.entries()) {
+    if (key.startsWith("env.") && typeof value === "string" && value !== "") env[key.slice(4)] = value;
+  }
+  const state = await runAction(async () => {
+    await installCredential(getDb(), getKeyring(), await requireActor(), slug, {
+      scope,
+      ...(scope === "team" ? { teamId } : {}),
+      env,
+    });
+    void getOrchestrator()
+      .then((o) => o.reconciler.trigger())
+      .catch(() => {});
+    return { ok: true };
+  });
+  if (!state.ok) return state;
+  revalidatePath(`/registry/${slug}`);
+  redirect(`/registry/${encodeURIComponent(slug)}?installed=1`);
+}
