@@ -408,5 +408,17 @@ test("a person without a credential follows the link from the tool result, conne
   const retry = await client.callTool({ name: "notes__read_graph", arguments: {} });
   expect(retry.isError).toBeFalsy();
   expect(text(retry)).not.toContain("member-marker");
+
+  // Revoked on the Credentials page: the next call asks to connect again.
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Credentials" }).click();
+  const row = page.getByRole("row", { name: /Notes/ });
+  await expect(row).toContainText("you");
+  await expect(row).toContainText("active");
+  await snap(page, testInfo, "16-credentials");
+  await row.getByRole("button", { name: "Revoke Notes credential" }).click();
+  await expect(row).toContainText("revoked");
+  const after = await client.callTool({ name: "notes__read_graph", arguments: {} });
+  expect(after.isError).toBe(true);
+  expect(text(after)).toContain("/registry/notes?reauth=1");
   await client.close();
 });

@@ -40,7 +40,7 @@ function load(): { keyring: Keyring; authSecret: string } {
     const loaded = loadOrCreateKeyringFile(file);
     keyring = loaded.keyring;
     if (loaded.created) log.warn({ file }, "generated a new encryption key; back up this file with the data directory");
-    if (loaded.insecureMode) log.warn({ file }, "encryption key file is readable by other users; chmod 600 it");
+    if (loaded.insecureMode) log.warn({ file }, "encryption key file is open to other users; chmod 600 it");
   }
   let authSecret = env.ARCHESTRA_AUTH_SECRET;
   if (!authSecret) {

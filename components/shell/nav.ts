@@ -8,6 +8,7 @@ export interface NavItem {
 export const NAV_ITEMS: NavItem[] = [
   { href: "/", label: "Overview" },
   { href: "/registry", label: "Registry" },
+  { href: "/credentials", label: "Credentials" },
   { href: "/gateways", label: "Gateways" },
   { href: "/servers", label: "Servers" },
   { href: "/teams", label: "Teams" },

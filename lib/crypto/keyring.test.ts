@@ -238,10 +238,20 @@ describe("loadOrCreateKeyringFile", () => {
   });
 
   it("gives every process started at once the same key, created by exactly one of them", async () => {
-    const file = path.join(tempDir(), "race", "encryption-keys");
+    const dir = tempDir();
+    const file = path.join(dir, "race", "encryption-keys");
+    const barrier = path.join(dir, "barrier");
+    fs.mkdirSync(barrier);
+    const processes = 6;
     const module = path.join(import.meta.dirname, "keyring.ts");
+    // Whether the calls collide is down to timing (the spy test above pins the EEXIST path); this
+    // checks the whole thing across real processes. Each child waits at a barrier after loading
+    // the module, so the calls overlap rather than being spread out by start-up time.
     const script = `
+      import fs from "node:fs";
       import { formatKeyring, loadOrCreateKeyringFile } from ${JSON.stringify(module)};
+      fs.writeFileSync(${JSON.stringify(barrier)} + "/" + process.pid, "");
+      while (fs.readdirSync(${JSON.stringify(barrier)}).length < ${processes}) {}
       const { keyring, created } = loadOrCreateKeyringFile(${JSON.stringify(file)});
       process.stdout.write(JSON.stringify({ ring: formatKeyring(keyring), created }));
     `;
@@ -264,7 +274,7 @@ describe("loadOrCreateKeyringFile", () => {
           else reject(new Error(`exit ${code}: ${err}`));
         });
       });
-    const results = await Promise.all(Array.from({ length: 8 }, run));
+    const results = await Promise.all(Array.from({ length: processes }, run));
     expect(results.filter((r) => r.created)).toHaveLength(1);
     expect(new Set(results.map((r) => r.ring)).size).toBe(1);
     expect(formatKeyring(loadOrCreateKeyringFile(file).keyring)).toBe(results[0]?.ring);

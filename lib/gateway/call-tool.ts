@@ -45,6 +45,21 @@ async function candidates(db: Database, itemId: string): Promise<CandidateCreden
   }));
 }
 
+const touched = new Map<string, number>();
+
+/** Records when a credential was last used: at most once a minute each, off the call's path. */
+function touchCredential(db: Database, id: string): void {
+  const now = Date.now();
+  if (now - (touched.get(id) ?? 0) < 60_000) return;
+  touched.set(id, now);
+  void db
+    .updateTable("credentials")
+    .set({ last_used_at: new Date(now) })
+    .where("id", "=", id)
+    .execute()
+    .catch(() => {});
+}
+
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
 
 /** Which credential this caller's call through this assignment uses (cached candidates). */
@@ -102,6 +117,7 @@ export async function callGatewayTool(
     });
   }
 
+  touchCredential(ctx.db, resolution.credentialId);
   try {
     const client = await upstreamClient(
       ctx.db,
