@@ -9,6 +9,7 @@ import type { Database } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
+import { type ClientChannel, trackCall } from "@/lib/mcp/relay/inflight";
 import { getMetrics } from "@/lib/metrics";
 import type { Orchestrator } from "@/lib/orchestrator";
 import type { GatewayCaller } from "./caller";
@@ -73,7 +74,8 @@ export async function resolveForCaller(ctx: CallToolContext, assignment: LoadedA
 
 /**
  * One tool call through a gateway: choose the credential (static, or by who calls), reach the
- * server with it, relay progress and cancellation, and record the call (never its arguments
+ * server with it, relay progress, cancellation and what the server asks of the client (through
+ * `channel`), and record the call (never its arguments
  * or result).
  */
 export async function callGatewayTool(
@@ -81,6 +83,7 @@ export async function callGatewayTool(
   tool: ExposedTool,
   args: Record<string, unknown> | undefined,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  channel: ClientChannel,
 ): Promise<CallToolResult> {
   const started = performance.now();
   const { assignment } = tool;
@@ -118,6 +121,7 @@ export async function callGatewayTool(
   }
 
   touchCredential(ctx.db, resolution.credentialId);
+  let untrack = () => {};
   try {
     const client = await upstreamClient(
       ctx.db,
@@ -126,6 +130,7 @@ export async function callGatewayTool(
       assignment.item,
       resolution.credentialId,
     );
+    untrack = trackCall(client, channel);
     const progressToken = extra._meta?.progressToken;
     const result = (await client.request(
       { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
@@ -137,12 +142,10 @@ export async function callGatewayTool(
         onprogress:
           progressToken === undefined
             ? undefined
-            : (p) =>
-                void extra
-                  .sendNotification({ method: "notifications/progress", params: { ...p, progressToken } })
-                  .catch(() => {}),
+            : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
       },
     )) as CallToolResult;
+    await channel.flush();
     audit(result.isError ? "error" : "ok", resolution.credentialId, null);
     return result;
   } catch (err) {
@@ -150,5 +153,7 @@ export async function callGatewayTool(
     audit("error", resolution.credentialId, message);
     if (extra.signal.aborted) throw err;
     return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);
+  } finally {
+    untrack();
   }
 }

@@ -18,6 +18,9 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { getLogger } from "@/lib/log";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from "@/lib/orchestrator";
+import { cancellableCall } from "@/lib/mcp/relay/cancellation";
+import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
+import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
@@ -26,6 +29,7 @@ import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGateway } from "./load-gateway";
 import { getPrompt, listPrompts, listResources, readResource } from "./prompts-resources";
+import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
@@ -76,10 +80,13 @@ async function readBody(request: Request): Promise<{ body?: unknown; error?: Res
   return { body };
 }
 
-/** True when a request asks for progress notifications, which need an event stream. */
+/**
+ * True when the answer may be preceded by messages to the client, which need an event stream:
+ * a tool call (the server may ask for sampling or elicitation, or log) or a request for progress.
+ */
 function wantsEvents(body: unknown): boolean {
-  const params = (body as { params?: { _meta?: { progressToken?: unknown } } } | undefined)?.params;
-  return params?._meta?.progressToken !== undefined;
+  const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
+  return message?.method === "tools/call" || message?.params?._meta?.progressToken !== undefined;
 }
 
 /**
@@ -111,12 +118,27 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const { gateway, tools, assignments } = loaded;
     const { body, error } = await readBody(request);
     if (error) return error;
+    // Follow-ups to earlier requests: a reply to a request relayed from a server, a cancellation.
+    const reply = asReply(body);
+    if (reply) {
+      return (await routeReply(reply, principal.token.id))
+        ? new Response(null, { status: 202 })
+        : jsonRpcError(404, ErrorCode.InvalidRequest, "No request is waiting for this reply.");
+    }
+    const cancellation = asCancellation(body);
+    if (cancellation) {
+      await routeCancellation(principal.token.id, cancellation.requestId, cancellation.reason);
+      return new Response(null, { status: 202 });
+    }
     const orchestrator = await getOrchestrator();
     const byName = new Map(tools.map((t) => [t.name, t]));
 
     const server = new Server(
       { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
-      { capabilities: { tools: {}, prompts: {}, resources: {} }, jsonSchemaValidator: sharedValidator() },
+      {
+        capabilities: { tools: {}, prompts: {}, resources: {}, logging: {} },
+        jsonSchemaValidator: sharedValidator(),
+      },
     );
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
@@ -130,10 +152,30 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       origin,
       timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
     };
+    const transport = new WebStandardStreamableHTTPServerTransport({
+      sessionIdGenerator: undefined,
+      maxRequestBodySize: MAX_BODY_BYTES,
+      // A stream only when the answer may be preceded by messages for the client; a plain JSON
+      // answer otherwise is cheaper for both sides.
+      enableJsonResponse: !wantsEvents(body),
+    });
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = byName.get(req.params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
-      return callGatewayTool(ctx, tool, req.params.arguments, extra);
+      listenForCancellations();
+      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, request.signal]);
+      const channel = streamChannel({
+        stream: transport,
+        relatedRequestId: extra.requestId,
+        principal: principal.token.id,
+        timeoutMs: ctx.timeoutMs,
+        route: replicaRoute(),
+      });
+      try {
+        return await callGatewayTool(ctx, tool, req.params.arguments, { ...extra, signal: call.signal }, channel);
+      } finally {
+        call.done();
+      }
     });
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await listPrompts(ctx, assignments) }));
     server.setRequestHandler(GetPromptRequestSchema, async (req) =>
@@ -143,13 +185,6 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       resources: await listResources(ctx, assignments),
     }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
-    const transport = new WebStandardStreamableHTTPServerTransport({
-      sessionIdGenerator: undefined,
-      maxRequestBodySize: MAX_BODY_BYTES,
-      // A stream only when the caller can receive events for this request (it asked for progress);
-      // a plain JSON answer otherwise is cheaper for both sides.
-      enableJsonResponse: !wantsEvents(body),
-    });
     await server.connect(transport);
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
     // Events must reach the client as they happen: no buffering or transformation on the way.

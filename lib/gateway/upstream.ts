@@ -1,4 +1,4 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
@@ -6,6 +6,7 @@ import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { plainFetch } from "@/lib/http/plain-fetch";
+import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
 
@@ -80,7 +81,7 @@ export async function upstreamClient(
   const headers: Record<string, string> = { ...(secret.headers ?? {}) };
   if (secret.oauth?.accessToken) headers.Authorization = `Bearer ${secret.oauth.accessToken}`;
   const client = (async () => {
-    const c = new Client({ name: "mcp-orchestrator", version: "0.1.0" });
+    const c = relayingClient({ name: "mcp-orchestrator", version: "0.1.0" });
     c.onclose = () => pool.delete(credentialId);
     await c.connect(
       new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers }, fetch: plainFetch }),

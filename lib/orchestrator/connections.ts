@@ -1,4 +1,5 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import type { InstanceSpec, Runtime } from "./types";
 
 interface Entry {
@@ -32,7 +33,8 @@ export class InstanceConnections {
   }
 
   private async open(spec: InstanceSpec): Promise<Client> {
-    const client = new Client(this.clientInfo, { capabilities: {} });
+    // Whatever the server asks during a call reaches the calling client.
+    const client = relayingClient(this.clientInfo);
     const transport = await this.runtime.connect(spec);
     client.onclose = () => {
       const entry = this.entries.get(spec.name);

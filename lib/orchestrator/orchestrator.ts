@@ -1,6 +1,7 @@
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { plainFetch } from "@/lib/http/plain-fetch";
+import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import type { Logger } from "pino";
 import type { Database } from "@/db";
 import { AppError } from "@/lib/errors";
@@ -139,12 +140,18 @@ export class Orchestrator {
     if (!client) {
       const secret = this.options.replica?.secret ?? "";
       client = (async () => {
-        const c = new Client({ name: "mcp-orchestrator-replica", version: "0.1.0" });
+        // Requests the pod's server makes during a forwarded call come back here and on to the caller.
+        const c = relayingClient({ name: "mcp-orchestrator-replica", version: "0.1.0" });
         c.onclose = () => this.forwarders.delete(key);
         const url = new URL(`/api/internal/instances/${instanceId}/mcp`, owner);
         await c.connect(
           new StreamableHTTPClientTransport(url, {
-            requestInit: { headers: { "X-Replica-Proof": replicaProof(secret, instanceId) } },
+            requestInit: {
+              headers: {
+                "X-Replica-Proof": replicaProof(secret, instanceId),
+                "X-Replica-Origin": this.options.replica?.url ?? "",
+              },
+            },
             fetch: plainFetch,
           }),
         );

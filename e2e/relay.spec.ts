@@ -1,0 +1,187 @@
+import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import {
+  CreateMessageRequestSchema,
+  ElicitRequestSchema,
+  ListRootsRequestSchema,
+  LoggingMessageNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+import { expect, test } from "@playwright/test";
+import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
+import { ADMIN, MEMBER } from "./support";
+
+// A server of our own asks its client for sampling, elicitation and roots during tool calls,
+// logs and reports progress, and notices cancellation; the gateway relays all of it both ways.
+const RELAY_SERVER = path.resolve("test/servers/relay-server.mjs");
+
+async function token(base: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, name: "relay e2e" }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+async function api(base: string, auth: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${base}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? null : await res.json();
+  expect(res.ok, `${method} ${route}: ${JSON.stringify(json)}`).toBe(true);
+  return json;
+}
+
+const text = (result: unknown) => ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
+
+test.describe
+  .serial("server-to-client requests are relayed through a gateway", () => {
+    let url = "";
+    let member = "";
+    let admin = "";
+
+    test("set up: the relay test server behind a gateway", async ({ baseURL }) => {
+      const base = baseURL ?? "";
+      admin = await token(base, ADMIN.email, ADMIN.password);
+      member = await token(base, MEMBER.email, MEMBER.password);
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Relay test",
+        slug: "relay-test",
+        command: process.execPath,
+        args: [RELAY_SERVER],
+      });
+      const { credential } = (await api(base, admin, "POST", "/catalog/relay-test/credentials", {})) as {
+        credential: { id: string };
+      };
+      await api(base, admin, "POST", "/gateways", { name: "Relay", slug: "relay" });
+      await expect
+        .poll(
+          async () =>
+            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+              (i) => i.slug === "relay-test",
+            )?.tools.length,
+          { timeout: 30_000 },
+        )
+        .toBe(5);
+      await api(base, admin, "PUT", "/gateways/relay/assignments", {
+        assignments: [{ server: "relay-test", prefix: "", mode: "static", credentialId: credential.id }],
+      });
+      url = `${base}/api/mcp/relay`;
+    });
+
+    test("sampling, elicitation and roots reach the caller, and their answers reach the server", async () => {
+      const client = new Client(
+        { name: "relay-e2e", version: "1" },
+        { capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} } },
+      );
+      const asked: string[] = [];
+      client.setRequestHandler(CreateMessageRequestSchema, async (req) => {
+        const content = req.params.messages[0]?.content as { text: string };
+        asked.push(content.text);
+        return { model: "test-model", role: "assistant", content: { type: "text", text: `echo ${content.text}` } };
+      });
+      client.setRequestHandler(ElicitRequestSchema, async (req) => {
+        asked.push(req.params.message);
+        return { action: "accept", content: { answer: "blue" } };
+      });
+      client.setRequestHandler(ListRootsRequestSchema, async () => ({
+        roots: [{ uri: "file:///projects/demo", name: "demo" }],
+      }));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: `Bearer ${member}` } },
+        }),
+      );
+      expect(text(await client.callTool({ name: "ask_model", arguments: { prompt: "hello" } }))).toBe(
+        "model (test-model) said: echo hello",
+      );
+      expect(
+        JSON.parse(text(await client.callTool({ name: "ask_user", arguments: { question: "Favourite colour?" } }))),
+      ).toEqual({ action: "accept", content: { answer: "blue" } });
+      expect(JSON.parse(text(await client.callTool({ name: "list_roots", arguments: {} })))).toEqual([
+        "file:///projects/demo",
+      ]);
+      expect(asked).toEqual(["hello", "Favourite colour?"]);
+      await client.close();
+    });
+
+    test("a client that cannot sample gets the server's error, not a hang", async () => {
+      const client = new Client({ name: "plain", version: "1" });
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: `Bearer ${member}` } },
+        }),
+      );
+      const started = Date.now();
+      const result = await client.callTool({ name: "ask_model", arguments: { prompt: "hello" } });
+      expect(result.isError).toBe(true);
+      expect(text(result)).toMatch(/not found|not supported/i);
+      expect(Date.now() - started).toBeLessThan(10_000);
+      await client.close();
+    });
+
+    test("log messages and progress arrive during the call; cancellation reaches the server", async () => {
+      const client = new Client({ name: "relay-e2e", version: "1" });
+      const logs: unknown[] = [];
+      client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void logs.push(n.params.data));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: `Bearer ${member}` } },
+        }),
+      );
+      const progress: number[] = [];
+      const done = await client.callTool({ name: "slow", arguments: { steps: 3, delayMs: 20 } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
+      expect(text(done)).toBe("counted to 3");
+      expect(logs).toEqual(["step 1", "step 2", "step 3"]);
+      expect(progress).toEqual([1, 2, 3]);
+
+      const before = Number(text(await client.callTool({ name: "cancellations", arguments: {} })));
+      const abort = new AbortController();
+      const slow = client.callTool({ name: "slow", arguments: { steps: 200, delayMs: 50 } }, undefined, {
+        signal: abort.signal,
+      });
+      await expect.poll(() => logs.length, { timeout: 5_000 }).toBeGreaterThan(4);
+      abort.abort("changed my mind");
+      await expect(slow).rejects.toThrow();
+      await expect
+        .poll(async () => Number(text(await client.callTool({ name: "cancellations", arguments: {} }))), {
+          timeout: 5_000,
+        })
+        .toBe(before + 1);
+      await client.close();
+    });
+
+    test("only the caller can answer a relayed request; its answer completes the call", async () => {
+      const call = await postMcp(url, member, {
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: { name: "ask_model", arguments: { prompt: "who answers?" } },
+      });
+      expect(call.headers.get("content-type")).toContain("text/event-stream");
+      const messages = sseMessages(call);
+      const ask = await nextMatching(messages, (m) => m.method === "sampling/createMessage");
+      expect(typeof ask.id).toBe("string");
+      const answer = (from: string) =>
+        postMcp(url, from, {
+          jsonrpc: "2.0",
+          id: ask.id,
+          result: { model: "wire", role: "assistant", content: { type: "text", text: `from ${from.slice(0, 7)}` } },
+        });
+      // Another person's token cannot answer it (nor learn that it exists) ...
+      const intruder = await answer(admin);
+      expect(intruder.status).toBe(404);
+      // ... the caller can, once.
+      expect((await answer(member)).status).toBe(202);
+      expect((await answer(member)).status).toBe(404);
+      const result = await nextMatching(messages, (m) => m.id === 7);
+      expect(JSON.stringify(result.result)).toContain("from mcpo_u_");
+    });
+  });

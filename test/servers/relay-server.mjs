@@ -1,0 +1,103 @@
+#!/usr/bin/env node
+// An MCP server (stdio) that asks things of its client during tool calls, to test that a
+// gateway relays them both ways: sampling, elicitation, roots, progress, logging, cancellation.
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import {
+  CallToolRequestSchema,
+  CreateMessageResultSchema,
+  ElicitResultSchema,
+  ListRootsResultSchema,
+  ListToolsRequestSchema,
+} from "@modelcontextprotocol/sdk/types.js";
+
+const server = new Server(
+  { name: "relay-test-server", version: "1.0.0" },
+  { capabilities: { tools: {}, logging: {} } },
+);
+
+const object = (properties = {}, required = []) => ({ type: "object", properties, required });
+const tools = [
+  {
+    name: "ask_model",
+    description: "Asks the client's model (sampling).",
+    inputSchema: object({ prompt: { type: "string" } }, ["prompt"]),
+  },
+  {
+    name: "ask_user",
+    description: "Asks the client's user (elicitation).",
+    inputSchema: object({ question: { type: "string" } }, ["question"]),
+  },
+  { name: "list_roots", description: "Lists the client's roots.", inputSchema: object() },
+  {
+    name: "slow",
+    description: "Counts to `steps`, with progress and a log message each step; stops when cancelled.",
+    inputSchema: object({ steps: { type: "number" }, delayMs: { type: "number" } }, ["steps"]),
+  },
+  { name: "cancellations", description: "How many slow calls were cancelled so far.", inputSchema: object() },
+];
+
+let cancelled = 0;
+const text = (value) => ({
+  content: [{ type: "text", text: typeof value === "string" ? value : JSON.stringify(value) }],
+});
+
+server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools }));
+server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
+  const args = request.params.arguments ?? {};
+  switch (request.params.name) {
+    case "ask_model": {
+      const reply = await extra.sendRequest(
+        {
+          method: "sampling/createMessage",
+          params: { messages: [{ role: "user", content: { type: "text", text: args.prompt } }], maxTokens: 100 },
+        },
+        CreateMessageResultSchema,
+      );
+      return text(`model (${reply.model}) said: ${reply.content.text}`);
+    }
+    case "ask_user": {
+      const reply = await extra.sendRequest(
+        {
+          method: "elicitation/create",
+          params: {
+            mode: "form",
+            message: args.question,
+            requestedSchema: object({ answer: { type: "string" } }, ["answer"]),
+          },
+        },
+        ElicitResultSchema,
+      );
+      return text({ action: reply.action, content: reply.content ?? null });
+    }
+    case "list_roots": {
+      const reply = await extra.sendRequest({ method: "roots/list" }, ListRootsResultSchema);
+      return text(reply.roots.map((r) => r.uri));
+    }
+    case "slow": {
+      const steps = Number(args.steps);
+      const delay = Number(args.delayMs ?? 50);
+      for (let i = 1; i <= steps; i++) {
+        await new Promise((r) => setTimeout(r, delay));
+        if (extra.signal.aborted) {
+          cancelled++;
+          return text("cancelled");
+        }
+        await extra.sendNotification({ method: "notifications/message", params: { level: "info", data: `step ${i}` } });
+        const token = request.params._meta?.progressToken;
+        if (token !== undefined)
+          await extra.sendNotification({
+            method: "notifications/progress",
+            params: { progressToken: token, progress: i, total: steps },
+          });
+      }
+      return text(`counted to ${steps}`);
+    }
+    case "cancellations":
+      return text(String(cancelled));
+    default:
+      return { isError: true, ...text(`unknown tool ${request.params.name}`) };
+  }
+});
+
+await server.connect(new StdioServerTransport());
