@@ -5,6 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
 
 // Two app processes on one PostgreSQL serve one gateway: requests are stateless, so any replica
 // serves any request; a token revoked on one stops working on the other within a second.
@@ -59,7 +60,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     const port = await freePort();
     children.push(
       spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
-        env: { ...process.env, ...shared },
+        env: { ...process.env, ...shared, ARCHESTRA_REPLICA_URL: `http://127.0.0.1:${port}` },
         stdio: "ignore",
       }),
     );
@@ -92,7 +93,9 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   await call(a, "/catalog/everything/credentials", "POST", adminToken, {});
   await call(a, "/gateways", "POST", adminToken, { name: "Shared", slug: "shared" });
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
-    assignments: [{ server: "everything", tools: ["echo"] }],
+    assignments: [
+      { server: "everything", tools: ["echo", "trigger-sampling-request", "trigger-long-running-operation"] },
+    ],
   });
   const { token, id } = await call(b, "/tokens", "POST", adminToken, { name: "agent" });
 
@@ -115,6 +118,52 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     });
     expect(JSON.stringify(r.content)).toContain(`call ${i}`);
   }
+
+  // A server's sampling request during a call on A is answered with a request to B: B forwards
+  // the answer to A (the relay id names A, sealed), and the call on A completes with it.
+  const gatewayA = `${a}/api/mcp/shared`;
+  const gatewayB = `${b}/api/mcp/shared`;
+  const sampling = await postMcp(gatewayA, token, {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "tools/call",
+    params: { name: "everything__trigger-sampling-request", arguments: { prompt: "across replicas" } },
+  });
+  const messages = sseMessages(sampling);
+  const ask = await nextMatching(messages, (m) => m.method === "sampling/createMessage");
+  expect(String(ask.id)).not.toContain("127.0.0.1");
+  const answer = await postMcp(gatewayB, token, {
+    jsonrpc: "2.0",
+    id: ask.id,
+    result: { model: "replica-b", role: "assistant", content: { type: "text", text: "answered via B" } },
+  });
+  expect(answer.status).toBe(202);
+  expect(JSON.stringify((await nextMatching(messages, (m) => m.id === 1)).result)).toContain("answered via B");
+
+  // A cancellation sent to B stops the call running on A: its stream ends well before the
+  // operation would have finished.
+  const longCall = await postMcp(gatewayA, token, {
+    jsonrpc: "2.0",
+    id: 2,
+    method: "tools/call",
+    params: {
+      name: "everything__trigger-long-running-operation",
+      arguments: { duration: 30, steps: 30 },
+      _meta: { progressToken: "p" },
+    },
+  });
+  const longMessages = sseMessages(longCall);
+  await nextMatching(longMessages, (m) => m.method === "notifications/progress");
+  const cancelledAt = Date.now();
+  const cancel = await postMcp(gatewayB, token, {
+    jsonrpc: "2.0",
+    method: "notifications/cancelled",
+    params: { requestId: 2, reason: "test" },
+  });
+  expect(cancel.status).toBe(202);
+  const end = await nextMatching(longMessages, (m) => m.id === 2).catch(() => null);
+  expect(end?.result?.content).toBeUndefined();
+  expect(Date.now() - cancelledAt).toBeLessThan(5_000);
 
   // Revoked on A: refused by B within a second.
   await call(a, `/tokens/${id}`, "DELETE", adminToken);
