@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { expect, test } from "@playwright/test";
 import { ADMIN, MEMBER, signIn, signOut, snap } from "./support";
 
@@ -172,6 +173,28 @@ test.describe
       expect(read.contents[0]?.uri).toBe(doc?.uri);
       expect(JSON.stringify(read.contents).length).toBeGreaterThan(50);
       await expect(client.readResource({ uri: "mcp-gateway://nope/x" })).rejects.toThrow(/Unknown resource/);
+
+      // Templates: the client expands the gateway's template; the server reads its own expansion.
+      const { resourceTemplates } = await client.listResourceTemplates();
+      const dynamic = resourceTemplates.find((t) => t.uriTemplate.includes("dynamic%2Ftext"));
+      expect(dynamic, JSON.stringify(resourceTemplates.map((t) => t.uriTemplate))).toBeDefined();
+      const expanded = new UriTemplate(dynamic?.uriTemplate ?? "").expand({ resourceId: "7" });
+      const dynamicRead = await client.readResource({ uri: expanded });
+      expect(dynamicRead.contents[0]?.uri).toBe(expanded);
+      expect(JSON.stringify(dynamicRead.contents)).toContain("7");
+
+      // Completions come from the server behind the prompt, with earlier arguments as context.
+      const completion = await client.complete({
+        ref: { type: "ref/prompt", name: "ev__completable-prompt" },
+        argument: { name: "name", value: "" },
+        context: { arguments: { department: "Sales" } },
+      });
+      expect(completion.completion.values).toEqual(["David", "Eve", "Frank"]);
+      const departments = await client.complete({
+        ref: { type: "ref/prompt", name: "ev__completable-prompt" },
+        argument: { name: "department", value: "S" },
+      });
+      expect(departments.completion.values).toEqual(["Sales", "Support"]);
       await client.close();
     });
 

@@ -6,6 +6,7 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
+  ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
 import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
@@ -43,6 +44,7 @@ test.describe
     let url = "";
     let member = "";
     let admin = "";
+    let credentialId = "";
 
     test("set up: the relay test server behind a gateway", async ({ baseURL }) => {
       const base = baseURL ?? "";
@@ -68,8 +70,9 @@ test.describe
           { timeout: 30_000 },
         )
         .toBe(5);
+      credentialId = credential.id;
       await api(base, admin, "PUT", "/gateways/relay/assignments", {
-        assignments: [{ server: "relay-test", prefix: "", mode: "static", credentialId: credential.id }],
+        assignments: [{ server: "relay-test", prefix: "", mode: "static", credentialId }],
       });
       url = `${base}/api/mcp/relay`;
     });
@@ -183,5 +186,33 @@ test.describe
       expect((await answer(member)).status).toBe(404);
       const result = await nextMatching(messages, (m) => m.id === 7);
       expect(JSON.stringify(result.result)).toContain("from mcpo_u_");
+    });
+
+    test("a client's event stream hears list_changed when the gateway's tools change", async ({ baseURL }) => {
+      const client = new Client({ name: "listener", version: "1" });
+      let changed = 0;
+      client.setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: `Bearer ${member}` } },
+        }),
+      );
+      expect((await client.listTools()).tools).toHaveLength(5);
+      // The client opens its GET stream after initializing; give it a moment to be listening.
+      await new Promise((r) => setTimeout(r, 500));
+      await api(baseURL ?? "", admin, "PUT", "/gateways/relay/assignments", {
+        assignments: [
+          {
+            server: "relay-test",
+            prefix: "",
+            tools: ["ask_model", "slow"],
+            mode: "static",
+            credentialId,
+          },
+        ],
+      });
+      await expect.poll(() => changed, { timeout: 5_000 }).toBeGreaterThan(0);
+      expect((await client.listTools()).tools.map((t) => t.name).sort()).toEqual(["ask_model", "slow"]);
+      await client.close();
     });
   });

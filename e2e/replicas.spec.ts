@@ -3,6 +3,7 @@ import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
@@ -164,6 +165,15 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   const end = await nextMatching(longMessages, (m) => m.id === 2).catch(() => null);
   expect(end?.result?.content).toBeUndefined();
   expect(Date.now() - cancelledAt).toBeLessThan(5_000);
+
+  // A change saved on A reaches a client listening on B.
+  let changed = 0;
+  (clients[1] as Client).setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
+  await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
+    assignments: [{ server: "everything", tools: ["echo", "trigger-sampling-request"] }],
+  });
+  await expect.poll(() => changed, { timeout: 5_000 }).toBeGreaterThan(0);
+  expect((await (clients[1] as Client).listTools()).tools).toHaveLength(2);
 
   // Revoked on A: refused by B within a second.
   await call(a, `/tokens/${id}`, "DELETE", adminToken);

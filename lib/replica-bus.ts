@@ -3,10 +3,16 @@ import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
 
 /**
- * Small messages every replica hears, such as "cancel this caller's call": PostgreSQL
+ * Small messages every replica hears, such as "cancel this caller's call" or "this gateway
+ * changed": PostgreSQL
  * LISTEN/NOTIFY when the app runs on PostgreSQL (several replicas), in-process otherwise.
  */
-export type BusMessage = { kind: "cancel"; principal: string; requestId: string | number; reason?: string };
+export type BusMessage =
+  | { kind: "cancel"; principal: string; requestId: string | number; reason?: string }
+  /** A gateway's settings changed (or, without an id, possibly every gateway's). */
+  | { kind: "gateways-changed"; gatewayId?: string }
+  /** A catalog server's tools were (re)discovered. */
+  | { kind: "catalog-changed"; itemId: string };
 
 type Handler = (message: BusMessage) => void;
 

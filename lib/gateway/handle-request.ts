@@ -2,10 +2,12 @@ import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
 import {
   CallToolRequestSchema,
+  CompleteRequestSchema,
   ErrorCode,
   GetPromptRequestSchema,
   ListPromptsRequestSchema,
   ListResourcesRequestSchema,
+  ListResourceTemplatesRequestSchema,
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
@@ -24,11 +26,19 @@ import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
+import { changeStream } from "./change-stream";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGateway } from "./load-gateway";
-import { getPrompt, listPrompts, listResources, readResource } from "./prompts-resources";
+import {
+  complete,
+  getPrompt,
+  listPrompts,
+  listResources,
+  listResourceTemplates,
+  readResource,
+} from "./prompts-resources";
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -116,6 +126,11 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
     const { gateway, tools, assignments } = loaded;
+    if (request.method === "GET") {
+      if (!request.headers.get("accept")?.includes("text/event-stream"))
+        return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
+      return changeStream(gateway.id, new Set(assignments.map((a) => a.item.id)), request.signal);
+    }
     const { body, error } = await readBody(request);
     if (error) return error;
     // Follow-ups to earlier requests: a reply to a request relayed from a server, a cancellation.
@@ -136,7 +151,13 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const server = new Server(
       { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
       {
-        capabilities: { tools: {}, prompts: {}, resources: {}, logging: {} },
+        capabilities: {
+          tools: { listChanged: true },
+          prompts: { listChanged: true },
+          resources: { listChanged: true },
+          logging: {},
+          completions: {},
+        },
         jsonSchemaValidator: sharedValidator(),
       },
     );
@@ -185,6 +206,10 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       resources: await listResources(ctx, assignments),
     }));
     server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
+    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
+      resourceTemplates: await listResourceTemplates(ctx, assignments),
+    }));
+    server.setRequestHandler(CompleteRequestSchema, async (req) => complete(ctx, assignments, req.params));
     await server.connect(transport);
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
     // Events must reach the client as they happen: no buffering or transformation on the way.

@@ -1,4 +1,5 @@
 import type { CandidateCredential } from "@/lib/credentials/resolve-credential";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { sharedCache } from "@/lib/ttl-cache";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
@@ -20,9 +21,12 @@ export const gatewayCache = () =>
 export const candidateCache = () => sharedCache<string, CandidateCredential[]>("gateway.candidates", HOT_PATH_TTL_MS);
 export const instanceIdCache = () => sharedCache<string, string>("gateway.instances", HOT_PATH_TTL_MS);
 
-/** After a gateway's settings change on this replica. */
-export function forgetGateway(): void {
+/** After a gateway's settings change on this replica; other replicas and open streams hear of it. */
+export function forgetGateway(gatewayId?: string): void {
   gatewayCache().clear();
+  void getReplicaBus()
+    .publish({ kind: "gateways-changed", gatewayId })
+    .catch(() => {});
 }
 
 /** After a credential is installed, replaced or revoked on this replica. */

@@ -49,15 +49,14 @@ export async function loadGateway(
     .where("a.gateway_id", "=", gateway.id)
     .orderBy("a.created_at")
     .execute();
-  const assignments: LoadedAssignment[] = [];
-  const tools = rows.flatMap((row) => {
-    const assignment: LoadedAssignment = {
-      id: row.id,
-      prefix: row.prefix,
-      mode: row.credential_mode,
-      staticCredentialId: row.static_credential_id,
-      item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
-    };
+  const assignments: LoadedAssignment[] = rows.map((row) => ({
+    id: row.id,
+    prefix: row.prefix,
+    mode: row.credential_mode,
+    staticCredentialId: row.static_credential_id,
+    item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
+  }));
+  const tools = rows.flatMap((row, i) => {
     const selection = row.selection as string[] | null;
     return (row.tools as DiscoveredTool[])
       .filter((t) => !selection || selection.includes(t.name))
@@ -65,20 +64,8 @@ export async function loadGateway(
         name: exposedToolName(row.prefix, row.slug, t.name),
         upstreamName: t.name,
         definition: t,
-        assignment,
+        assignment: assignments[i] as LoadedAssignment,
       }));
   });
-  for (const row of rows) {
-    const found = tools.find((t) => t.assignment.id === row.id)?.assignment;
-    assignments.push(
-      found ?? {
-        id: row.id,
-        prefix: row.prefix,
-        mode: row.credential_mode,
-        staticCredentialId: row.static_credential_id,
-        item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
-      },
-    );
-  }
   return { assignments, tools };
 }

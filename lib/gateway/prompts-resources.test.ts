@@ -1,5 +1,6 @@
+import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { describe, expect, it } from "vitest";
-import { gatewayResourceUri, parseGatewayResourceUri } from "./prompts-resources";
+import { gatewayResourceTemplate, gatewayResourceUri, parseGatewayResourceUri } from "./prompts-resources";
 
 describe("gateway resource URIs", () => {
   it("wrap any upstream URI reversibly, with the server's prefix", () => {
@@ -13,6 +14,21 @@ describe("gateway resource URIs", () => {
       expect(wrapped.startsWith("mcp-gateway://gh/")).toBe(true);
       expect(new URL(wrapped).protocol).toBe("mcp-gateway:");
       expect(parseGatewayResourceUri(wrapped)).toEqual({ prefix: "gh", original: uri });
+    }
+  });
+
+  it("wrap templates so that a client's expansion parses back to the server's expansion", () => {
+    for (const [template, vars, expanded] of [
+      ["demo://resource/dynamic/text/{resourceId}", { resourceId: "42" }, "demo://resource/dynamic/text/42"],
+      ["repo://{owner}/{name}/readme", { owner: "acme", name: "app" }, "repo://acme/app/readme"],
+      ["file:///{+path}", { path: "src/main.ts" }, "file:///src/main.ts"],
+    ] as const) {
+      const wrapped = gatewayResourceTemplate("ev", template);
+      expect(wrapped).toContain("{");
+      const clientExpansion = new UriTemplate(wrapped).expand(vars);
+      expect(parseGatewayResourceUri(clientExpansion)).toEqual({ prefix: "ev", original: expanded });
+      // The server's own expansion of the unwrapped template agrees.
+      expect(new UriTemplate(template).expand(vars)).toBe(expanded);
     }
   });
 

@@ -70,7 +70,7 @@ export async function saveAssignments(
     if (rows.length) await trx.insertInto("gateway_tool_assignments").values(rows).execute();
     await trx.updateTable("gateways").set({ updated_at: new Date() }).where("id", "=", gateway.id).execute();
   });
-  forgetGateway();
+  forgetGateway(gateway.id);
   await recordEvent(db, {
     action: "gateway.assignments",
     outcome: "ok",

@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Database } from "@/db";
 import type { DiscoveredTool } from "@/db/schema";
+import { getReplicaBus } from "@/lib/replica-bus";
 
 /** Every tool a server offers, across pages. */
 export async function listAllTools(client: Client): Promise<DiscoveredTool[]> {
@@ -49,6 +50,9 @@ export async function discoverMissingTools(
       .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
       .where("id", "=", row.item_id)
       .execute();
+    await getReplicaBus()
+      .publish({ kind: "catalog-changed", itemId: row.item_id })
+      .catch(() => {});
     discovered += 1;
   }
   return discovered;
