@@ -284,6 +284,17 @@ test.describe
         "mcp-protocol-version": "1999-01-01",
       });
       expect(badVersion.status).toBe(400);
+      // Sessions: initialize gives one; it works for its token only, and an altered one is unknown.
+      const initialized = await post(init, auth);
+      const session = initialized.headers.get("mcp-session-id") ?? "";
+      expect(session).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+      const list = JSON.stringify({ jsonrpc: "2.0", id: 4, method: "tools/list" });
+      expect((await post(list, { ...auth, "mcp-session-id": session })).status).toBe(200);
+      expect((await post(list, { ...auth, "mcp-session-id": `${session}x` })).status).toBe(404);
+      expect((await post(list, { ...auth, "mcp-session-id": "made-up" })).status).toBe(404);
+      expect((await post(list, { authorization: `Bearer ${admin}`, "mcp-session-id": session })).status).toBe(404);
+      const ended = await fetch(url, { method: "DELETE", headers: { ...auth, "mcp-session-id": session } });
+      expect(ended.status).toBe(200);
       // No stack trace in any of these answers.
       expect(await (await post("{", auth)).text()).not.toContain("    at ");
     });

@@ -13,7 +13,7 @@ import {
   ReadResourceRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
-import { getKeyring } from "@/lib/app-secrets";
+import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-url";
@@ -27,6 +27,7 @@ import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
+import { declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
@@ -92,11 +93,14 @@ async function readBody(request: Request): Promise<{ body?: unknown; error?: Res
 
 /**
  * True when the answer may be preceded by messages to the client, which need an event stream:
- * a tool call (the server may ask for sampling or elicitation, or log) or a request for progress.
+ * progress the client asked for, or a tool call whose server may ask the client something
+ * (sampling, elicitation, roots) when the client can answer, or may be able to (no session).
  */
-function wantsEvents(body: unknown): boolean {
+function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
-  return message?.method === "tools/call" || message?.params?._meta?.progressToken !== undefined;
+  if (message?.params?._meta?.progressToken !== undefined) return true;
+  if (message?.method !== "tools/call") return false;
+  return !session || session.can.sampling || session.can.elicitation || session.can.roots;
 }
 
 /**
@@ -126,6 +130,12 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
     const { gateway, tools, assignments } = loaded;
+    const sessionId = request.headers.get("mcp-session-id");
+    const session = sessionId ? readSession(getAuthSecret(), sessionId, principal.token.id, gateway.id) : null;
+    if (sessionId && !session)
+      return jsonRpcError(404, ErrorCode.InvalidRequest, "Session not found: initialize a new session.");
+    // Sessions keep no state here, so ending one is always done.
+    if (request.method === "DELETE") return new Response(null, { status: session ? 200 : 405 });
     if (request.method === "GET") {
       if (!request.headers.get("accept")?.includes("text/event-stream"))
         return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
@@ -178,7 +188,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       maxRequestBodySize: MAX_BODY_BYTES,
       // A stream only when the answer may be preceded by messages for the client; a plain JSON
       // answer otherwise is cheaper for both sides.
-      enableJsonResponse: !wantsEvents(body),
+      enableJsonResponse: !wantsEvents(body, session),
     });
     server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
       const tool = byName.get(req.params.name);
@@ -191,6 +201,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
         principal: principal.token.id,
         timeoutMs: ctx.timeoutMs,
         route: replicaRoute(),
+        can: session?.can,
       });
       try {
         return await callGatewayTool(ctx, tool, req.params.arguments, { ...extra, signal: call.signal }, channel);
@@ -214,6 +225,17 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
     // Events must reach the client as they happen: no buffering or transformation on the way.
     response.headers.set("Cache-Control", "no-cache, no-transform");
+    const message = body as { method?: string; params?: { capabilities?: unknown } } | undefined;
+    if (message?.method === "initialize" && response.ok) {
+      response.headers.set(
+        "Mcp-Session-Id",
+        issueSession(getAuthSecret(), {
+          tokenId: principal.token.id,
+          gatewayId: gateway.id,
+          can: declaredCapabilities(message.params?.capabilities),
+        }),
+      );
+    }
     response.headers.set("X-Accel-Buffering", "no");
     return response;
   } catch (err) {

@@ -11,6 +11,25 @@ import { getLogger } from "@/lib/log";
 import { channelFor } from "./inflight";
 
 /**
+ * The SDK runs notification handlers a microtask after a message arrives but settles responses
+ * at once, dropping a progress notification that arrives just before its response (same read)
+ * and letting a log message trail the result. Settling responses a microtask later keeps the
+ * server's order.
+ */
+function keepNotificationsBeforeResponses(client: Client): void {
+  const connect = client.connect.bind(client);
+  client.connect = async (transport, options) => {
+    await connect(transport, options);
+    const deliver = transport.onmessage;
+    if (!deliver) return;
+    transport.onmessage = (message, extra) => {
+      if ("id" in message && !("method" in message)) queueMicrotask(() => deliver(message, extra));
+      else deliver(message, extra);
+    };
+  };
+}
+
+/**
  * An MCP client for an upstream server that relays what the server asks during a call
  * (sampling, elicitation, roots) and the log messages it sends to the client that made the
  * call, and the answers back.
@@ -37,6 +56,7 @@ export function relayingClient(info: { name: string; version: string }): Client 
   client.setRequestHandler(CreateMessageRequestSchema, (req, extra) => relay(req, extra.signal) as never);
   client.setRequestHandler(ElicitRequestSchema, (req, extra) => relay(req, extra.signal) as never);
   client.setRequestHandler(ListRootsRequestSchema, (req, extra) => relay(req, extra.signal) as never);
+  keepNotificationsBeforeResponses(client);
   client.setNotificationHandler(LoggingMessageNotificationSchema, (notification) => {
     const choice = channelFor(client);
     if (choice.kind === "channel") choice.channel.notify(notification);

@@ -1,4 +1,4 @@
-import type { JSONRPCMessage, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, type JSONRPCMessage, McpError, type RequestId } from "@modelcontextprotocol/sdk/types.js";
 import type { ClientChannel, RelayMessage } from "./inflight";
 import { awaitReply, deliverReply, newRelayId } from "./pending-replies";
 
@@ -6,6 +6,12 @@ import { awaitReply, deliverReply, newRelayId } from "./pending-replies";
 export interface EventStream {
   send(message: JSONRPCMessage, options: { relatedRequestId: RequestId }): Promise<void>;
 }
+
+const NEEDS: Record<string, "sampling" | "elicitation" | "roots"> = {
+  "sampling/createMessage": "sampling",
+  "elicitation/create": "elicitation",
+  "roots/list": "roots",
+};
 
 /**
  * A channel back to the client of one request: messages go out on that request's event
@@ -18,12 +24,20 @@ export function streamChannel(options: {
   timeoutMs: number;
   /** Sealed address of this replica, so a reply that reaches another replica finds its way here. */
   route?: string;
+  /** What the client declared it can answer; unknown (any) when absent. */
+  can?: { sampling: boolean; elicitation: boolean; roots: boolean };
 }): ClientChannel {
   const { stream, relatedRequestId, principal } = options;
   let written: Promise<void> = Promise.resolve();
   return {
     principal,
     async request(message: RelayMessage, signal?: AbortSignal) {
+      const needs = NEEDS[message.method];
+      if (options.can && needs && !options.can[needs]) {
+        // A client without roots has none to offer; the others cannot be asked.
+        if (needs === "roots") return { roots: [] };
+        throw new McpError(ErrorCode.MethodNotFound, `The client did not declare ${needs} support.`);
+      }
       const id = newRelayId(options.route);
       const reply = awaitReply(id, principal, options.timeoutMs, signal);
       try {

@@ -1,0 +1,37 @@
+import { describe, expect, it } from "vitest";
+import { declaredCapabilities, issueSession, readSession } from "./session";
+
+const SECRET = "s".repeat(40);
+const session = { tokenId: "tok-1", gatewayId: "gw-1", can: { sampling: true, elicitation: false, roots: true } };
+
+describe("gateway sessions", () => {
+  it("read back what was issued, on any replica with the same secret", () => {
+    const id = issueSession(SECRET, session);
+    expect(id).toMatch(/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/);
+    expect(readSession(SECRET, id, "tok-1", "gw-1")).toEqual(session);
+    expect(issueSession(SECRET, session)).not.toBe(id);
+  });
+
+  it("are unknown with another token, gateway or secret, or when altered", () => {
+    const id = issueSession(SECRET, session);
+    expect(readSession(SECRET, id, "tok-2", "gw-1")).toBeNull();
+    expect(readSession(SECRET, id, "tok-1", "gw-2")).toBeNull();
+    expect(readSession("t".repeat(40), id, "tok-1", "gw-1")).toBeNull();
+    const [data, mac] = id.split(".") as [string, string];
+    const forged = Buffer.from(
+      JSON.stringify({ ...JSON.parse(Buffer.from(data, "base64url").toString()), c: "sampling,elicitation,roots" }),
+    ).toString("base64url");
+    expect(readSession(SECRET, `${forged}.${mac}`, "tok-1", "gw-1")).toBeNull();
+    for (const bad of ["", "x", "a.b.c", `${data}.`, `.${mac}`, "not-a-session"])
+      expect(readSession(SECRET, bad, "tok-1", "gw-1")).toBeNull();
+  });
+
+  it("take capabilities from what the client declared", () => {
+    expect(declaredCapabilities({ sampling: {}, roots: { listChanged: true } })).toEqual({
+      sampling: true,
+      elicitation: false,
+      roots: true,
+    });
+    expect(declaredCapabilities(undefined)).toEqual({ sampling: false, elicitation: false, roots: false });
+  });
+});

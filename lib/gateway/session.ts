@@ -1,0 +1,53 @@
+import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+
+/**
+ * Gateway sessions without server state: the `Mcp-Session-Id` given at initialize is a signed
+ * note of who initialized, at which gateway, and what the client said it can do. Any replica
+ * reads it back; a session id that was altered, or is used with another token or gateway, is
+ * unknown (404, and the client initializes again).
+ */
+export interface GatewaySession {
+  tokenId: string;
+  gatewayId: string;
+  /** What the client can be asked during a call. */
+  can: { sampling: boolean; elicitation: boolean; roots: boolean };
+}
+
+type Payload = { t: string; g: string; c: string; n: string };
+
+const sign = (secret: string, data: string) =>
+  createHmac("sha256", secret).update(`session:${data}`).digest("base64url");
+
+export function issueSession(secret: string, session: GatewaySession): string {
+  const c = (["sampling", "elicitation", "roots"] as const).filter((k) => session.can[k]).join(",");
+  const payload: Payload = { t: session.tokenId, g: session.gatewayId, c, n: randomBytes(9).toString("base64url") };
+  const data = Buffer.from(JSON.stringify(payload)).toString("base64url");
+  return `${data}.${sign(secret, data)}`;
+}
+
+export function readSession(secret: string, id: string, tokenId: string, gatewayId: string): GatewaySession | null {
+  const [data, mac, extra] = id.split(".");
+  if (!data || !mac || extra !== undefined) return null;
+  const expected = Buffer.from(sign(secret, data));
+  const given = Buffer.from(mac);
+  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  let payload: Payload;
+  try {
+    payload = JSON.parse(Buffer.from(data, "base64url").toString()) as Payload;
+  } catch {
+    return null;
+  }
+  if (payload.t !== tokenId || payload.g !== gatewayId) return null;
+  const can = new Set(payload.c.split(","));
+  return {
+    tokenId,
+    gatewayId,
+    can: { sampling: can.has("sampling"), elicitation: can.has("elicitation"), roots: can.has("roots") },
+  };
+}
+
+/** What a client declared in `initialize`, as session capabilities. */
+export function declaredCapabilities(capabilities: unknown): GatewaySession["can"] {
+  const c = (capabilities ?? {}) as Record<string, unknown>;
+  return { sampling: c.sampling != null, elicitation: c.elicitation != null, roots: c.roots != null };
+}
