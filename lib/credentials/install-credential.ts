@@ -83,12 +83,35 @@ export async function installCredential(
   const item = await findCatalogItem(db, server);
   if (!item) throw notFound("Server");
   const data = parseInput(installSchema, input);
-  if (data.scope === "team") {
-    if (!data.teamId) throw new AppError("bad_request", "Choose a team.", { teamId: "Choose a team." });
-    const role = (await findMembership(db, data.teamId, actor.id))?.role;
-    if (role !== "admin" && !isAdmin(actor)) throw forbidden("Only team admins can install a server for their team.");
-  }
-  const secret = secretFor(item, data.env);
+  await checkInstallScope(db, actor, data);
+  return storeCredential(db, keyring, actor, item, data, secretFor(item, data.env));
+}
+
+/** Whether `actor` may install for the chosen owner: themselves, or a team they administer. */
+export async function checkInstallScope(
+  db: Database,
+  actor: Actor,
+  data: { scope: "personal" | "team"; teamId?: string },
+): Promise<void> {
+  if (data.scope !== "team") return;
+  if (!data.teamId) throw new AppError("bad_request", "Choose a team.", { teamId: "Choose a team." });
+  const role = (await findMembership(db, data.teamId, actor.id))?.role;
+  if (role !== "admin" && !isAdmin(actor)) throw forbidden("Only team admins can install a server for their team.");
+}
+
+/**
+ * Stores a credential's secret for its owner (scope checked already): a new row, or the
+ * owner's existing credential for the server with its values replaced.
+ */
+export async function storeCredential(
+  db: Database,
+  keyring: Keyring,
+  actor: Actor,
+  item: { id: string; kind: "local" | "remote" },
+  data: { scope: "personal" | "team"; teamId?: string; label?: string },
+  secret: CredentialSecret,
+): Promise<{ id: string; replaced: boolean; kind: "local" | "remote"; itemId: string }> {
+  const label = data.label ?? "";
   const owner =
     data.scope === "team"
       ? { owner_user_id: null, owner_team_id: data.teamId ?? null }
@@ -109,7 +132,7 @@ export async function installCredential(
   if (current) {
     await db
       .updateTable("credentials")
-      .set({ sealed_secret: sealed, status: "active", status_reason: null, label: data.label, updated_at: new Date() })
+      .set({ sealed_secret: sealed, status: "active", status_reason: null, label, updated_at: new Date() })
       .where("id", "=", id)
       .execute();
   } else {
@@ -120,7 +143,7 @@ export async function installCredential(
         catalog_item_id: item.id,
         scope: data.scope,
         ...owner,
-        label: data.label,
+        label,
         sealed_secret: sealed,
         status: "active",
         created_by: actor.id,

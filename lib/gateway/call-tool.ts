@@ -11,6 +11,7 @@ import { type CandidateCredential, type Resolution, resolveCredential } from "@/
 import type { Keyring } from "@/lib/crypto";
 import { type ClientChannel, trackCall } from "@/lib/mcp/relay/inflight";
 import { getMetrics } from "@/lib/metrics";
+import { NeedsReauthError } from "@/lib/oauth/access-token";
 import type { Orchestrator } from "@/lib/orchestrator";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
@@ -150,6 +151,15 @@ export async function callGatewayTool(
     return result;
   } catch (err) {
     const message = (err as Error).message;
+    if (err instanceof NeedsReauthError) {
+      audit("denied", resolution.credentialId, "credential needs_reauth");
+      return missingCredentialResult({
+        kind: "reauth",
+        server: assignment.item,
+        origin: ctx.origin,
+        hasOutputSchema: tool.definition.outputSchema !== undefined,
+      });
+    }
     audit("error", resolution.credentialId, message);
     if (extra.signal.aborted) throw err;
     return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);

@@ -7,6 +7,7 @@ import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { plainFetch } from "@/lib/http/plain-fetch";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
+import { oauthFetch } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
 
@@ -79,13 +80,12 @@ export async function upstreamClient(
   if (cached) void cached.client.then((c) => c.close()).catch(() => {});
   const secret = openJson<CredentialSecret>(keyring, row.sealed_secret, credentialSecretContext(row));
   const headers: Record<string, string> = { ...(secret.headers ?? {}) };
-  if (secret.oauth?.accessToken) headers.Authorization = `Bearer ${secret.oauth.accessToken}`;
+  // OAuth: every request carries the current access token, refreshed before expiry and on a 401.
+  const fetch = secret.oauth ? oauthFetch(db, keyring, credentialId, plainFetch) : plainFetch;
   const client = (async () => {
     const c = relayingClient({ name: "mcp-orchestrator", version: "0.1.0" });
     c.onclose = () => pool.delete(credentialId);
-    await c.connect(
-      new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers }, fetch: plainFetch }),
-    );
+    await c.connect(new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers }, fetch }));
     return c;
   })();
   pool.set(credentialId, { version, client });

@@ -1,5 +1,6 @@
 "use server";
 import { revalidatePath } from "next/cache";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
@@ -7,6 +8,8 @@ import { requireActor } from "@/lib/auth/session";
 import { installCredential } from "@/lib/credentials/install-credential";
 import { runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
+import { publicOrigin } from "@/lib/http/public-url";
+import { startOAuthFlow } from "@/lib/oauth/start-flow";
 import { getOrchestrator } from "@/lib/orchestrator";
 
 /** Installs a server with the values in the form; secret values are never sent back. */
@@ -32,4 +35,25 @@ export async function installAction(_: FormState, form: FormData): Promise<FormS
   if (!state.ok) return state;
   revalidatePath(`/registry/${slug}`);
   redirect(`/registry/${encodeURIComponent(slug)}?installed=1`);
+}
+
+/** Starts signing in with an OAuth-protected server: the browser goes to its authorization server. */
+export async function connectOAuthAction(_: FormState, form: FormData): Promise<FormState> {
+  const slug = String(form.get("server") ?? "");
+  const scope = form.get("scope") === "team" ? "team" : "personal";
+  const teamId = String(form.get("teamId") ?? "");
+  let authorizationUrl = "";
+  const state = await runAction(async () => {
+    authorizationUrl = await startOAuthFlow(
+      getDb(),
+      getKeyring(),
+      await requireActor(),
+      slug,
+      { scope, ...(scope === "team" ? { teamId } : {}) },
+      publicOrigin(await headers()),
+    );
+    return { ok: true };
+  });
+  if (!state.ok) return state;
+  redirect(authorizationUrl);
 }

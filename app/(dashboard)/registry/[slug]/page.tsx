@@ -1,5 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
+import { cookies } from "next/headers";
 import { notFound } from "next/navigation";
 import { ConnectionBadge } from "@/components/registry/state-badge";
 import { Card } from "@/components/ui/card";
@@ -11,7 +12,9 @@ import type { EnvVarSpec } from "@/db/schema";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
 import { type RegistryEntry, registryView } from "@/lib/registry/registry-view";
+import { OAUTH_ERROR_COOKIE } from "@/lib/oauth/finish-flow";
 import { InstallForm } from "../install-form";
+import { OAuthConnectForm } from "../oauth-connect-form";
 
 export const metadata: Metadata = { title: "Server" };
 
@@ -46,6 +49,8 @@ export default async function RegistryServerPage({
     .execute();
   const fields = installFields(entry);
   const askedToInstall = query.install === "1" || query.reauth === "1";
+  const oauthError =
+    query.oauth === "failed" ? decodeURIComponent((await cookies()).get(OAUTH_ERROR_COOKIE)?.value ?? "") : "";
   const action =
     entry.state.kind === "connected"
       ? "Replace my credential"
@@ -88,10 +93,15 @@ export default async function RegistryServerPage({
         <Card title="Your connection">
           <div className="space-y-3 text-sm">
             <ConnectionBadge state={entry.state} />
-            {fields === null ? (
-              <p className="text-slate-600">
-                This server signs you in with OAuth; connecting it from here is not available yet.
+            {oauthError && (
+              <p role="alert" className="rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+                {oauthError}
               </p>
+            )}
+            {fields === null ? (
+              <Dialog trigger={action} title={`${action}: ${entry.name}`} open={askedToInstall}>
+                <OAuthConnectForm server={entry.slug} serverName={entry.name} action={action} teams={teams} />
+              </Dialog>
             ) : (
               <Dialog trigger={action} title={`${action}: ${entry.name}`} open={askedToInstall}>
                 <InstallForm server={entry.slug} fields={fields} teams={teams} />
