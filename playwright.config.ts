@@ -17,6 +17,11 @@ export const OIDC = {
   issuer: `http://127.0.0.1:${OIDC_PORT}`,
 };
 
+// A bearer-protected MCP server behind a real OAuth 2.1 authorization server.
+const OAUTH_AS_PORT = Number(process.env.E2E_OAUTH_AS_PORT ?? 3160);
+const OAUTH_MCP_PORT = Number(process.env.E2E_OAUTH_MCP_PORT ?? 3161);
+export const OAUTH_MCP_URL = `http://127.0.0.1:${OAUTH_MCP_PORT}/mcp`;
+
 export default defineConfig({
   testDir: "e2e",
   outputDir: "test-results",
@@ -55,6 +60,13 @@ export default defineConfig({
         OIDC_CLIENT_SECRET: OIDC.clientSecret,
         OIDC_REDIRECT_URIS: `${baseURL}/api/auth/callback/oidc`,
       },
+    },
+    {
+      command: "node --import tsx test/servers/oauth-mcp-server.ts",
+      url: `http://127.0.0.1:${OAUTH_AS_PORT}/.well-known/openid-configuration`,
+      timeout: 30_000,
+      reuseExistingServer: false,
+      env: { OAUTH_AS_PORT: String(OAUTH_AS_PORT), OAUTH_MCP_PORT: String(OAUTH_MCP_PORT) },
     },
     {
       // The production server, as `npm start` runs it (the test script builds first).

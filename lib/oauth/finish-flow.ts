@@ -36,7 +36,7 @@ export async function finishOAuthFlow(
   actor: Actor,
   query: URLSearchParams,
   origin: string,
-): Promise<{ slug: string; credentialId: string }> {
+): Promise<{ slug: string; credentialId: string; itemId: string }> {
   const state = query.get("state");
   const row = state
     ? await db
@@ -113,5 +113,5 @@ export async function finishOAuthFlow(
     catalog_item_id: item.id,
     credential_id: stored.id,
   });
-  return { slug: item.slug, credentialId: stored.id };
+  return { slug: item.slug, credentialId: stored.id, itemId: item.id };
 }

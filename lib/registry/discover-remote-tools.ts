@@ -3,6 +3,7 @@ import type { Keyring } from "@/lib/crypto";
 import { upstreamClient } from "@/lib/gateway/upstream";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { listAllTools } from "@/lib/orchestrator/discover-tools";
+import { getReplicaBus } from "@/lib/replica-bus";
 
 /** Lists a remote server's tools with a credential just installed, and stores them. */
 export async function discoverRemoteTools(
@@ -19,5 +20,9 @@ export async function discoverRemoteTools(
     .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
     .where("id", "=", itemId)
     .execute();
+  // Gateways that offer this server hear that their tools changed.
+  await getReplicaBus()
+    .publish({ kind: "catalog-changed", itemId })
+    .catch(() => {});
   return tools.length;
 }

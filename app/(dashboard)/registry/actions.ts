@@ -10,7 +10,7 @@ import { runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
 import { publicOrigin } from "@/lib/http/public-url";
 import { startOAuthFlow } from "@/lib/oauth/start-flow";
-import { getOrchestrator } from "@/lib/orchestrator";
+import { afterInstall } from "@/lib/registry/after-install";
 
 /** Installs a server with the values in the form; secret values are never sent back. */
 export async function installAction(_: FormState, form: FormData): Promise<FormState> {
@@ -22,14 +22,12 @@ export async function installAction(_: FormState, form: FormData): Promise<FormS
     if (key.startsWith("env.") && typeof value === "string" && value !== "") env[key.slice(4)] = value;
   }
   const state = await runAction(async () => {
-    await installCredential(getDb(), getKeyring(), await requireActor(), slug, {
+    const installed = await installCredential(getDb(), getKeyring(), await requireActor(), slug, {
       scope,
       ...(scope === "team" ? { teamId } : {}),
       env,
     });
-    void getOrchestrator()
-      .then((o) => o.reconciler.trigger())
-      .catch(() => {});
+    await afterInstall(getDb(), getKeyring(), installed);
     return { ok: true };
   });
   if (!state.ok) return state;

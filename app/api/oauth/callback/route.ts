@@ -2,6 +2,7 @@ import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
 import { getSessionActor } from "@/lib/auth/session";
 import { publicOrigin } from "@/lib/http/public-url";
+import { afterInstall } from "@/lib/registry/after-install";
 import { finishOAuthFlow, OAUTH_ERROR_COOKIE, OAuthFlowError } from "@/lib/oauth/finish-flow";
 
 export const dynamic = "force-dynamic";
@@ -16,7 +17,14 @@ export async function GET(request: Request): Promise<Response> {
     return Response.redirect(`${origin}/signin?callbackUrl=${encodeURIComponent(back)}`, 303);
   }
   try {
-    const { slug } = await finishOAuthFlow(getDb(), getKeyring(), actor, url.searchParams, origin);
+    const { slug, credentialId, itemId } = await finishOAuthFlow(
+      getDb(),
+      getKeyring(),
+      actor,
+      url.searchParams,
+      origin,
+    );
+    await afterInstall(getDb(), getKeyring(), { kind: "remote", itemId, id: credentialId });
     return Response.redirect(`${origin}/registry/${encodeURIComponent(slug)}?installed=1`, 303);
   } catch (err) {
     if (!(err instanceof OAuthFlowError)) throw err;

@@ -1,0 +1,122 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, type Page, test } from "@playwright/test";
+import { OAUTH_MCP_URL } from "../playwright.config";
+import { ADMIN, snap } from "./support";
+
+// Two people each connect an OAuth-protected server from the link in a gateway's tool result,
+// signing in at its (real) authorization server in the browser; each call then carries the
+// caller's own token upstream.
+async function api(base: string, token: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${base}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? null : await res.json();
+  expect(res.ok, `${method} ${route}: ${JSON.stringify(json)}`).toBe(true);
+  return json;
+}
+
+async function tokenFor(base: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${base}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, name: "oauth e2e" }),
+  });
+  return ((await res.json()) as { token: string }).token;
+}
+
+const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0] as { text: string }).text;
+
+/**
+ * Opens `link` signed out, signs in to the app as the person, connects the server in the
+ * dialog, and signs in at the authorization server's development pages as `login`.
+ */
+async function connectInBrowser(page: Page, link: string, email: string, password: string, login: string) {
+  await page.context().clearCookies();
+  await page.goto(link);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  const dialog = page.getByRole("dialog", { name: "Connect: Protected" });
+  await expect(dialog).toBeVisible();
+  await dialog.getByRole("button", { name: "Connect with Protected" }).click();
+  await expect(page).toHaveURL(/127\.0\.0\.1:3160\/interaction\//);
+  await page.locator('input[name="login"]').fill(login);
+  await page.locator('input[name="password"]').fill("any");
+  await page.locator('button[type="submit"]').click();
+  await page.getByRole("button", { name: "Continue" }).click();
+  await expect(page).toHaveURL(/\/registry\/protected\?installed=1/);
+  await expect(page.getByRole("status")).toContainText("Connected.");
+}
+
+test("each person connects the OAuth server from the tool result's link and calls with their own token", async ({
+  page,
+  baseURL,
+}, testInfo) => {
+  const base = baseURL ?? "";
+  const admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+  await api(base, admin, "POST", "/catalog", {
+    kind: "remote",
+    name: "Protected",
+    slug: "protected",
+    url: OAUTH_MCP_URL,
+    authKind: "oauth",
+  });
+  await api(base, admin, "POST", "/gateways", { name: "Signed in", slug: "signed-in" });
+  // Its tools are learnt when someone first connects: the admin, for themselves.
+  await connectInBrowser(page, `${base}/registry/protected?install=1`, ADMIN.email, ADMIN.password, "ada");
+  await snap(page, testInfo, "20-oauth-connected");
+  await api(base, admin, "PUT", "/gateways/signed-in/assignments", { assignments: [{ server: "protected" }] });
+
+  for (const person of ["olga", "pavel"]) {
+    const email = `${person}@example.com`;
+    const password = `${person}-password-1`;
+    await api(base, admin, "POST", "/users", { email, name: person, password });
+    const token = await tokenFor(base, email, password);
+    const client = new Client({ name: "oauth-e2e", version: "1" });
+    await client.connect(
+      new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/signed-in`), {
+        requestInit: { headers: { Authorization: `Bearer ${token}` } },
+      }),
+    );
+    expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["protected__whoami"]);
+    // Not the admin's credential: the call asks this person to connect their own.
+    const first = await client.callTool({ name: "protected__whoami", arguments: {} });
+    expect(first.isError).toBe(true);
+    const facts = first._meta?.["io.mcp-orchestrator/credential"] as { installUrl: string } | undefined;
+    const link = facts?.installUrl ?? "";
+    expect(link).toBe(`${base}/registry/protected?install=1`);
+
+    await connectInBrowser(page, link, email, password, person);
+
+    const retry = await client.callTool({ name: "protected__whoami", arguments: {} });
+    expect(retry.isError).toBeFalsy();
+    expect(text(retry)).toBe(person);
+    await client.close();
+  }
+});
+
+test("a denied sign-in says so on the server's page and stores nothing", async ({ page, baseURL }) => {
+  const base = baseURL ?? "";
+  const email = "quinn@example.com";
+  const password = "quinn-password-1";
+  const admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+  await api(base, admin, "POST", "/users", { email, name: "Quinn", password });
+  await page.context().clearCookies();
+  await page.goto(`${base}/registry/protected?install=1`);
+  await page.getByLabel("Email").fill(email);
+  await page.getByLabel("Password").fill(password);
+  await page.getByRole("button", { name: "Sign in" }).click();
+  await page
+    .getByRole("dialog", { name: "Connect: Protected" })
+    .getByRole("button", { name: "Connect with Protected" })
+    .click();
+  await page.getByRole("link", { name: /Cancel/ }).click();
+  await expect(page).toHaveURL(/\/registry\/protected\?oauth=failed/);
+  await expect(page.getByRole("alert").filter({ hasText: "access was denied" })).toBeVisible();
+  const quinn = await tokenFor(base, email, password);
+  const { credentials } = (await api(base, quinn, "GET", "/credentials")) as { credentials: unknown[] };
+  expect(credentials).toHaveLength(0);
+});
