@@ -103,7 +103,9 @@ test("one attach stream per stdio pod across two replicas; calls through either 
   await expect
     .poll(
       async () =>
-        ((await call(a, "/catalog", "GET", token)) as { items: { tools: unknown[] }[] }).items[0]?.tools.length ?? 0,
+        ((await call(a, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+          (i) => i.slug === "memory",
+        )?.tools.length ?? 0,
       { timeout: 60_000 },
     )
     .toBeGreaterThan(0);

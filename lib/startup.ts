@@ -6,6 +6,7 @@ import { KeyringError } from "@/lib/crypto";
 import { ConfigError, getEnv } from "@/lib/env";
 import { getLogger, setLogLevel } from "@/lib/log";
 import { getOrchestrator } from "@/lib/orchestrator";
+import { seedCatalog } from "@/lib/registry/seed-catalog";
 import { needsSetup, setupAdmin } from "@/lib/users/setup-admin";
 
 /**
@@ -33,6 +34,10 @@ async function prepareDatabase(): Promise<void> {
   if (env.ARCHESTRA_ADMIN_EMAIL && env.ARCHESTRA_ADMIN_PASSWORD && (await needsSetup(db))) {
     await setupAdmin(db, { email: env.ARCHESTRA_ADMIN_EMAIL, password: env.ARCHESTRA_ADMIN_PASSWORD }, "environment");
     log.info({ email: env.ARCHESTRA_ADMIN_EMAIL }, "created the admin from ARCHESTRA_ADMIN_EMAIL");
+  }
+  if (env.ARCHESTRA_SEED_CATALOG) {
+    const seeded = await seedCatalog(db, getKeyring());
+    if (seeded) log.info({ entries: seeded }, "seeded the registry with example servers");
   }
 }
 

@@ -1,4 +1,4 @@
-import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes } from "react";
+import type { InputHTMLAttributes, ReactNode, SelectHTMLAttributes, TextareaHTMLAttributes } from "react";
 
 const INPUT =
   "block w-full rounded-md border-0 px-3 py-2 text-sm text-slate-900 shadow-sm ring-1 ring-inset ring-slate-300 placeholder:text-slate-400 focus:ring-2 focus:ring-inset focus:ring-indigo-600 aria-[invalid=true]:ring-red-500";
@@ -84,5 +84,43 @@ export function NewPasswordField({
       hint="At least 8 characters."
       error={error}
     />
+  );
+}
+
+/** A labelled multi-line input, with its error tied to it like Field's. */
+export function TextareaField({
+  label,
+  name,
+  error,
+  hint,
+  id,
+  ...props
+}: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
+  const inputId = id ?? `field-${name}`;
+  const described = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
+  return (
+    <div className="space-y-1">
+      <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
+        {label}
+      </label>
+      <textarea
+        id={inputId}
+        name={name}
+        rows={4}
+        aria-invalid={error ? true : undefined}
+        aria-describedby={described}
+        className={`${INPUT} font-mono`}
+        {...props}
+      />
+      {error ? (
+        <p id={`${inputId}-error`} className="text-sm text-red-600">
+          {error}
+        </p>
+      ) : hint ? (
+        <p id={`${inputId}-hint`} className="text-xs text-slate-500">
+          {hint}
+        </p>
+      ) : null}
+    </div>
   );
 }

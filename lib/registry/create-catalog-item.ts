@@ -26,6 +26,16 @@ export async function createCatalogItem(
   input: CatalogItemInput,
 ): Promise<CatalogItem> {
   if (!isAdmin(actor)) throw forbidden("Only admins can add servers to the registry.");
+  return insertCatalogItem(db, keyring, input, actor.id);
+}
+
+/** Adds a server to the registry (authorization is the caller's business); `createdBy` null for the app itself. */
+export async function insertCatalogItem(
+  db: Database,
+  keyring: Keyring,
+  input: CatalogItemInput,
+  createdBy: string | null,
+): Promise<CatalogItem> {
   const data = parseInput(catalogItemSchema, input);
   const id = crypto.randomUUID();
   const slug = data.slug ?? slugify(data.name, "server");
@@ -45,7 +55,7 @@ export async function createCatalogItem(
           http_port: data.httpPort ?? null,
           http_path: data.httpPath ?? null,
           env_schema: JSON.stringify(data.env),
-          created_by: actor.id,
+          created_by: createdBy,
         }
       : {
           id,
@@ -63,11 +73,11 @@ export async function createCatalogItem(
           sealed_config: data.oauthClientSecret
             ? seal(keyring, data.oauthClientSecret, catalogConfigContext({ id }))
             : null,
-          created_by: actor.id,
+          created_by: createdBy,
         };
   try {
     const item = await db.insertInto("catalog_items").values(row).returningAll().executeTakeFirstOrThrow();
-    await recordEvent(db, { action: "catalog.create", outcome: "ok", actor_user_id: actor.id, catalog_item_id: id });
+    await recordEvent(db, { action: "catalog.create", outcome: "ok", actor_user_id: createdBy, catalog_item_id: id });
     return item;
   } catch (err) {
     if (isUniqueViolation(err))

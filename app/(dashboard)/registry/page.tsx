@@ -22,6 +22,16 @@ export default async function RegistryPage({ searchParams }: { searchParams: Pro
       <PageHeader
         title="Registry"
         description="The MCP servers your organisation offers. Connect one with your own credential (or your team's) to use it through gateways."
+        actions={
+          isAdmin(actor) ? (
+            <Link
+              href="/registry/new"
+              className="rounded-md bg-indigo-600 px-3 py-2 text-sm font-semibold text-white hover:bg-indigo-500"
+            >
+              Add server
+            </Link>
+          ) : undefined
+        }
       />
       <form className="mb-6" aria-label="Search the registry">
         <input
@@ -35,7 +45,7 @@ export default async function RegistryPage({ searchParams }: { searchParams: Pro
       {entries.length === 0 ? (
         <EmptyState title={q ? "No server matches" : "The registry is empty"}>
           {isAdmin(actor)
-            ? "Add servers with `npm run cli -- catalog add` or the API."
+            ? "Add servers with the Add server button, `npm run cli -- catalog add` or the API."
             : "Ask an admin to add servers."}
         </EmptyState>
       ) : (

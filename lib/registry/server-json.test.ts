@@ -1,0 +1,144 @@
+import { describe, expect, it } from "vitest";
+import { catalogItemSchema } from "./schemas";
+import { fromServerJson, toServerJson } from "./server-json";
+
+const asItem = (input: ReturnType<typeof fromServerJson>) => {
+  const data = catalogItemSchema.parse(input);
+  return data.kind === "local"
+    ? {
+        kind: "local" as const,
+        slug: data.slug ?? "",
+        name: data.name,
+        description: data.description,
+        command: data.command ?? null,
+        args: data.args,
+        image: data.image ?? null,
+        transport: data.transport,
+        http_port: null,
+        http_path: null,
+        env_schema: data.env,
+        url: null,
+        auth_kind: null,
+        auth_config: {},
+      }
+    : {
+        kind: "remote" as const,
+        slug: data.slug ?? "",
+        name: data.name,
+        description: data.description,
+        command: null,
+        args: [],
+        image: null,
+        transport: null,
+        http_port: null,
+        http_path: null,
+        env_schema: [],
+        url: data.url,
+        auth_kind: data.authKind,
+        auth_config: data.headerName ? { headerName: data.headerName } : {},
+      };
+};
+
+describe("server.json", () => {
+  it("imports an npm package with variables and arguments, and exports it back", () => {
+    const doc = {
+      name: "io.github.modelcontextprotocol/filesystem",
+      title: "Filesystem",
+      description: "Files",
+      version: "1.0.2",
+      packages: [
+        {
+          registryType: "npm",
+          identifier: "@modelcontextprotocol/server-filesystem",
+          version: "1.0.2",
+          transport: { type: "stdio" },
+          packageArguments: [{ type: "positional", value: "/data" }],
+          environmentVariables: [
+            { name: "API_KEY", description: "Key", isRequired: true, isSecret: true },
+            { name: "LOG_LEVEL", default: "info" },
+          ],
+        },
+      ],
+    };
+    const imported = fromServerJson(doc);
+    expect(imported).toMatchObject({
+      kind: "local",
+      name: "Filesystem",
+      slug: "filesystem",
+      command: "npx",
+      args: ["-y", "@modelcontextprotocol/server-filesystem@1.0.2", "/data"],
+      env: [
+        { name: "API_KEY", secret: true, required: true, description: "Key", prompt: true },
+        { name: "LOG_LEVEL", secret: false, required: false, default: "info", prompt: true },
+      ],
+    });
+    const exported = toServerJson(asItem(imported), "com.example") as { packages: Record<string, unknown>[] };
+    expect(exported.packages[0]).toMatchObject({
+      registryType: "npm",
+      identifier: "@modelcontextprotocol/server-filesystem",
+      version: "1.0.2",
+      packageArguments: [{ type: "positional", value: "/data" }],
+    });
+    // The round trip gives the same entry.
+    expect(fromServerJson(exported)).toMatchObject({
+      command: "npx",
+      args: imported.kind === "local" ? imported.args : [],
+    });
+  });
+
+  it("reads the older snake_case names, PyPI with uvx and OCI images", () => {
+    expect(
+      fromServerJson({
+        name: "io.github.example/weather",
+        packages: [
+          {
+            registry_type: "pypi",
+            identifier: "weather-mcp",
+            version: "0.5.0",
+            environment_variables: [{ name: "WEATHER_API_KEY", is_required: true, is_secret: true }],
+          },
+        ],
+      }),
+    ).toMatchObject({ command: "uvx", args: ["weather-mcp@0.5.0"], env: [{ name: "WEATHER_API_KEY", secret: true }] });
+    expect(
+      fromServerJson({
+        name: "x/db",
+        packages: [{ registryType: "oci", identifier: "example/db-mcp", version: "3.1" }],
+      }),
+    ).toMatchObject({ kind: "local", image: "example/db-mcp:3.1" });
+  });
+
+  it("imports a streamable HTTP remote, with its secret header as the credential", () => {
+    expect(
+      fromServerJson({
+        name: "com.example/analytics",
+        remotes: [
+          { type: "sse", url: "https://a.example.com/sse" },
+          {
+            type: "streamable-http",
+            url: "https://a.example.com/mcp",
+            headers: [{ name: "X-API-Key", isRequired: true, isSecret: true }],
+          },
+        ],
+      }),
+    ).toEqual({
+      kind: "remote",
+      name: "com.example/analytics",
+      slug: "analytics",
+      description: "",
+      url: "https://a.example.com/mcp",
+      authKind: "header",
+      headerName: "X-API-Key",
+    });
+  });
+
+  it("refuses what it cannot run, with a reason", () => {
+    expect(() => fromServerJson({})).toThrow(/needs a name|expected string/);
+    expect(() => fromServerJson({ name: "x/y", packages: [{ registryType: "nuget", identifier: "A" }] })).toThrow(
+      /npm, PyPI or OCI/,
+    );
+    expect(() => fromServerJson({ name: "x/y", remotes: [{ type: "sse", url: "https://e.com/sse" }] })).toThrow(
+      /streamable HTTP remote/,
+    );
+  });
+});
