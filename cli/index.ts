@@ -35,6 +35,8 @@ Usage: npm run cli -- <command> [options]
               [--env NAME]... [--secret-env NAME]... [--transport stdio|http] [--http-path /mcp]
                                    add a server to the registry (admins); --secret-env values are
                                    secret and required at install
+  catalog import <server.json>     add a server from an MCP Registry server.json file (admins)
+  catalog export <server>          print a server as server.json
   install <server> [--set NAME=VALUE]... [--team <team-id>]
                                    install a server with your values (or your team's, as team admin)
   instances list
@@ -308,6 +310,22 @@ async function main(): Promise<void> {
           };
       const data = (await call("POST", "/catalog", body)) as { item: Record<string, unknown> };
       return print(data, () => console.log(`Added ${data.item.name} (${data.item.slug}).`));
+    }
+    case "catalog import": {
+      const file = need(arg1, "<server.json>");
+      let doc: unknown;
+      try {
+        doc = JSON.parse(fs.readFileSync(file, "utf8"));
+      } catch (err) {
+        throw new CliError(`could not read ${file} as JSON: ${(err as Error).message}`);
+      }
+      const data = (await call("POST", "/catalog/import", doc)) as { item: Record<string, unknown> };
+      return print(data, () => console.log(`Added ${data.item.name} (${data.item.slug}).`));
+    }
+    case "catalog export": {
+      const server = need(arg1, "<server>");
+      console.log(JSON.stringify(await call("GET", `/catalog/${encodeURIComponent(server)}/server.json`), null, 2));
+      return;
     }
     case "install": {
       const server = need(verb, "<server>");

@@ -148,6 +148,13 @@ describe.each(backends)("OAuth connection on $name", (backend) => {
     const { row } = await secretOf(erin.credentialId);
     expect(row.status).toBe("needs_reauth");
     expect(row.status_reason).toContain("Refreshing the access token failed");
+    // Signing in again replaces the tokens of the same credential and makes it usable.
+    const url = await startOAuthFlow(t.db, keyring, erin.person, item.slug, { scope: "personal" }, ORIGIN);
+    const back = await authorizeAs(url, "erin", { stopAt: CALLBACK });
+    const again = await finishOAuthFlow(t.db, keyring, erin.person, back.searchParams, ORIGIN);
+    expect(again.credentialId).toBe(erin.credentialId);
+    expect((await secretOf(erin.credentialId)).row.status).toBe("active");
+    expect(await oauthAccessToken(t.db, keyring, erin.credentialId)).toBeTruthy();
   });
 
   it("refuses a replayed state, another person's state, a denial and a different callback address", async () => {
