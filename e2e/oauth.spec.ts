@@ -94,6 +94,12 @@ test("each person connects the OAuth server from the tool result's link and call
     const retry = await client.callTool({ name: "protected__whoami", arguments: {} });
     expect(retry.isError).toBeFalsy();
     expect(text(retry)).toBe(person);
+    // The credential is on their Credentials page.
+    await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Credentials" }).click();
+    const row = page.getByRole("row", { name: /Protected/ });
+    await expect(row).toContainText("you");
+    await expect(row).toContainText("active");
+    if (person === "olga") await snap(page, testInfo, "22-oauth-credential");
     await client.close();
   }
 });

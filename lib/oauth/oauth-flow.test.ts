@@ -199,6 +199,30 @@ describe.each(backends)("OAuth connection on $name", (backend) => {
     );
     expect(await count()).toBe(1);
 
+    // The authorization server refuses the code (here: a forged one): said plainly, nothing stored.
+    const forged = await authorizeAs(
+      await startOAuthFlow(t.db, keyring, grace, item.slug, { scope: "personal" }, ORIGIN),
+      "grace",
+      { stopAt: CALLBACK },
+    );
+    forged.searchParams.set("code", "forged-code");
+    await expect(finishOAuthFlow(t.db, keyring, grace, forged.searchParams, ORIGIN)).rejects.toThrow(
+      /refused the code/,
+    );
+    // An error the authorization server reports at the callback.
+    const reported = await startOAuthFlow(t.db, keyring, grace, item.slug, { scope: "personal" }, ORIGIN);
+    const state = new URL(reported).searchParams.get("state") ?? "";
+    await expect(
+      finishOAuthFlow(
+        t.db,
+        keyring,
+        grace,
+        new URLSearchParams({ state, error: "invalid_scope", error_description: "scope mcp:admin is unknown" }),
+        ORIGIN,
+      ),
+    ).rejects.toThrow('answered "invalid_scope": scope mcp:admin is unknown');
+    expect(await count()).toBe(1);
+
     // No state at all.
     await expect(finishOAuthFlow(t.db, keyring, grace, new URLSearchParams("code=x"), ORIGIN)).rejects.toThrow(
       /not valid here/,
