@@ -6,6 +6,7 @@ import {
   ElicitRequestSchema,
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
+  ResourceUpdatedNotificationSchema,
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
@@ -69,7 +70,7 @@ test.describe
             )?.tools.length,
           { timeout: 30_000 },
         )
-        .toBe(5);
+        .toBe(7);
       credentialId = credential.id;
       await api(base, admin, "PUT", "/gateways/relay/assignments", {
         assignments: [{ server: "relay-test", prefix: "", mode: "static", credentialId }],
@@ -190,6 +191,44 @@ test.describe
       expect(JSON.stringify(result.result)).toContain("from mcpo_u_");
     });
 
+    test("a session subscribes to a resource, hears its updates on its event stream, and unsubscribes", async () => {
+      const client = new Client({ name: "subscriber", version: "1" });
+      const updates: string[] = [];
+      client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+      await client.connect(
+        new StreamableHTTPClientTransport(new URL(url), {
+          requestInit: { headers: { Authorization: `Bearer ${member}` } },
+        }),
+      );
+      const note = (await client.listResources()).resources.find((r) => r.name === "note");
+      expect(note?.uri).toBe(`mcp-gateway://relay-test/${encodeURIComponent("relay://note")}`);
+      const uri = note?.uri ?? "";
+      await new Promise((r) => setTimeout(r, 500)); // the client's GET stream opens after initialize
+      await client.subscribeResource({ uri });
+      expect(JSON.parse(text(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([
+        "relay://note",
+      ]);
+      await client.callTool({ name: "set_note", arguments: { text: "second" } });
+      await expect.poll(() => updates, { timeout: 5_000 }).toEqual([uri]);
+      expect((await client.readResource({ uri })).contents[0]).toMatchObject({ text: "second" });
+
+      await client.unsubscribeResource({ uri });
+      expect(JSON.parse(text(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([]);
+      await client.callTool({ name: "set_note", arguments: { text: "third" } });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(updates).toEqual([uri]);
+
+      // Without a session there is nowhere to send updates: refused with the reason.
+      const sessionless = await postMcp(url, member, {
+        jsonrpc: "2.0",
+        id: 9,
+        method: "resources/subscribe",
+        params: { uri },
+      });
+      expect(JSON.stringify(await sessionless.json())).toContain("needs a session");
+      await client.close();
+    });
+
     test("a client's event stream hears list_changed when the gateway's tools change", async ({ baseURL }) => {
       const client = new Client({ name: "listener", version: "1" });
       let changed = 0;
@@ -199,7 +238,7 @@ test.describe
           requestInit: { headers: { Authorization: `Bearer ${member}` } },
         }),
       );
-      expect((await client.listTools()).tools).toHaveLength(5);
+      expect((await client.listTools()).tools).toHaveLength(7);
       // The client opens its GET stream after initializing; give it a moment to be listening.
       await new Promise((r) => setTimeout(r, 500));
       await api(baseURL ?? "", admin, "PUT", "/gateways/relay/assignments", {

@@ -3,7 +3,10 @@ import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import {
+  ResourceUpdatedNotificationSchema,
+  ToolListChangedNotificationSchema,
+} from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
@@ -170,10 +173,35 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   let changed = 0;
   (clients[1] as Client).setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
-    assignments: [{ server: "everything", tools: ["echo", "trigger-sampling-request"] }],
+    assignments: [{ server: "everything", tools: ["echo", "trigger-sampling-request", "toggle-subscriber-updates"] }],
   });
   await expect.poll(() => changed, { timeout: 5_000 }).toBeGreaterThan(0);
-  expect((await (clients[1] as Client).listTools()).tools).toHaveLength(2);
+  expect((await (clients[1] as Client).listTools()).tools).toHaveLength(3);
+
+  // A subscription made through A reaches the client's event stream held by B: requests go to
+  // A, the GET stream to B.
+  const split: typeof fetch = (input, init) => {
+    const target = new URL(input instanceof Request ? input.url : String(input));
+    target.host = new URL((init?.method ?? "GET") === "GET" ? b : a).host;
+    return fetch(target, init);
+  };
+  const subscriber = new Client({ name: "subscriber", version: "1" });
+  const updates: string[] = [];
+  subscriber.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => void updates.push(n.params.uri));
+  await subscriber.connect(
+    new StreamableHTTPClientTransport(new URL(gatewayA), {
+      fetch: split,
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  const resource = (await subscriber.listResources()).resources[0];
+  expect(resource?.uri).toMatch(/^mcp-gateway:\/\/everything\//);
+  await new Promise((r) => setTimeout(r, 500));
+  await subscriber.subscribeResource({ uri: resource?.uri ?? "" });
+  await subscriber.callTool({ name: "everything__toggle-subscriber-updates", arguments: {} });
+  // The server sends updates for subscribed resources every five seconds.
+  await expect.poll(() => updates, { timeout: 15_000 }).toContain(resource?.uri);
+  await subscriber.close();
 
   // Revoked on A: refused by B within a second.
   await call(a, `/tokens/${id}`, "DELETE", adminToken);

@@ -12,7 +12,12 @@ export type BusMessage =
   /** A gateway's settings changed (or, without an id, possibly every gateway's). */
   | { kind: "gateways-changed"; gatewayId?: string }
   /** A catalog server's tools were (re)discovered. */
-  | { kind: "catalog-changed"; itemId: string };
+  | { kind: "catalog-changed"; itemId: string }
+  /** A resource a gateway session subscribed to changed (`uri` as the session knows it). */
+  | { kind: "resource-updated"; session: string; uri: string }
+  /** A session unsubscribed (at a replica that may not hold the subscription), or ended. */
+  | { kind: "unsubscribe"; session: string; uri: string }
+  | { kind: "session-ended"; session: string };
 
 type Handler = (message: BusMessage) => void;
 

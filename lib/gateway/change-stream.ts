@@ -4,9 +4,16 @@ import { gatewayCache } from "./hot-path-cache";
 /**
  * The standalone event stream a client opens with GET: it hears `list_changed` when the
  * gateway's tools, prompts or resources may have changed (its assignments were saved, or a
- * server's tools were discovered again), on whichever replica the change was made.
+ * server's tools were discovered again), and `resources/updated` for its session's
+ * subscriptions, on whichever replica the change was made or the subscription is held.
  */
-type Listener = { gatewayId: string; itemIds: ReadonlySet<string>; send(): void };
+type Listener = {
+  gatewayId: string;
+  itemIds: ReadonlySet<string>;
+  session: string | null;
+  send(): void;
+  updated(uri: string): void;
+};
 
 const KEY = Symbol.for("mcp-orchestrator.change-listeners");
 type ChangeGlobal = typeof globalThis & { [KEY]?: Set<Listener> };
@@ -17,6 +24,10 @@ function listeners(): Set<Listener> {
     const set = new Set<Listener>();
     g[KEY] = set;
     getReplicaBus().subscribe((m) => {
+      if (m.kind === "resource-updated") {
+        for (const l of set) if (l.session === m.session) l.updated(m.uri);
+        return;
+      }
       if (m.kind !== "gateways-changed" && m.kind !== "catalog-changed") return;
       gatewayCache().clear();
       for (const l of set) {
@@ -29,13 +40,18 @@ function listeners(): Set<Listener> {
   return g[KEY];
 }
 
-const LIST_CHANGED = ["tools", "prompts", "resources"].map(
-  (what) =>
-    `event: message\ndata: ${JSON.stringify({ jsonrpc: "2.0", method: `notifications/${what}/list_changed` })}\n\n`,
+const event = (message: unknown) => `event: message\ndata: ${JSON.stringify(message)}\n\n`;
+const LIST_CHANGED = ["tools", "prompts", "resources"].map((what) =>
+  event({ jsonrpc: "2.0", method: `notifications/${what}/list_changed` }),
 );
 const KEEP_ALIVE_MS = 25_000;
 
-export function changeStream(gatewayId: string, itemIds: ReadonlySet<string>, signal: AbortSignal): Response {
+export function changeStream(
+  gatewayId: string,
+  itemIds: ReadonlySet<string>,
+  session: string | null,
+  signal: AbortSignal,
+): Response {
   const encoder = new TextEncoder();
   let end = () => {};
   const body = new ReadableStream<Uint8Array>({
@@ -47,7 +63,13 @@ export function changeStream(gatewayId: string, itemIds: ReadonlySet<string>, si
           end();
         }
       };
-      const listener: Listener = { gatewayId, itemIds, send: () => LIST_CHANGED.forEach(write) };
+      const listener: Listener = {
+        gatewayId,
+        itemIds,
+        session,
+        send: () => LIST_CHANGED.forEach(write),
+        updated: (uri) => write(event({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } })),
+      };
       const keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
       keepAlive.unref?.();
       end = () => {

@@ -11,6 +11,8 @@ import {
   ListToolsRequestSchema,
   McpError,
   ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
@@ -28,6 +30,7 @@ import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
 import { declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
+import { endSession, subscribe, unsubscribe } from "./subscriptions";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
@@ -39,6 +42,7 @@ import {
   listResources,
   listResourceTemplates,
   readResource,
+  resourceTarget,
 } from "./prompts-resources";
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 
@@ -134,12 +138,21 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     const session = sessionId ? readSession(getAuthSecret(), sessionId, principal.token.id, gateway.id) : null;
     if (sessionId && !session)
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Session not found: initialize a new session.");
-    // Sessions keep no state here, so ending one is always done.
-    if (request.method === "DELETE") return new Response(null, { status: session ? 200 : 405 });
+    // Ending a session ends its resource subscriptions, wherever they are held.
+    if (request.method === "DELETE") {
+      if (!sessionId || !session) return new Response(null, { status: 405 });
+      await endSession(sessionId);
+      return new Response(null, { status: 200 });
+    }
     if (request.method === "GET") {
       if (!request.headers.get("accept")?.includes("text/event-stream"))
         return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
-      return changeStream(gateway.id, new Set(assignments.map((a) => a.item.id)), request.signal);
+      return changeStream(
+        gateway.id,
+        new Set(assignments.map((a) => a.item.id)),
+        session ? sessionId : null,
+        request.signal,
+      );
     }
     const { body, error } = await readBody(request);
     if (error) return error;
@@ -164,7 +177,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
         capabilities: {
           tools: { listChanged: true },
           prompts: { listChanged: true },
-          resources: { listChanged: true },
+          resources: { listChanged: true, subscribe: true },
           logging: {},
           completions: {},
         },
@@ -221,6 +234,20 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       resourceTemplates: await listResourceTemplates(ctx, assignments),
     }));
     server.setRequestHandler(CompleteRequestSchema, async (req) => complete(ctx, assignments, req.params));
+    // Updates go to the session's event stream (GET), so subscribing needs a session.
+    const sessionFor = (what: string) => {
+      if (!sessionId) throw new McpError(ErrorCode.InvalidRequest, `${what} needs a session: initialize first.`);
+      return sessionId;
+    };
+    server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+      const key = sessionFor("Subscribing");
+      await subscribe(key, req.params.uri, await resourceTarget(ctx, assignments, req.params.uri));
+      return {};
+    });
+    server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+      await unsubscribe(sessionFor("Unsubscribing"), req.params.uri);
+      return {};
+    });
     await server.connect(transport);
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
     // Events must reach the client as they happen: no buffering or transformation on the way.

@@ -100,7 +100,7 @@ async function promptTarget(ctx: CallToolContext, assignments: LoadedAssignment[
 }
 
 /** The server behind a wrapped resource URI or template, and the caller's connection to it. */
-async function resourceTarget(ctx: CallToolContext, assignments: LoadedAssignment[], uri: string) {
+export async function resourceTarget(ctx: CallToolContext, assignments: LoadedAssignment[], uri: string) {
   const parsed = parseGatewayResourceUri(uri);
   const a = parsed && assignments.find((x) => prefixOf(x) === parsed.prefix);
   if (!parsed || !a) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri}`);

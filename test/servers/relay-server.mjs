@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // An MCP server (stdio) that asks things of its client during tool calls, to test that a
-// gateway relays them both ways: sampling, elicitation, roots, progress, logging, cancellation.
+// gateway relays them both ways: sampling, elicitation, roots, progress, logging, cancellation;
+// and a note resource that can be subscribed to (set_note changes it and notifies subscribers).
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import {
@@ -8,13 +9,34 @@ import {
   CreateMessageResultSchema,
   ElicitResultSchema,
   ListRootsResultSchema,
+  ListResourcesRequestSchema,
   ListToolsRequestSchema,
+  ReadResourceRequestSchema,
+  SubscribeRequestSchema,
+  UnsubscribeRequestSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 
 const server = new Server(
   { name: "relay-test-server", version: "1.0.0" },
-  { capabilities: { tools: {}, logging: {} } },
+  { capabilities: { tools: {}, logging: {}, resources: { subscribe: true } } },
 );
+const NOTE = "relay://note";
+let note = "first";
+const subscribed = new Set();
+server.setRequestHandler(ListResourcesRequestSchema, async () => ({
+  resources: [{ uri: NOTE, name: "note", mimeType: "text/plain" }],
+}));
+server.setRequestHandler(ReadResourceRequestSchema, async (request) => ({
+  contents: [{ uri: request.params.uri, mimeType: "text/plain", text: note }],
+}));
+server.setRequestHandler(SubscribeRequestSchema, async (request) => {
+  subscribed.add(request.params.uri);
+  return {};
+});
+server.setRequestHandler(UnsubscribeRequestSchema, async (request) => {
+  subscribed.delete(request.params.uri);
+  return {};
+});
 
 const object = (properties = {}, required = []) => ({ type: "object", properties, required });
 const tools = [
@@ -35,6 +57,12 @@ const tools = [
     inputSchema: object({ steps: { type: "number" }, delayMs: { type: "number" } }, ["steps"]),
   },
   { name: "cancellations", description: "How many slow calls were cancelled so far.", inputSchema: object() },
+  {
+    name: "set_note",
+    description: "Changes the note resource.",
+    inputSchema: object({ text: { type: "string" } }, ["text"]),
+  },
+  { name: "subscriptions", description: "The resources subscribed to.", inputSchema: object() },
 ];
 
 let cancelled = 0;
@@ -95,6 +123,12 @@ server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     }
     case "cancellations":
       return text(String(cancelled));
+    case "set_note":
+      note = String(args.text);
+      if (subscribed.has(NOTE)) await server.sendResourceUpdated({ uri: NOTE });
+      return text("ok");
+    case "subscriptions":
+      return text([...subscribed]);
     default:
       return { isError: true, ...text(`unknown tool ${request.params.name}`) };
   }

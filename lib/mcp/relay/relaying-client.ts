@@ -6,9 +6,11 @@ import {
   ListRootsRequestSchema,
   LoggingMessageNotificationSchema,
   McpError,
+  ResourceUpdatedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { getLogger } from "@/lib/log";
 import { channelFor } from "./inflight";
+import { resourceUpdated } from "./resource-updates";
 
 /**
  * The SDK runs notification handlers a microtask after a message arrives but settles responses
@@ -62,5 +64,6 @@ export function relayingClient(info: { name: string; version: string }): Client 
     if (choice.kind === "channel") choice.channel.notify(notification);
     else getLogger().debug({ level: notification.params.level }, "upstream log message outside a call dropped");
   });
+  client.setNotificationHandler(ResourceUpdatedNotificationSchema, (n) => resourceUpdated(client, n.params.uri));
   return client;
 }
