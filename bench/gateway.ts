@@ -3,12 +3,14 @@
  *   - the same upstream (server-everything over streamable HTTP) called directly and through a
  *     gateway that reaches it as a remote server, interleaved, after warm-up, same payload;
  *   - at 1 and 10 concurrent clients: p50 and p99 of each path and of the difference;
- *   - throughput of tools/call through one app process with 10 clients for 5 s.
+ *   - throughput of tools/call through one app process with 10 clients for 5 s, and the ceiling
+ *     Next.js sets (its cheapest route handler under the same load, beside bare node:http).
  *
  *   npm run bench:gateway        (builds first; CALLS=2000 per path per level)
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
@@ -210,6 +212,27 @@ async function main() {
   );
   await Promise.all(clients.map((c) => c.close()));
 
+  // The ceiling Next.js itself sets: its cheapest route handler (GET /api/health) in the same
+  // process under the same 10-client load, next to a bare node:http server answering the same JSON.
+  const hammer = async (url: string) => {
+    let n = 0;
+    const end = performance.now() + 5000;
+    await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        while (performance.now() < end) {
+          await (await fetch(url)).arrayBuffer();
+          n++;
+        }
+      }),
+    );
+    return n / 5;
+  };
+  const bare = http.createServer((_req, res) => res.end('{"status":"ok"}'));
+  await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
+  const nextHealth = await hammer(`${app}/api/health`);
+  const bareHealth = await hammer(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`);
+  bare.close();
+
   console.log(
     `\nGateway-added latency, echo tool, ${CALLS} calls per path per level, interleaved (${os.cpus().length} cores)\n`,
   );
@@ -220,6 +243,9 @@ async function main() {
   for (const r of stdioRows) console.log(r);
   console.log(
     `\nThroughput through one app process, 10 clients, 5 s: ${(ok / 5).toFixed(0)} tools/call per second, ${errors} errors.`,
+  );
+  console.log(
+    `Ceiling, same load: Next.js GET /api/health ${nextHealth.toFixed(0)} requests per second; bare node:http ${bareHealth.toFixed(0)}.`,
   );
 }
 

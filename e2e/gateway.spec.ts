@@ -293,6 +293,32 @@ test.describe
       expect((await post(list, { ...auth, "mcp-session-id": `${session}x` })).status).toBe(404);
       expect((await post(list, { ...auth, "mcp-session-id": "made-up" })).status).toBe(404);
       expect((await post(list, { authorization: `Bearer ${admin}`, "mcp-session-id": session })).status).toBe(404);
+      // A plain session's tools/call is answered as JSON, with JSON-RPC errors for bad calls.
+      const inSession = { ...auth, "mcp-session-id": session };
+      const unknown = await post(
+        JSON.stringify({ jsonrpc: "2.0", id: 5, method: "tools/call", params: { name: "nope", arguments: {} } }),
+        inSession,
+      );
+      expect(unknown.headers.get("content-type")).toContain("application/json");
+      expect(await unknown.json()).toMatchObject({
+        id: 5,
+        error: { code: -32602, message: expect.stringContaining("Unknown tool: nope") },
+      });
+      const malformed = await post(
+        JSON.stringify({ jsonrpc: "2.0", id: 6, method: "tools/call", params: {} }),
+        inSession,
+      );
+      expect(await malformed.json()).toMatchObject({ id: 6, error: { code: -32602 } });
+      const echoed = await post(
+        JSON.stringify({
+          jsonrpc: "2.0",
+          id: 7,
+          method: "tools/call",
+          params: { name: "ev__echo", arguments: { message: "plain" } },
+        }),
+        inSession,
+      );
+      expect(JSON.stringify(await echoed.json())).toContain("plain");
       const ended = await fetch(url, { method: "DELETE", headers: { ...auth, "mcp-session-id": session } });
       expect(ended.status).toBe(200);
       // No stack trace in any of these answers.

@@ -24,11 +24,12 @@ import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from "@/lib/orchestrator";
 import { cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
-import { streamChannel } from "@/lib/mcp/relay/stream-channel";
+import { type EventStream, streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
+import { fastPathMessage } from "./fast-path";
 import { declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
 import { endSession, subscribe, unsubscribe } from "./subscriptions";
 import { gatewayCaller } from "./caller";
@@ -47,6 +48,9 @@ import {
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** Where a JSON answer's in-between messages go: nowhere (the session said none are wanted). */
+const DROPPED: EventStream = { send: async () => {} };
 
 const jsonRpcError = (status: number, code: number, message: string, headers: HeadersInit = {}) =>
   Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
@@ -170,6 +174,70 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     }
     const orchestrator = await getOrchestrator();
     const byName = new Map(tools.map((t) => [t.name, t]));
+    const ctx = {
+      db,
+      orchestrator,
+      keyring: getKeyring(),
+      gateway,
+      caller,
+      origin,
+      timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
+    };
+    /** A tools/call, cancellable by the caller, with a channel back on `stream` for what the server asks. */
+    const runToolCall = async (
+      params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } },
+      extra: { requestId: string | number; signal: AbortSignal; sendNotification?: unknown },
+      stream: EventStream,
+    ) => {
+      const tool = byName.get(params.name);
+      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
+      listenForCancellations();
+      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, request.signal]);
+      const channel = streamChannel({
+        stream,
+        relatedRequestId: extra.requestId,
+        principal: principal.token.id,
+        timeoutMs: ctx.timeoutMs,
+        route: replicaRoute(),
+        can: session?.can,
+      });
+      try {
+        return await callGatewayTool(
+          ctx,
+          tool,
+          params.arguments,
+          { ...extra, _meta: params._meta, signal: call.signal } as never,
+          channel,
+        );
+      } finally {
+        call.done();
+      }
+    };
+
+    // The common case answered without the SDK's per-request server: a plain JSON tools/list or
+    // tools/call from a session that cannot be asked anything.
+    const fast = fastPathMessage(request, body, session);
+    if (fast) {
+      const answer = (payload: object) =>
+        Response.json(
+          { jsonrpc: "2.0", id: fast.id, ...payload },
+          { headers: { "Cache-Control": "no-cache, no-transform" } },
+        );
+      if (fast.method === "tools/list")
+        return answer({ result: { tools: tools.map((t) => ({ ...t.definition, name: t.name })) } });
+      const parsed = CallToolRequestSchema.safeParse(body);
+      if (!parsed.success)
+        return answer({
+          error: { code: ErrorCode.InvalidParams, message: `Invalid tools/call: ${parsed.error.message}` },
+        });
+      try {
+        const result = await runToolCall(parsed.data.params, { requestId: fast.id, signal: request.signal }, DROPPED);
+        return answer({ result });
+      } catch (err) {
+        if (err instanceof McpError) return answer({ error: { code: err.code, message: err.message } });
+        throw err;
+      }
+    }
 
     const server = new Server(
       { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
@@ -187,15 +255,6 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     server.setRequestHandler(ListToolsRequestSchema, async () => ({
       tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
     }));
-    const ctx = {
-      db,
-      orchestrator,
-      keyring: getKeyring(),
-      gateway,
-      caller,
-      origin,
-      timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
-    };
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       maxRequestBodySize: MAX_BODY_BYTES,
@@ -203,25 +262,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       // answer otherwise is cheaper for both sides.
       enableJsonResponse: !wantsEvents(body, session),
     });
-    server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
-      const tool = byName.get(req.params.name);
-      if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${req.params.name}`);
-      listenForCancellations();
-      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, request.signal]);
-      const channel = streamChannel({
-        stream: transport,
-        relatedRequestId: extra.requestId,
-        principal: principal.token.id,
-        timeoutMs: ctx.timeoutMs,
-        route: replicaRoute(),
-        can: session?.can,
-      });
-      try {
-        return await callGatewayTool(ctx, tool, req.params.arguments, { ...extra, signal: call.signal }, channel);
-      } finally {
-        call.done();
-      }
-    });
+    server.setRequestHandler(CallToolRequestSchema, (req, extra) => runToolCall(req.params, extra, transport));
     server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await listPrompts(ctx, assignments) }));
     server.setRequestHandler(GetPromptRequestSchema, async (req) =>
       getPrompt(ctx, assignments, req.params.name, req.params.arguments),
