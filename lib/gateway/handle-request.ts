@@ -1,26 +1,11 @@
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import {
-  CallToolRequestSchema,
-  CompleteRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { publicOrigin } from "@/lib/http/public-url";
 import { getLogger } from "@/lib/log";
-import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from "@/lib/orchestrator";
 import { cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
@@ -30,21 +15,13 @@ import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
 import { fastPathMessage } from "./fast-path";
+import { gatewayServer, listedTools } from "./gateway-server";
 import { declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
-import { endSession, subscribe, unsubscribe } from "./subscriptions";
+import { endSession } from "./subscriptions";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGateway } from "./load-gateway";
-import {
-  complete,
-  getPrompt,
-  listPrompts,
-  listResources,
-  listResourceTemplates,
-  readResource,
-  resourceTarget,
-} from "./prompts-resources";
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
@@ -223,8 +200,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
           { jsonrpc: "2.0", id: fast.id, ...payload },
           { headers: { "Cache-Control": "no-cache, no-transform" } },
         );
-      if (fast.method === "tools/list")
-        return answer({ result: { tools: tools.map((t) => ({ ...t.definition, name: t.name })) } });
+      if (fast.method === "tools/list") return answer({ result: { tools: listedTools(tools) } });
       const parsed = CallToolRequestSchema.safeParse(body);
       if (!parsed.success)
         return answer({
@@ -239,22 +215,6 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       }
     }
 
-    const server = new Server(
-      { name: `mcp-orchestrator/${gateway.slug}`, version: "0.1.0" },
-      {
-        capabilities: {
-          tools: { listChanged: true },
-          prompts: { listChanged: true },
-          resources: { listChanged: true, subscribe: true },
-          logging: {},
-          completions: {},
-        },
-        jsonSchemaValidator: sharedValidator(),
-      },
-    );
-    server.setRequestHandler(ListToolsRequestSchema, async () => ({
-      tools: tools.map((t) => ({ ...t.definition, name: t.name }) as never),
-    }));
     const transport = new WebStandardStreamableHTTPServerTransport({
       sessionIdGenerator: undefined,
       maxRequestBodySize: MAX_BODY_BYTES,
@@ -262,32 +222,12 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       // answer otherwise is cheaper for both sides.
       enableJsonResponse: !wantsEvents(body, session),
     });
-    server.setRequestHandler(CallToolRequestSchema, (req, extra) => runToolCall(req.params, extra, transport));
-    server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await listPrompts(ctx, assignments) }));
-    server.setRequestHandler(GetPromptRequestSchema, async (req) =>
-      getPrompt(ctx, assignments, req.params.name, req.params.arguments),
-    );
-    server.setRequestHandler(ListResourcesRequestSchema, async () => ({
-      resources: await listResources(ctx, assignments),
-    }));
-    server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
-    server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-      resourceTemplates: await listResourceTemplates(ctx, assignments),
-    }));
-    server.setRequestHandler(CompleteRequestSchema, async (req) => complete(ctx, assignments, req.params));
-    // Updates go to the session's event stream (GET), so subscribing needs a session.
-    const sessionFor = (what: string) => {
-      if (!sessionId) throw new McpError(ErrorCode.InvalidRequest, `${what} needs a session: initialize first.`);
-      return sessionId;
-    };
-    server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-      const key = sessionFor("Subscribing");
-      await subscribe(key, req.params.uri, await resourceTarget(ctx, assignments, req.params.uri));
-      return {};
-    });
-    server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-      await unsubscribe(sessionFor("Unsubscribing"), req.params.uri);
-      return {};
+    const server = gatewayServer({
+      ctx,
+      tools,
+      assignments,
+      sessionId: session ? sessionId : null,
+      callTool: (params, extra) => runToolCall(params, extra, transport),
     });
     await server.connect(transport);
     const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
