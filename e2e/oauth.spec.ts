@@ -122,6 +122,10 @@ test("a denied sign-in says so on the server's page and stores nothing", async (
   await page.getByRole("link", { name: /Cancel/ }).click();
   await expect(page).toHaveURL(/\/registry\/protected\?oauth=failed/);
   await expect(page.getByRole("alert").filter({ hasText: "access was denied" })).toBeVisible();
+  // A sign-in answer that is not this person's (a made-up state) is explained on the registry page.
+  await page.goto(`${base}/api/oauth/callback?code=x&state=made-up`);
+  await expect(page).toHaveURL(/\/registry\?oauth=failed/);
+  await expect(page.getByRole("alert").filter({ hasText: "Start again from the registry" })).toBeVisible();
   const quinn = await tokenFor(base, email, password);
   const { credentials } = (await api(base, quinn, "GET", "/credentials")) as { credentials: unknown[] };
   expect(credentials).toHaveLength(0);

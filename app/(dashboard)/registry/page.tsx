@@ -1,4 +1,5 @@
 import type { Metadata } from "next";
+import { cookies } from "next/headers";
 import Link from "next/link";
 import { ConnectionBadge } from "@/components/registry/state-badge";
 import { Badge } from "@/components/ui/badge";
@@ -7,13 +8,22 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
+import { OAUTH_ERROR_COOKIE } from "@/lib/oauth/finish-flow";
 import { registryView } from "@/lib/registry/registry-view";
 
 export const metadata: Metadata = { title: "Registry" };
 
-export default async function RegistryPage({ searchParams }: { searchParams: Promise<{ q?: string }> }) {
+export default async function RegistryPage({
+  searchParams,
+}: {
+  searchParams: Promise<{ q?: string; oauth?: string }>;
+}) {
   const actor = await requireActor();
-  const q = ((await searchParams).q ?? "").trim().toLowerCase();
+  const query = await searchParams;
+  const q = (query.q ?? "").trim().toLowerCase();
+  // A sign-in that could not be tied to a server (expired or foreign state) is explained here.
+  const oauthError =
+    query.oauth === "failed" ? decodeURIComponent((await cookies()).get(OAUTH_ERROR_COOKIE)?.value ?? "") : "";
   const entries = (await registryView(getDb(), actor)).filter(
     (e) => !q || e.name.toLowerCase().includes(q) || e.description.toLowerCase().includes(q) || e.slug.includes(q),
   );
@@ -33,6 +43,11 @@ export default async function RegistryPage({ searchParams }: { searchParams: Pro
           ) : undefined
         }
       />
+      {oauthError && (
+        <p role="alert" className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-800">
+          {oauthError}
+        </p>
+      )}
       <form className="mb-6" aria-label="Search the registry">
         <input
           name="q"
