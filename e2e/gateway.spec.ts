@@ -6,30 +6,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { expect, test } from "@playwright/test";
-import { ADMIN, MEMBER, signIn, signOut, snap } from "./support";
+import { ADMIN, api, MEMBER, signIn, signOut, snap, tokenFor } from "./support";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
-
-async function api(baseURL: string, token: string, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${baseURL}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
-  return json;
-}
-
-async function tokenFor(baseURL: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${baseURL}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, name: "gateway e2e" }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
 
 async function mcp(url: string, token: string): Promise<Client> {
   const client = new Client({ name: "e2e", version: "1.0.0" });

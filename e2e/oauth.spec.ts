@@ -2,33 +2,11 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, type Page, test } from "@playwright/test";
 import { OAUTH_MCP_URL } from "../playwright.config";
-import { ADMIN, snap } from "./support";
+import { ADMIN, api, firstText, snap, tokenFor } from "./support";
 
 // Two people each connect an OAuth-protected server from the link in a gateway's tool result,
 // signing in at its (real) authorization server in the browser; each call then carries the
 // caller's own token upstream.
-async function api(base: string, token: string, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  expect(res.ok, `${method} ${route}: ${JSON.stringify(json)}`).toBe(true);
-  return json;
-}
-
-async function tokenFor(base: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, name: "oauth e2e" }),
-  });
-  return ((await res.json()) as { token: string }).token;
-}
-
-const text = (r: unknown) => ((r as { content: { text: string }[] }).content[0] as { text: string }).text;
-
 /**
  * Opens `link` signed out, signs in to the app as the person, connects the server in the
  * dialog, and signs in at the authorization server's development pages as `login`.
@@ -93,7 +71,7 @@ test("each person connects the OAuth server from the tool result's link and call
 
     const retry = await client.callTool({ name: "protected__whoami", arguments: {} });
     expect(retry.isError).toBeFalsy();
-    expect(text(retry)).toBe(person);
+    expect(firstText(retry)).toBe(person);
     // The credential is on their Credentials page.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Credentials" }).click();
     const row = page.getByRole("row", { name: /Protected/ });

@@ -11,34 +11,11 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
 import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
-import { ADMIN, MEMBER } from "./support";
+import { ADMIN, api, firstText, MEMBER, tokenFor } from "./support";
 
 // A server of our own asks its client for sampling, elicitation and roots during tool calls,
 // logs and reports progress, and notices cancellation; the gateway relays all of it both ways.
 const RELAY_SERVER = path.resolve("test/servers/relay-server.mjs");
-
-async function token(base: string, email: string, password: string): Promise<string> {
-  const res = await fetch(`${base}/api/v1/auth/token`, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: JSON.stringify({ email, password, name: "relay e2e" }),
-  });
-  expect(res.status).toBe(201);
-  return ((await res.json()) as { token: string }).token;
-}
-
-async function api(base: string, auth: string, method: string, route: string, body?: unknown) {
-  const res = await fetch(`${base}/api/v1${route}`, {
-    method,
-    headers: { authorization: `Bearer ${auth}`, "content-type": "application/json" },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  const json = res.status === 204 ? null : await res.json();
-  expect(res.ok, `${method} ${route}: ${JSON.stringify(json)}`).toBe(true);
-  return json;
-}
-
-const text = (result: unknown) => ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
 
 test.describe
   .serial("server-to-client requests are relayed through a gateway", () => {
@@ -49,8 +26,8 @@ test.describe
 
     test("set up: the relay test server behind a gateway", async ({ baseURL }) => {
       const base = baseURL ?? "";
-      admin = await token(base, ADMIN.email, ADMIN.password);
-      member = await token(base, MEMBER.email, MEMBER.password);
+      admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+      member = await tokenFor(base, MEMBER.email, MEMBER.password);
       await api(base, admin, "POST", "/catalog", {
         kind: "local",
         name: "Relay test",
@@ -101,13 +78,15 @@ test.describe
           requestInit: { headers: { Authorization: `Bearer ${member}` } },
         }),
       );
-      expect(text(await client.callTool({ name: "ask_model", arguments: { prompt: "hello" } }))).toBe(
+      expect(firstText(await client.callTool({ name: "ask_model", arguments: { prompt: "hello" } }))).toBe(
         "model (test-model) said: echo hello",
       );
       expect(
-        JSON.parse(text(await client.callTool({ name: "ask_user", arguments: { question: "Favourite colour?" } }))),
+        JSON.parse(
+          firstText(await client.callTool({ name: "ask_user", arguments: { question: "Favourite colour?" } })),
+        ),
       ).toEqual({ action: "accept", content: { answer: "blue" } });
-      expect(JSON.parse(text(await client.callTool({ name: "list_roots", arguments: {} })))).toEqual([
+      expect(JSON.parse(firstText(await client.callTool({ name: "list_roots", arguments: {} })))).toEqual([
         "file:///projects/demo",
       ]);
       expect(asked).toEqual(["hello", "Favourite colour?"]);
@@ -124,7 +103,7 @@ test.describe
       const started = Date.now();
       const result = await client.callTool({ name: "ask_model", arguments: { prompt: "hello" } });
       expect(result.isError).toBe(true);
-      expect(text(result)).toContain("did not declare sampling support");
+      expect(firstText(result)).toContain("did not declare sampling support");
       expect(Date.now() - started).toBeLessThan(10_000);
       await client.close();
     });
@@ -142,11 +121,11 @@ test.describe
       const done = await client.callTool({ name: "slow", arguments: { steps: 3, delayMs: 20 } }, undefined, {
         onprogress: (p) => progress.push(p.progress),
       });
-      expect(text(done)).toBe("counted to 3");
+      expect(firstText(done)).toBe("counted to 3");
       expect(logs).toEqual(["step 1", "step 2", "step 3"]);
       expect(progress).toEqual([1, 2, 3]);
 
-      const before = Number(text(await client.callTool({ name: "cancellations", arguments: {} })));
+      const before = Number(firstText(await client.callTool({ name: "cancellations", arguments: {} })));
       const abort = new AbortController();
       const slow = client.callTool({ name: "slow", arguments: { steps: 200, delayMs: 50 } }, undefined, {
         signal: abort.signal,
@@ -157,7 +136,7 @@ test.describe
       abort.abort("changed my mind");
       await expect(slow).rejects.toThrow();
       await expect
-        .poll(async () => Number(text(await client.callTool({ name: "cancellations", arguments: {} }))), {
+        .poll(async () => Number(firstText(await client.callTool({ name: "cancellations", arguments: {} }))), {
           timeout: 5_000,
         })
         .toBe(before + 1);
@@ -205,7 +184,7 @@ test.describe
       const uri = note?.uri ?? "";
       await new Promise((r) => setTimeout(r, 500)); // the client's GET stream opens after initialize
       await client.subscribeResource({ uri });
-      expect(JSON.parse(text(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([
+      expect(JSON.parse(firstText(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([
         "relay://note",
       ]);
       await client.callTool({ name: "set_note", arguments: { text: "second" } });
@@ -213,7 +192,7 @@ test.describe
       expect((await client.readResource({ uri })).contents[0]).toMatchObject({ text: "second" });
 
       await client.unsubscribeResource({ uri });
-      expect(JSON.parse(text(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([]);
+      expect(JSON.parse(firstText(await client.callTool({ name: "subscriptions", arguments: {} })))).toEqual([]);
       await client.callTool({ name: "set_note", arguments: { text: "third" } });
       await new Promise((r) => setTimeout(r, 500));
       expect(updates).toEqual([uri]);

@@ -43,3 +43,30 @@ export async function cli(
     return { stdout: e.stdout ?? "", stderr: e.stderr ?? "", code: e.code ?? 1 };
   }
 }
+
+/** A management API call with a bearer token; a failure fails the test with the answer. */
+export async function api(baseURL: string, token: string, method: string, route: string, body?: unknown) {
+  const res = await fetch(`${baseURL}/api/v1${route}`, {
+    method,
+    headers: { authorization: `Bearer ${token}`, "content-type": "application/json" },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = res.status === 204 ? null : await res.json();
+  if (!res.ok) throw new Error(`${method} ${route}: ${res.status} ${JSON.stringify(json)}`);
+  return json;
+}
+
+/** A new personal token for a person, from their password. */
+export async function tokenFor(baseURL: string, email: string, password: string): Promise<string> {
+  const res = await fetch(`${baseURL}/api/v1/auth/token`, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ email, password, name: "e2e" }),
+  });
+  expect(res.status).toBe(201);
+  return ((await res.json()) as { token: string }).token;
+}
+
+/** The text of a tool result's first content item. */
+export const firstText = (result: unknown) =>
+  ((result as { content: { text: string }[] }).content[0] as { text: string }).text;

@@ -5,8 +5,21 @@ const INPUT =
 
 type Common = { label: string; name: string; error?: string; hint?: ReactNode };
 
-/** A labelled input whose error is announced and tied to it (aria-describedby). */
-export function Field({ label, name, error, hint, id, ...props }: Common & InputHTMLAttributes<HTMLInputElement>) {
+/**
+ * A control's label and its error or hint, the error announced and tied to the control
+ * (aria-describedby), for controls built by `control` with the attributes that tie them.
+ */
+function Labelled({
+  label,
+  name,
+  error,
+  hint,
+  id,
+  control,
+}: Common & {
+  id?: string;
+  control(tie: { id: string; name: string; "aria-invalid"?: true; "aria-describedby"?: string }): ReactNode;
+}) {
   const inputId = id ?? `field-${name}`;
   const described = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
   return (
@@ -14,14 +27,7 @@ export function Field({ label, name, error, hint, id, ...props }: Common & Input
       <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
         {label}
       </label>
-      <input
-        id={inputId}
-        name={name}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={described}
-        className={INPUT}
-        {...props}
-      />
+      {control({ id: inputId, name, "aria-invalid": error ? true : undefined, "aria-describedby": described })}
       {error ? (
         <p id={`${inputId}-error`} className="text-sm text-red-600">
           {error}
@@ -32,6 +38,20 @@ export function Field({ label, name, error, hint, id, ...props }: Common & Input
         </p>
       ) : null}
     </div>
+  );
+}
+
+/** A labelled input whose error is announced and tied to it (aria-describedby). */
+export function Field({ label, name, error, hint, id, ...props }: Common & InputHTMLAttributes<HTMLInputElement>) {
+  return (
+    <Labelled
+      label={label}
+      name={name}
+      error={error}
+      hint={hint}
+      id={id}
+      control={(tie) => <input {...tie} className={INPUT} {...props} />}
+    />
   );
 }
 
@@ -96,31 +116,14 @@ export function TextareaField({
   id,
   ...props
 }: Common & TextareaHTMLAttributes<HTMLTextAreaElement>) {
-  const inputId = id ?? `field-${name}`;
-  const described = error ? `${inputId}-error` : hint ? `${inputId}-hint` : undefined;
   return (
-    <div className="space-y-1">
-      <label htmlFor={inputId} className="block text-sm font-medium text-slate-700">
-        {label}
-      </label>
-      <textarea
-        id={inputId}
-        name={name}
-        rows={4}
-        aria-invalid={error ? true : undefined}
-        aria-describedby={described}
-        className={`${INPUT} font-mono`}
-        {...props}
-      />
-      {error ? (
-        <p id={`${inputId}-error`} className="text-sm text-red-600">
-          {error}
-        </p>
-      ) : hint ? (
-        <p id={`${inputId}-hint`} className="text-xs text-slate-500">
-          {hint}
-        </p>
-      ) : null}
-    </div>
+    <Labelled
+      label={label}
+      name={name}
+      error={error}
+      hint={hint}
+      id={id}
+      control={(tie) => <textarea {...tie} rows={4} className={`${INPUT} font-mono`} {...props} />}
+    />
   );
 }

@@ -1,5 +1,5 @@
 import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
-import type { GatewaySession } from "./session";
+import { canBeAsked, type GatewaySession } from "./session";
 
 /**
  * Whether a request can be answered with plain JSON without the SDK's per-request server: a
@@ -22,7 +22,7 @@ export function fastPathMessage(
   if (m?.jsonrpc !== "2.0" || (typeof m.id !== "string" && typeof m.id !== "number")) return null;
   if (m.method !== "tools/list" && m.method !== "tools/call") return null;
   if (m.params?._meta?.progressToken !== undefined) return null;
-  if (m.method === "tools/call" && (session.can.sampling || session.can.elicitation || session.can.roots)) return null;
+  if (m.method === "tools/call" && canBeAsked(session)) return null;
   const accept = request.headers.get("accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return null;
   if (!request.headers.get("content-type")?.includes("application/json")) return null;

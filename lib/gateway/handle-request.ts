@@ -16,7 +16,7 @@ import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
 import { fastPathMessage } from "./fast-path";
 import { gatewayServer, listedTools } from "./gateway-server";
-import { declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
+import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
 import { endSession } from "./subscriptions";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
@@ -85,7 +85,7 @@ function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
   if (message?.params?._meta?.progressToken !== undefined) return true;
   if (message?.method !== "tools/call") return false;
-  return !session || session.can.sampling || session.can.elicitation || session.can.roots;
+  return !session || canBeAsked(session);
 }
 
 /**

@@ -46,6 +46,10 @@ export function readSession(secret: string, id: string, tokenId: string, gateway
   };
 }
 
+/** Whether the session's client can be asked anything during a call. */
+export const canBeAsked = (session: GatewaySession) =>
+  session.can.sampling || session.can.elicitation || session.can.roots;
+
 /** What a client declared in `initialize`, as session capabilities. */
 export function declaredCapabilities(capabilities: unknown): GatewaySession["can"] {
   const c = (capabilities ?? {}) as Record<string, unknown>;

@@ -13,6 +13,7 @@ import { gatewayResourceUri } from "./prompts-resources";
  */
 interface Subscription {
   session: string;
+  uri: string;
   client: Client;
   original: string;
   stopWatching(): void;
@@ -34,8 +35,9 @@ function subscriptions(): Map<string, Subscription> {
 }
 
 const keyOf = (session: string, uri: string) => `${session}\u0000${uri}`;
-const shared = (s: Subscription) =>
-  [...subscriptions().values()].some((o) => o !== s && o.client === s.client && o.original === s.original);
+/** Whether any session holds a subscription to this resource on this connection. */
+const subscribedUpstream = (client: Client, original: string) =>
+  [...subscriptions().values()].some((o) => o.client === client && o.original === original);
 
 export async function subscribe(
   session: string,
@@ -48,6 +50,7 @@ export async function subscribe(
     throw new McpError(ErrorCode.InvalidParams, "This resource's server does not offer subscriptions.");
   const subscription: Subscription = {
     session,
+    uri,
     client: target.client,
     original: target.original,
     stopWatching: watchResourceUpdates(target.client, (updated) => {
@@ -57,9 +60,7 @@ export async function subscribe(
         .catch(() => {});
     }),
   };
-  const upstreamAlready = [...subscriptions().values()].some(
-    (o) => o.client === target.client && o.original === target.original,
-  );
+  const upstreamAlready = subscribedUpstream(target.client, target.original);
   subscriptions().set(key, subscription);
   if (!upstreamAlready) {
     try {
@@ -78,13 +79,13 @@ async function unsubscribeHere(session: string, uri: string): Promise<boolean> {
   if (!s) return false;
   subscriptions().delete(key);
   s.stopWatching();
-  if (!shared(s)) await s.client.unsubscribeResource({ uri: s.original }).catch(() => {});
+  if (!subscribedUpstream(s.client, s.original))
+    await s.client.unsubscribeResource({ uri: s.original }).catch(() => {});
   return true;
 }
 
 async function endSessionHere(session: string): Promise<void> {
-  for (const [key, s] of subscriptions())
-    if (s.session === session) await unsubscribeHere(session, key.split("\u0000")[1] ?? "");
+  for (const s of [...subscriptions().values()]) if (s.session === session) await unsubscribeHere(session, s.uri);
 }
 
 /** Ends a subscription wherever it is held. */

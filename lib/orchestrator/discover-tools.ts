@@ -24,6 +24,18 @@ export async function listAllTools(client: Client): Promise<DiscoveredTool[]> {
   return tools;
 }
 
+/** Stores a server's tools; gateways that offer the server hear that their tools changed. */
+export async function storeDiscoveredTools(db: Database, itemId: string, tools: DiscoveredTool[]): Promise<void> {
+  await db
+    .updateTable("catalog_items")
+    .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
+    .where("id", "=", itemId)
+    .execute();
+  await getReplicaBus()
+    .publish({ kind: "catalog-changed", itemId })
+    .catch(() => {});
+}
+
 /**
  * Stores the tools of local servers not discovered yet, from any running instance of theirs,
  * so gateways can offer them.
@@ -44,15 +56,7 @@ export async function discoverMissingTools(
   for (const row of rows) {
     if (seen.has(row.item_id)) continue;
     seen.add(row.item_id);
-    const tools = await listAllTools(await client(row.instance_id));
-    await db
-      .updateTable("catalog_items")
-      .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
-      .where("id", "=", row.item_id)
-      .execute();
-    await getReplicaBus()
-      .publish({ kind: "catalog-changed", itemId: row.item_id })
-      .catch(() => {});
+    await storeDiscoveredTools(db, row.item_id, await listAllTools(await client(row.instance_id)));
     discovered += 1;
   }
   return discovered;

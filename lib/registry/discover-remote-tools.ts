@@ -2,8 +2,7 @@ import type { Database } from "@/db";
 import type { Keyring } from "@/lib/crypto";
 import { upstreamClient } from "@/lib/gateway/upstream";
 import type { Orchestrator } from "@/lib/orchestrator";
-import { listAllTools } from "@/lib/orchestrator/discover-tools";
-import { getReplicaBus } from "@/lib/replica-bus";
+import { listAllTools, storeDiscoveredTools } from "@/lib/orchestrator/discover-tools";
 
 /** Lists a remote server's tools with a credential just installed, and stores them. */
 export async function discoverRemoteTools(
@@ -15,14 +14,6 @@ export async function discoverRemoteTools(
 ): Promise<number> {
   const client = await upstreamClient(db, orchestrator, keyring, { id: itemId, kind: "remote" }, credentialId);
   const tools = await listAllTools(client);
-  await db
-    .updateTable("catalog_items")
-    .set({ tools: JSON.stringify(tools), tools_discovered_at: new Date(), updated_at: new Date() })
-    .where("id", "=", itemId)
-    .execute();
-  // Gateways that offer this server hear that their tools changed.
-  await getReplicaBus()
-    .publish({ kind: "catalog-changed", itemId })
-    .catch(() => {});
+  await storeDiscoveredTools(db, itemId, tools);
   return tools.length;
 }

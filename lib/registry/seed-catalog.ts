@@ -70,6 +70,7 @@ export async function seedCatalog(db: Database, keyring: Keyring): Promise<numbe
       .selectFrom("audit_events")
       .select("id")
       .where("action", "=", "catalog.seed")
+      .limit(1)
       .executeTakeFirst();
     if (seeded) return 0;
     const taken = new Set((await trx.selectFrom("catalog_items").select("slug").execute()).map((r) => r.slug));

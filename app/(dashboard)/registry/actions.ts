@@ -12,19 +12,23 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { startOAuthFlow } from "@/lib/oauth/start-flow";
 import { afterInstall } from "@/lib/registry/after-install";
 
+/** Whom the form's credential is for (OwnerFields). */
+function ownerFromForm(form: FormData): { scope: "personal" | "team"; teamId?: string } {
+  return form.get("scope") === "team"
+    ? { scope: "team", teamId: String(form.get("teamId") ?? "") }
+    : { scope: "personal" };
+}
+
 /** Installs a server with the values in the form; secret values are never sent back. */
 export async function installAction(_: FormState, form: FormData): Promise<FormState> {
   const slug = String(form.get("server") ?? "");
-  const scope = form.get("scope") === "team" ? "team" : "personal";
-  const teamId = String(form.get("teamId") ?? "");
   const env: Record<string, string> = {};
   for (const [key, value] of form.entries()) {
     if (key.startsWith("env.") && typeof value === "string" && value !== "") env[key.slice(4)] = value;
   }
   const state = await runAction(async () => {
     const installed = await installCredential(getDb(), getKeyring(), await requireActor(), slug, {
-      scope,
-      ...(scope === "team" ? { teamId } : {}),
+      ...ownerFromForm(form),
       env,
     });
     await afterInstall(getDb(), getKeyring(), installed);
@@ -38,8 +42,6 @@ export async function installAction(_: FormState, form: FormData): Promise<FormS
 /** Starts signing in with an OAuth-protected server: the browser goes to its authorization server. */
 export async function connectOAuthAction(_: FormState, form: FormData): Promise<FormState> {
   const slug = String(form.get("server") ?? "");
-  const scope = form.get("scope") === "team" ? "team" : "personal";
-  const teamId = String(form.get("teamId") ?? "");
   let authorizationUrl = "";
   const state = await runAction(async () => {
     authorizationUrl = await startOAuthFlow(
@@ -47,7 +49,7 @@ export async function connectOAuthAction(_: FormState, form: FormData): Promise<
       getKeyring(),
       await requireActor(),
       slug,
-      { scope, ...(scope === "team" ? { teamId } : {}) },
+      ownerFromForm(form),
       publicOrigin(await headers()),
     );
     return { ok: true };

@@ -1,11 +1,12 @@
 "use client";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
-import { Field, SelectField } from "@/components/ui/field";
+import { Field } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import type { EnvVarSpec } from "@/db/schema";
 import { initialFormState } from "@/lib/http/form-state";
 import { installAction } from "./actions";
+import { OwnerFields } from "./owner-fields";
 
 /**
  * The install form, generated from the server's variables. Secret fields are password inputs
@@ -41,23 +42,7 @@ export function InstallForm({
           error={state.fields?.[`env.${f.name}`]}
         />
       ))}
-      {teams.length > 0 && (
-        <>
-          <SelectField
-            label="For"
-            name="scope"
-            options={[
-              { value: "personal", label: "Me" },
-              { value: "team", label: "A team I administer" },
-            ]}
-          />
-          <SelectField
-            label="Team (when for a team)"
-            name="teamId"
-            options={teams.map((t) => ({ value: t.id, label: t.name }))}
-          />
-        </>
-      )}
+      <OwnerFields teams={teams} />
       <SubmitButton pendingText="Connecting…">Connect</SubmitButton>
     </form>
   );

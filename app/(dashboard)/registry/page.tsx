@@ -1,5 +1,4 @@
 import type { Metadata } from "next";
-import { cookies } from "next/headers";
 import Link from "next/link";
 import { ConnectionBadge } from "@/components/registry/state-badge";
 import { Badge } from "@/components/ui/badge";
@@ -8,7 +7,7 @@ import { PageHeader } from "@/components/ui/page-header";
 import { getDb } from "@/db";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
-import { OAUTH_ERROR_COOKIE } from "@/lib/oauth/finish-flow";
+import { oauthFlowMessage } from "@/lib/oauth/flow-message";
 import { registryView } from "@/lib/registry/registry-view";
 
 export const metadata: Metadata = { title: "Registry" };
@@ -22,8 +21,7 @@ export default async function RegistryPage({
   const query = await searchParams;
   const q = (query.q ?? "").trim().toLowerCase();
   // A sign-in that could not be tied to a server (expired or foreign state) is explained here.
-  const oauthError =
-    query.oauth === "failed" ? decodeURIComponent((await cookies()).get(OAUTH_ERROR_COOKIE)?.value ?? "") : "";
+  const oauthError = await oauthFlowMessage(query.oauth);
   const entries = (await registryView(getDb(), actor)).filter(
     (e) => !q || e.name.toLowerCase().includes(q) || e.description.toLowerCase().includes(q) || e.slug.includes(q),
   );

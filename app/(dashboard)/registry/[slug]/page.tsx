@@ -1,6 +1,5 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { cookies } from "next/headers";
 import { notFound } from "next/navigation";
 import { ConnectionBadge } from "@/components/registry/state-badge";
 import { Card } from "@/components/ui/card";
@@ -12,7 +11,7 @@ import type { EnvVarSpec } from "@/db/schema";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
 import { type RegistryEntry, registryView } from "@/lib/registry/registry-view";
-import { OAUTH_ERROR_COOKIE } from "@/lib/oauth/finish-flow";
+import { oauthFlowMessage } from "@/lib/oauth/flow-message";
 import { InstallForm } from "../install-form";
 import { OAuthConnectForm } from "../oauth-connect-form";
 
@@ -49,8 +48,7 @@ export default async function RegistryServerPage({
     .execute();
   const fields = installFields(entry);
   const askedToInstall = query.install === "1" || query.reauth === "1";
-  const oauthError =
-    query.oauth === "failed" ? decodeURIComponent((await cookies()).get(OAUTH_ERROR_COOKIE)?.value ?? "") : "";
+  const oauthError = await oauthFlowMessage(query.oauth);
   const action =
     entry.state.kind === "connected"
       ? "Replace my credential"
