@@ -3,4 +3,6 @@ export async function register() {
   if (process.env.NEXT_RUNTIME !== "nodejs") return;
   const { startServerOrExit } = await import("./lib/startup");
   await startServerOrExit();
+  const { installGatewayFront } = await import("./lib/gateway/node-front");
+  installGatewayFront();
 }

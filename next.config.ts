@@ -1,8 +1,6 @@
 import type { NextConfig } from "next";
 
 const config: NextConfig = {
-  // The Docker image builds a self-contained server (.next/standalone); `npm start` uses `next start`.
-  output: process.env.NEXT_OUTPUT === "standalone" ? "standalone" : undefined,
   poweredByHeader: false,
   // Loaded from node_modules at run time: PGlite reads its WASM files next to its module,
   // and pino and the Kubernetes client do not survive bundling.

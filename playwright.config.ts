@@ -70,7 +70,7 @@ export default defineConfig({
     },
     {
       // The production server, as `npm start` runs it (the test script builds first).
-      command: `node node_modules/next/dist/bin/next start --port ${PORT} --hostname 127.0.0.1`,
+      command: `node scripts/server.mjs --port ${PORT} --hostname 127.0.0.1`,
       url: `${baseURL}/api/ready`,
       timeout: 120_000,
       reuseExistingServer: false,

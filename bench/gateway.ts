@@ -1,10 +1,14 @@
 /**
- * Gateway-added latency and throughput, through the real app (`next start`, embedded database):
+ * Gateway-added latency and throughput, through the real app (`npm start`'s server, embedded database):
  *   - the same upstream (server-everything over streamable HTTP) called directly and through a
  *     gateway that reaches it as a remote server, interleaved, after warm-up, same payload;
  *   - at 1 and 10 concurrent clients: p50 and p99 of each path and of the difference;
- *   - throughput of tools/call through one app process with 10 clients for 5 s, and the ceiling
- *     Next.js sets (its cheapest route handler under the same load, beside bare node:http).
+ *   - a stdio server behind this gateway (a local instance) and behind supergateway, same client;
+ *   - throughput of tools/call through one app process, 10 connections for 5 s from a lean load
+ *     generator (bench/load.ts), every answer checked, with the app's CPU time per call; the
+ *     same for supergateway, the remote upstream through the gateway and called directly;
+ *   - the ceiling Next.js's router would set (its cheapest route handler under the same load,
+ *     beside bare node:http), which is why the app server answers /api/mcp itself.
  *
  *   npm run bench:gateway        (builds first; CALLS=2000 per path per level)
  */
@@ -17,6 +21,18 @@ import { freePort } from "@/lib/net/free-port";
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { type Exchange, hammer, mcpSession } from "./load";
+
+/** A process's CPU time in seconds (Linux: /proc/<pid>/stat, 100 ticks a second); 0 elsewhere. */
+function cpuSeconds(pid?: number): number {
+  if (!pid) return 0;
+  try {
+    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return 0;
+  }
+}
 
 const CALLS = Number(process.env.CALLS ?? 2000);
 const children: ChildProcess[] = [];
@@ -54,13 +70,12 @@ async function main() {
   const appPort = await freePort();
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-gw-"));
   start(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], { PORT: String(upstreamPort) });
-  start(
+  const appProcess = start(
     process.execPath,
     [
       // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under this load.
       ...(process.env.APP_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-      path.resolve("node_modules/next/dist/bin/next"),
-      "start",
+      path.resolve("scripts/server.mjs"),
       "--port",
       String(appPort),
       "--hostname",
@@ -193,44 +208,33 @@ async function main() {
       `| ${c} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
   );
 
-  const clients = await Promise.all(Array.from({ length: 10 }, () => connect(gateway, token)));
-  let ok = 0;
-  let errors = 0;
-  const deadline = performance.now() + 5000;
-  await Promise.all(
-    clients.map(async (c) => {
-      while (performance.now() < deadline) {
-        try {
-          const r = await c.callTool(args);
-          if (r.isError) errors++;
-          else ok++;
-        } catch {
-          errors++;
-        }
-      }
-    }),
-  );
-  await Promise.all(clients.map((c) => c.close()));
-
-  // The ceiling Next.js itself sets: its cheapest route handler (GET /api/health) in the same
-  // process under the same 10-client load, next to a bare node:http server answering the same JSON.
-  const hammer = async (url: string) => {
-    let n = 0;
-    const end = performance.now() + 5000;
-    await Promise.all(
-      Array.from({ length: 10 }, async () => {
-        while (performance.now() < end) {
-          await (await fetch(url)).arrayBuffer();
-          n++;
-        }
-      }),
-    );
-    return n / 5;
+  // Throughput: a lean load generator (bench/load.ts), 10 keep-alive connections, every answer
+  // checked; the app's CPU time per call read from /proc where there is one.
+  const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: args });
+  const echoed = (a: Exchange) =>
+    a.status === 200 && a.body.includes(`Echo: ${args.arguments.message}`) && !a.body.includes('"isError":true');
+  const throughput = async (url: string, bearer?: string, pid?: number) => {
+    const headers = await mcpSession(url, bearer);
+    const load = () => hammer({ url, headers, body: call, expected: echoed, seconds: 5, connections: 10 });
+    await hammer({ url, headers, body: call, expected: echoed, seconds: 1, connections: 10 });
+    const before = cpuSeconds(pid);
+    const result = await load();
+    const cpu = cpuSeconds(pid) - before;
+    return { ...result, cpuMsPerCall: pid ? (cpu * 1000) / Math.max(1, result.ok) : Number.NaN };
   };
+  const throughStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid);
+  const throughSuper = await throughput(superUrl);
+  const throughRemote = await throughput(gateway, token, appProcess.pid);
+  const remoteDirect = await throughput(upstream);
+
+  // The ceiling Next.js's router would set: its cheapest route handler (GET /api/health) under
+  // the same load, next to a bare node:http server answering the same JSON.
+  const ok200 = (a: Exchange) => a.status === 200;
+  const ceiling = (url: string) => hammer({ url, headers: {}, expected: ok200, seconds: 5, connections: 10 });
   const bare = http.createServer((_req, res) => res.end('{"status":"ok"}'));
   await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
-  const nextHealth = await hammer(`${app}/api/health`);
-  const bareHealth = await hammer(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`);
+  const nextHealth = await ceiling(`${app}/api/health`);
+  const bareHealth = await ceiling(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`);
   bare.close();
 
   console.log(
@@ -241,11 +245,16 @@ async function main() {
   console.log("\nA stdio server behind an HTTP front: this gateway (local instance) vs supergateway --stateful\n");
   console.log("| clients | gateway p50 / p99 | supergateway p50 / p99 | ratio p50 / p99 |\n|---|---|---|---|");
   for (const r of stdioRows) console.log(r);
+  const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} |`;
+  console.log("\nThroughput, echo tool, 10 connections, 5 s, every answer checked\n");
+  console.log("| path | tools/call per second | errors | app CPU per call |\n|---|---|---|---|");
+  console.log(row("gateway -> local stdio instance", throughStdio));
+  console.log(row("supergateway -> the same stdio server", throughSuper));
+  console.log(row("gateway -> remote streamable HTTP server", throughRemote));
+  console.log(row("that remote server called directly", remoteDirect));
   console.log(
-    `\nThroughput through one app process, 10 clients, 5 s: ${(ok / 5).toFixed(0)} tools/call per second, ${errors} errors.`,
-  );
-  console.log(
-    `Ceiling, same load: Next.js GET /api/health ${nextHealth.toFixed(0)} requests per second; bare node:http ${bareHealth.toFixed(0)}.`,
+    `\nCeiling, same load: Next.js GET /api/health ${nextHealth.perSecond.toFixed(0)} requests per second; bare node:http ${bareHealth.perSecond.toFixed(0)}.`,
   );
 }
 

@@ -4,7 +4,7 @@ import path from "node:path";
 import { expect, test } from "@playwright/test";
 
 // These start their own server processes (the build from `npm run test:e2e`) on other ports.
-const NEXT = path.resolve("node_modules/next/dist/bin/next");
+const SERVER = path.resolve("scripts/server.mjs");
 
 interface Server {
   proc: ChildProcess;
@@ -14,7 +14,7 @@ interface Server {
 
 function startServer(port: number, env: Record<string, string>): Server {
   let out = "";
-  const proc = spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+  const proc = spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
     env: { ...process.env, DATABASE_URL: "", ARCHESTRA_LOG_LEVEL: "info", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

@@ -11,7 +11,7 @@ import { freePort } from "@/lib/net/free-port";
 // Two app replicas on one PostgreSQL, both pointed at one (test) Kubernetes API: a stdio
 // server's pod is attached by exactly one replica; the other forwards its calls there.
 const url = process.env.TEST_DATABASE_URL;
-const NEXT = path.resolve("node_modules/next/dist/bin/next");
+const SERVER = path.resolve("scripts/server.mjs");
 const children: ChildProcess[] = [];
 
 test.skip(!url, "TEST_DATABASE_URL is not set: the two-replica test needs PostgreSQL");
@@ -58,7 +58,7 @@ test("one attach stream per stdio pod across two replicas; calls through either 
     const port = await freePort();
     const base = `http://127.0.0.1:${port}`;
     children.push(
-      spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+      spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
         env: {
           ...process.env,
           DATABASE_URL: dbUrl.toString(),

@@ -14,7 +14,7 @@ import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
 // Two app processes on one PostgreSQL serve one gateway: requests are stateless, so any replica
 // serves any request; a token revoked on one stops working on the other within a second.
 const url = process.env.TEST_DATABASE_URL;
-const NEXT = path.resolve("node_modules/next/dist/bin/next");
+const SERVER = path.resolve("scripts/server.mjs");
 const children: ChildProcess[] = [];
 
 async function ready(base: string): Promise<void> {
@@ -63,7 +63,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   for (const _ of [1, 2]) {
     const port = await freePort();
     children.push(
-      spawn(process.execPath, [NEXT, "start", "--port", String(port), "--hostname", "127.0.0.1"], {
+      spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
         env: { ...process.env, ...shared, ARCHESTRA_REPLICA_URL: `http://127.0.0.1:${port}` },
         stdio: "ignore",
       }),

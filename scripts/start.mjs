@@ -20,6 +20,7 @@ function newestMtime(p) {
 const built = fs.statSync(buildId, { throwIfNoEntry: false });
 const sourcesChanged = !built || SOURCES.some((s) => newestMtime(path.join(root, s)) > built.mtimeMs);
 const nextBin = path.join(root, "node_modules", "next", "dist", "bin", "next");
+const appServer = path.join(root, "scripts", "server.mjs");
 
 if (sourcesChanged) {
   console.log(built ? "Sources changed since the last build; building…" : "No build yet; building…");
@@ -27,7 +28,7 @@ if (sourcesChanged) {
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-const args = [nextBin, "start", "--port", process.env.PORT || "3000"];
+const args = [appServer, "--port", process.env.PORT || "3000"];
 const server = spawn(process.execPath, args, { cwd: root, stdio: "inherit" });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code, signal) => process.exit(code ?? (signal ? 1 : 0)));

@@ -1,7 +1,7 @@
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
   type CallToolResult,
-  CallToolResultSchema,
+  ResultSchema,
   type ServerNotification,
   type ServerRequest,
 } from "@modelcontextprotocol/sdk/types.js";
@@ -135,7 +135,8 @@ export async function callGatewayTool(
     const progressToken = extra._meta?.progressToken;
     const result = (await client.request(
       { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
-      CallToolResultSchema,
+      // Passed on as the server sent it (the client checks it against the tool's schema).
+      ResultSchema,
       {
         signal: extra.signal,
         timeout: ctx.timeoutMs,

@@ -8,7 +8,7 @@ import { canBeAsked, type GatewaySession } from "./session";
  * malformed request) takes the SDK's path, which answers it per the specification.
  */
 export function fastPathMessage(
-  request: Request,
+  header: (name: string) => string | null,
   body: unknown,
   session: GatewaySession | null,
 ): { id: string | number; method: "tools/list" | "tools/call" } | null {
@@ -23,10 +23,21 @@ export function fastPathMessage(
   if (m.method !== "tools/list" && m.method !== "tools/call") return null;
   if (m.params?._meta?.progressToken !== undefined) return null;
   if (m.method === "tools/call" && canBeAsked(session)) return null;
-  const accept = request.headers.get("accept") ?? "";
+  const accept = header("accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return null;
-  if (!request.headers.get("content-type")?.includes("application/json")) return null;
-  const version = request.headers.get("mcp-protocol-version");
+  if (!header("content-type")?.includes("application/json")) return null;
+  const version = header("mcp-protocol-version");
   if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
   return { id: m.id, method: m.method };
+}
+
+const isObject = (x: unknown): x is Record<string, unknown> => typeof x === "object" && x !== null && !Array.isArray(x);
+
+/** A tools/call's params as the gateway needs them, or what is wrong with them. */
+export function toolCallParams(body: unknown): { name: string; arguments?: Record<string, unknown> } | string {
+  const params = (body as { params?: unknown }).params;
+  if (!isObject(params)) return "params must be an object";
+  if (typeof params.name !== "string") return "params.name must be a string";
+  if (params.arguments !== undefined && !isObject(params.arguments)) return "params.arguments must be an object";
+  return params as { name: string; arguments?: Record<string, unknown> };
 }

@@ -1,5 +1,5 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { CallToolRequestSchema, ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
@@ -14,7 +14,7 @@ import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
-import { fastPathMessage } from "./fast-path";
+import { fastPathMessage, toolCallParams } from "./fast-path";
 import { gatewayServer, listedTools } from "./gateway-server";
 import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
 import { endSession } from "./subscriptions";
@@ -23,14 +23,21 @@ import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGateway } from "./load-gateway";
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
+import type { GatewayAnswer, GatewayExchange, JsonAnswer } from "./exchange";
 
 export const MAX_BODY_BYTES = 1024 * 1024;
 
 /** Where a JSON answer's in-between messages go: nowhere (the session said none are wanted). */
 const DROPPED: EventStream = { send: async () => {} };
 
-const jsonRpcError = (status: number, code: number, message: string, headers: HeadersInit = {}) =>
-  Response.json({ jsonrpc: "2.0", error: { code, message }, id: null }, { status, headers });
+const jsonRpcError = (status: number, code: number, message: string, headers?: Record<string, string>): JsonAnswer => ({
+  status,
+  json: { jsonrpc: "2.0", error: { code, message }, id: null },
+  headers,
+});
+
+/** Answers must reach the client as they are made: no buffering or transformation on the way. */
+const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
 
 /** RFC 9728: where clients learn how to authenticate to this gateway. */
 export function resourceMetadataUrl(origin: string, slug: string): string {
@@ -38,8 +45,8 @@ export function resourceMetadataUrl(origin: string, slug: string): string {
 }
 
 /** DNS-rebinding protection: a browser's Origin must be this app (or an allowed one). */
-function originAllowed(request: Request, origin: string): boolean {
-  const sent = request.headers.get("origin");
+function originAllowed(exchange: GatewayExchange, origin: string): boolean {
+  const sent = exchange.header("origin");
   if (!sent) return true;
   const allowed = new Set([
     origin,
@@ -50,17 +57,15 @@ function originAllowed(request: Request, origin: string): boolean {
   return allowed.has(sent);
 }
 
-async function readBody(request: Request): Promise<{ body?: unknown; error?: Response }> {
-  if (request.method !== "POST") return {};
-  if (Number(request.headers.get("content-length") ?? 0) > MAX_BODY_BYTES) {
-    return { error: jsonRpcError(413, ErrorCode.InvalidRequest, "Request body too large.") };
-  }
-  const text = await request.text();
-  if (Buffer.byteLength(text) > MAX_BODY_BYTES)
-    return { error: jsonRpcError(413, ErrorCode.InvalidRequest, "Request body too large.") };
+async function readBody(exchange: GatewayExchange): Promise<{ body?: unknown; error?: JsonAnswer }> {
+  if (exchange.method !== "POST") return {};
+  const tooLarge = () => ({ error: jsonRpcError(413, ErrorCode.InvalidRequest, "Request body too large.") });
+  if (Number(exchange.header("content-length") ?? 0) > MAX_BODY_BYTES) return tooLarge();
+  const bytes = await exchange.body(MAX_BODY_BYTES);
+  if (bytes.length > MAX_BODY_BYTES) return tooLarge();
   let body: unknown;
   try {
-    body = JSON.parse(text);
+    body = JSON.parse(bytes.toString());
   } catch {
     return { error: jsonRpcError(400, ErrorCode.ParseError, "Parse error: the body is not valid JSON.") };
   }
@@ -92,14 +97,14 @@ function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
  * One HTTP request to /api/mcp/<gateway>, MCP streamable HTTP in stateless mode: every
  * request is authenticated and served on its own, so any replica can serve any request.
  */
-export async function handleGatewayRequest(request: Request, slug: string): Promise<Response> {
-  const origin = publicOrigin(request.headers);
-  if (!originAllowed(request, origin)) return jsonRpcError(403, ErrorCode.InvalidRequest, "Origin not allowed.");
+export async function handleGatewayRequest(exchange: GatewayExchange, slug: string): Promise<GatewayAnswer> {
+  const origin = publicOrigin({ get: exchange.header });
+  if (!originAllowed(exchange, origin)) return jsonRpcError(403, ErrorCode.InvalidRequest, "Origin not allowed.");
   const unauthorized = (message: string) =>
     jsonRpcError(401, ErrorCode.InvalidRequest, message, {
       "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadataUrl(origin, slug)}"`,
     });
-  const token = bearerToken(request.headers.get("authorization"));
+  const token = bearerToken(exchange.header("authorization"));
   if (!token) return unauthorized("Send a token: Authorization: Bearer <token>.");
   const db = getDb();
   const principal = await authenticateToken(db, token);
@@ -115,39 +120,39 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
     if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
     const { gateway, tools, assignments } = loaded;
-    const sessionId = request.headers.get("mcp-session-id");
+    const sessionId = exchange.header("mcp-session-id");
     const session = sessionId ? readSession(getAuthSecret(), sessionId, principal.token.id, gateway.id) : null;
     if (sessionId && !session)
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Session not found: initialize a new session.");
     // Ending a session ends its resource subscriptions, wherever they are held.
-    if (request.method === "DELETE") {
-      if (!sessionId || !session) return new Response(null, { status: 405 });
+    if (exchange.method === "DELETE") {
+      if (!sessionId || !session) return { status: 405 };
       await endSession(sessionId);
-      return new Response(null, { status: 200 });
+      return { status: 200 };
     }
-    if (request.method === "GET") {
-      if (!request.headers.get("accept")?.includes("text/event-stream"))
+    if (exchange.method === "GET") {
+      if (!exchange.header("accept")?.includes("text/event-stream"))
         return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
       return changeStream(
         gateway.id,
         new Set(assignments.map((a) => a.item.id)),
         session ? sessionId : null,
-        request.signal,
+        exchange.signal,
       );
     }
-    const { body, error } = await readBody(request);
+    const { body, error } = await readBody(exchange);
     if (error) return error;
     // Follow-ups to earlier requests: a reply to a request relayed from a server, a cancellation.
     const reply = asReply(body);
     if (reply) {
       return (await routeReply(reply, principal.token.id))
-        ? new Response(null, { status: 202 })
+        ? { status: 202 }
         : jsonRpcError(404, ErrorCode.InvalidRequest, "No request is waiting for this reply.");
     }
     const cancellation = asCancellation(body);
     if (cancellation) {
       await routeCancellation(principal.token.id, cancellation.requestId, cancellation.reason);
-      return new Response(null, { status: 202 });
+      return { status: 202 };
     }
     const orchestrator = await getOrchestrator();
     const byName = new Map(tools.map((t) => [t.name, t]));
@@ -169,7 +174,7 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       const tool = byName.get(params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
       listenForCancellations();
-      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, request.signal]);
+      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, exchange.signal]);
       const channel = streamChannel({
         stream,
         relatedRequestId: extra.requestId,
@@ -193,21 +198,19 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
 
     // The common case answered without the SDK's per-request server: a plain JSON tools/list or
     // tools/call from a session that cannot be asked anything.
-    const fast = fastPathMessage(request, body, session);
+    const fast = fastPathMessage(exchange.header, body, session);
     if (fast) {
-      const answer = (payload: object) =>
-        Response.json(
-          { jsonrpc: "2.0", id: fast.id, ...payload },
-          { headers: { "Cache-Control": "no-cache, no-transform" } },
-        );
+      const answer = (payload: object): JsonAnswer => ({
+        status: 200,
+        json: { jsonrpc: "2.0", id: fast.id, ...payload },
+        headers: NO_TRANSFORM,
+      });
       if (fast.method === "tools/list") return answer({ result: { tools: listedTools(tools) } });
-      const parsed = CallToolRequestSchema.safeParse(body);
-      if (!parsed.success)
-        return answer({
-          error: { code: ErrorCode.InvalidParams, message: `Invalid tools/call: ${parsed.error.message}` },
-        });
+      const params = toolCallParams(body);
+      if (typeof params === "string")
+        return answer({ error: { code: ErrorCode.InvalidParams, message: `Invalid tools/call: ${params}` } });
       try {
-        const result = await runToolCall(parsed.data.params, { requestId: fast.id, signal: request.signal }, DROPPED);
+        const result = await runToolCall(params, { requestId: fast.id, signal: exchange.signal }, DROPPED);
         return answer({ result });
       } catch (err) {
         if (err instanceof McpError) return answer({ error: { code: err.code, message: err.message } });
@@ -230,9 +233,11 @@ export async function handleGatewayRequest(request: Request, slug: string): Prom
       callTool: (params, extra) => runToolCall(params, extra, transport),
     });
     await server.connect(transport);
-    const response = await transport.handleRequest(request, body === undefined ? undefined : { parsedBody: body });
-    // Events must reach the client as they happen: no buffering or transformation on the way.
-    response.headers.set("Cache-Control", "no-cache, no-transform");
+    const response = await transport.handleRequest(
+      exchange.request(),
+      body === undefined ? undefined : { parsedBody: body },
+    );
+    response.headers.set("Cache-Control", NO_TRANSFORM["Cache-Control"]);
     const message = body as { method?: string; params?: { capabilities?: unknown } } | undefined;
     if (message?.method === "initialize" && response.ok) {
       response.headers.set(

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { sharedCache } from "@/lib/ttl-cache";
 
 /**
  * Gateway sessions without server state: the `Mcp-Session-Id` given at initialize is a signed
@@ -25,17 +26,29 @@ export function issueSession(secret: string, session: GatewaySession): string {
   return `${data}.${sign(secret, data)}`;
 }
 
-export function readSession(secret: string, id: string, tokenId: string, gatewayId: string): GatewaySession | null {
+/** Session ids whose signature was checked (a client sends the same id with every request). */
+const verified = () => sharedCache<string, Payload>("gateway.sessions", 10 * 60_000);
+
+function verify(secret: string, id: string): Payload | null {
   const [data, mac, extra] = id.split(".");
   if (!data || !mac || extra !== undefined) return null;
   const expected = Buffer.from(sign(secret, data));
   const given = Buffer.from(mac);
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
-  let payload: Payload;
   try {
-    payload = JSON.parse(Buffer.from(data, "base64url").toString()) as Payload;
+    return JSON.parse(Buffer.from(data, "base64url").toString()) as Payload;
   } catch {
     return null;
+  }
+}
+
+export function readSession(secret: string, id: string, tokenId: string, gatewayId: string): GatewaySession | null {
+  const key = `${secret}\u0000${id}`;
+  let payload = verified().get(key);
+  if (!payload) {
+    const checked = verify(secret, id);
+    if (!checked) return null;
+    payload = verified().set(key, checked);
   }
   if (payload.t !== tokenId || payload.g !== gatewayId) return null;
   const can = new Set(payload.c.split(","));

@@ -5,7 +5,7 @@ import { getEnv } from "@/lib/env";
  * says (forwarded headers from a proxy, then Host). Links the app hands out and OAuth
  * redirect URIs are built from it, so they match what the browser used.
  */
-export function publicOrigin(headers: Headers): string {
+export function publicOrigin(headers: Pick<Headers, "get">): string {
   const env = getEnv();
   if (env.ARCHESTRA_PUBLIC_URL) return new URL(env.ARCHESTRA_PUBLIC_URL).origin;
   const host = headers.get("x-forwarded-host")?.split(",")[0]?.trim() || headers.get("host") || `localhost:${env.PORT}`;

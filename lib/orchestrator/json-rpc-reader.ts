@@ -1,27 +1,45 @@
-import { ReadBuffer } from "@modelcontextprotocol/sdk/shared/stdio.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+
+/** The shape every JSON-RPC 2.0 message has; what a message carries is checked by whoever handles it. */
+function isJsonRpcMessage(x: unknown): x is JSONRPCMessage {
+  if (typeof x !== "object" || x === null || (x as { jsonrpc?: unknown }).jsonrpc !== "2.0") return false;
+  const m = x as { method?: unknown; id?: unknown; result?: unknown; error?: unknown };
+  if (m.method !== undefined) return typeof m.method === "string";
+  const idOk = typeof m.id === "string" || typeof m.id === "number";
+  return (
+    (idOk && typeof m.result === "object" && m.result !== null) || (typeof m.error === "object" && m.error !== null)
+  );
+}
 
 /**
  * Turns a byte stream of newline-delimited JSON-RPC (an MCP stdio server's stdout) into
  * messages. A bad line is reported and skipped; the stream goes on.
  */
 export function jsonRpcReader(onMessage: (m: JSONRPCMessage) => void, onError: (e: Error) => void) {
-  const buffer = new ReadBuffer();
+  let pending: Buffer | undefined;
   return {
     push(chunk: Buffer): void {
-      buffer.append(chunk);
+      let buffer = pending ? Buffer.concat([pending, chunk]) : chunk;
       for (;;) {
-        let message: JSONRPCMessage | null;
+        const end = buffer.indexOf(10);
+        if (end === -1) break;
+        const line = buffer.toString("utf8", 0, end > 0 && buffer[end - 1] === 13 ? end - 1 : end);
+        buffer = buffer.subarray(end + 1);
+        if (!line.trim()) continue;
+        let message: unknown;
         try {
-          message = buffer.readMessage();
+          message = JSON.parse(line);
         } catch (err) {
           onError(err as Error);
           continue;
         }
-        if (!message) return;
-        onMessage(message);
+        if (isJsonRpcMessage(message)) onMessage(message);
+        else onError(new Error(`not a JSON-RPC message: ${line.slice(0, 200)}`));
       }
+      pending = buffer.length ? buffer : undefined;
     },
-    clear: () => buffer.clear(),
+    clear: () => {
+      pending = undefined;
+    },
   };
 }

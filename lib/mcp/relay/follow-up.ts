@@ -12,6 +12,7 @@ export function asReply(body: unknown): Reply | null {
 }
 
 export function asCancellation(body: unknown): { requestId: RequestId; reason?: string } | null {
+  if ((body as { method?: unknown } | null)?.method !== "notifications/cancelled") return null;
   const parsed = CancelledNotificationSchema.safeParse(body);
   if (!parsed.success || parsed.data.params.requestId === undefined) return null;
   return { requestId: parsed.data.params.requestId, reason: parsed.data.params.reason };

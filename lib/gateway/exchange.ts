@@ -1,0 +1,42 @@
+/**
+ * One HTTP request to a gateway endpoint, as the gateway needs it. Two servers supply it: the
+ * app server's front (node:http, lib/gateway/node-front.ts), which carries the traffic, and the
+ * Next.js route (app/api/mcp/[gateway]/route.ts), which serves `next dev`.
+ */
+export interface GatewayExchange {
+  method: string;
+  /** A request header (lower-case name), or null. */
+  header(name: string): string | null;
+  /** Aborts when the client goes away before the answer is complete. */
+  signal: AbortSignal;
+  /** The body, read at most to `limit + 1` bytes so an oversized body is seen without being held. */
+  body(limit: number): Promise<Buffer>;
+  /** The request as a Fetch Request for the SDK's transport, which is given the parsed body. */
+  request(): Request;
+}
+
+/** An answer with a JSON body (or none), which either server writes in its own way. */
+export interface JsonAnswer {
+  status: number;
+  json?: unknown;
+  headers?: Record<string, string>;
+}
+
+/** What the gateway answers: plain JSON, or a Fetch Response (event streams, the SDK's answers). */
+export type GatewayAnswer = JsonAnswer | Response;
+
+export function exchangeFromRequest(request: Request): GatewayExchange {
+  return {
+    method: request.method,
+    header: (name) => request.headers.get(name),
+    signal: request.signal,
+    body: async () => Buffer.from(await request.arrayBuffer()),
+    request: () => request,
+  };
+}
+
+export function toResponse(answer: GatewayAnswer): Response {
+  if (answer instanceof Response) return answer;
+  if (answer.json === undefined) return new Response(null, { status: answer.status, headers: answer.headers });
+  return Response.json(answer.json, { status: answer.status, headers: answer.headers });
+}

@@ -1,0 +1,94 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+
+/**
+ * node:http requests and answers for the endpoints the app server answers itself, ahead of
+ * Next.js's router (see scripts/server.mjs).
+ */
+
+/** Aborts when the client goes away before the answer is complete. */
+export function clientGone(res: ServerResponse): AbortSignal {
+  const controller = new AbortController();
+  res.once("close", () => {
+    if (!res.writableFinished) controller.abort();
+  });
+  return controller.signal;
+}
+
+/**
+ * Reads the body, stopping (not draining) past `limit` bytes: the caller then sees more than
+ * `limit` bytes and refuses the request, and the connection closes after the answer.
+ */
+export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    const finish = () => {
+      req.off("data", onData).off("end", finish).off("error", reject);
+      resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks));
+    };
+    const onData = (chunk: Buffer) => {
+      chunks.push(chunk);
+      size += chunk.length;
+      if (size > limit) {
+        req.pause();
+        res.shouldKeepAlive = false;
+        finish();
+      }
+    };
+    req.on("data", onData).once("end", finish).once("error", reject);
+  });
+}
+
+/** The request as a Fetch Request, without its body (read separately). */
+export function webRequest(req: IncomingMessage, signal: AbortSignal): Request {
+  const headers = new Headers();
+  for (let i = 0; i < req.rawHeaders.length; i += 2)
+    headers.append(req.rawHeaders[i] as string, req.rawHeaders[i + 1] as string);
+  return new Request(new URL(req.url ?? "/", "http://localhost"), { method: req.method, headers, signal });
+}
+
+/** Writes a JSON answer (or an empty one). */
+export function sendJson(res: ServerResponse, status: number, json: unknown, headers?: Record<string, string>): void {
+  if (json === undefined) {
+    res.writeHead(status, headers).end();
+    return;
+  }
+  const body = JSON.stringify(json);
+  res
+    .writeHead(status, {
+      "content-type": "application/json",
+      "content-length": String(Buffer.byteLength(body)),
+      ...headers,
+    })
+    .end(body);
+}
+
+/** Writes a Fetch Response, streaming its body chunk by chunk (event streams). */
+export async function sendWebResponse(res: ServerResponse, response: Response): Promise<void> {
+  const headers: Record<string, string | string[]> = {};
+  response.headers.forEach((value, name) => {
+    if (name !== "set-cookie") headers[name] = value;
+  });
+  const cookies = response.headers.getSetCookie();
+  if (cookies.length) headers["set-cookie"] = cookies;
+  res.writeHead(response.status, headers);
+  if (!response.body) {
+    res.end();
+    return;
+  }
+  const reader = response.body.getReader();
+  const stop = () => void reader.cancel().catch(() => {});
+  res.once("close", stop);
+  try {
+    for (;;) {
+      const { done, value } = await reader.read();
+      if (done) break;
+      res.write(value);
+    }
+  } catch {
+    // The stream failed, or was cancelled because the client left: nothing more to send.
+  } finally {
+    res.off("close", stop);
+    res.end();
+  }
+}

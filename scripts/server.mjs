@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// The production app server: Next.js serves the UI and the API, and the MCP gateway endpoint
+// (/api/mcp/<gateway>) is answered directly, ahead of Next.js's router.
+//   node scripts/server.mjs [--port 3000] [--hostname 0.0.0.0]     (PORT also sets the port)
+import http from "node:http";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import next from "next";
+
+const { values } = parseArgs({ options: { port: { type: "string" }, hostname: { type: "string" } } });
+const port = Number(values.port ?? process.env.PORT ?? 3000);
+const hostname = values.hostname;
+const FRONT = Symbol.for("mcp-orchestrator.gateway-front");
+
+const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hostname, port });
+const handle = app.getRequestHandler();
+await app.prepare();
+
+const server = http.createServer((req, res) => {
+  // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
+  if (globalThis[FRONT]?.(req, res)) return;
+  handle(req, res);
+});
+server.listen(port, hostname, () => {
+  console.log(`MCP Orchestrator listening on http://${hostname ?? "localhost"}:${port}`);
+  // Next.js starts the app (instrumentation.ts: migrations, instances, the gateway front) at
+  // its first request; make that now rather than at the first visitor's.
+  const { address, family } = server.address();
+  const host = address === "::" || address === "0.0.0.0" ? "127.0.0.1" : family === "IPv6" ? `[${address}]` : address;
+  http.get(`http://${host}:${port}/api/health`, (res) => res.resume()).on("error", () => {});
+});
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.once(signal, () => {
+    server.close();
+    void app.close().finally(() => process.exit(0));
+  });
+}
