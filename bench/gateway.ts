@@ -20,6 +20,7 @@ import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
 import { performance } from "node:perf_hooks";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type Exchange, hammer, mcpSession } from "./load";
 
@@ -170,9 +171,23 @@ async function main() {
     { name: "gateway", open: () => connect(gateway, token) },
     { name: "supergateway", open: () => connect(superUrl) },
     { name: "gateway-stdio", open: () => connect(`${app}/api/mcp/bench-stdio`, token) },
+    {
+      name: "direct-stdio",
+      open: async () => {
+        const client = new Client({ name: "bench", version: "1" });
+        await client.connect(
+          new StdioClientTransport({
+            command: path.resolve("node_modules/.bin/mcp-server-everything"),
+            args: ["stdio"],
+          }),
+        );
+        return client;
+      },
+    },
   ];
   const results: Record<number, Record<string, number[]>> = {};
   for (const concurrency of [1, 10]) {
+    console.error(`latency, ${concurrency} client(s)…`);
     const clients = await Promise.all(
       paths.map(async (p) => Promise.all(Array.from({ length: concurrency }, () => p.open()))),
     );
@@ -205,20 +220,22 @@ async function main() {
   );
   const stdioRows = [1, 10].map(
     (c) =>
-      `| ${c} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
+      `| ${c} | ${ms(at(c, "direct-stdio", 50))} / ${ms(at(c, "direct-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50) - at(c, "direct-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99) - at(c, "direct-stdio", 99))} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
   );
 
   // Throughput: a lean load generator (bench/load.ts), 10 keep-alive connections, every answer
   // checked; the app's CPU time per call read from /proc where there is one.
-  const call = JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/call", params: args });
+  const params = JSON.stringify(args);
+  const call = (id: number) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":${params}}`;
   const echoed = (a: Exchange) =>
     a.status === 200 && a.body.includes(`Echo: ${args.arguments.message}`) && !a.body.includes('"isError":true');
   const throughput = async (url: string, bearer?: string, pid?: number) => {
-    const headers = await mcpSession(url, bearer);
-    const load = () => hammer({ url, headers, body: call, expected: echoed, seconds: 5, connections: 10 });
-    await hammer({ url, headers, body: call, expected: echoed, seconds: 1, connections: 10 });
+    console.error(`throughput: ${url}…`);
+    const clients = await Promise.all(Array.from({ length: 10 }, () => mcpSession(url, bearer)));
+    const load = (seconds: number) => hammer({ url, clients, body: call, expected: echoed, seconds });
+    await load(1);
     const before = cpuSeconds(pid);
-    const result = await load();
+    const result = await load(5);
     const cpu = cpuSeconds(pid) - before;
     return { ...result, cpuMsPerCall: pid ? (cpu * 1000) / Math.max(1, result.ok) : Number.NaN };
   };
@@ -230,7 +247,7 @@ async function main() {
   // The ceiling Next.js's router would set: its cheapest route handler (GET /api/health) under
   // the same load, next to a bare node:http server answering the same JSON.
   const ok200 = (a: Exchange) => a.status === 200;
-  const ceiling = (url: string) => hammer({ url, headers: {}, expected: ok200, seconds: 5, connections: 10 });
+  const ceiling = (url: string) => hammer({ url, clients: Array(10).fill({}), expected: ok200, seconds: 5 });
   const bare = http.createServer((_req, res) => res.end('{"status":"ok"}'));
   await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
   const nextHealth = await ceiling(`${app}/api/health`);
@@ -242,8 +259,12 @@ async function main() {
   );
   console.log("| clients | direct p50 / p99 | through gateway p50 / p99 | added p50 / p99 |\n|---|---|---|---|");
   for (const r of rows) console.log(r);
-  console.log("\nA stdio server behind an HTTP front: this gateway (local instance) vs supergateway --stateful\n");
-  console.log("| clients | gateway p50 / p99 | supergateway p50 / p99 | ratio p50 / p99 |\n|---|---|---|---|");
+  console.log(
+    "\nA stdio server: called directly (SDK client over stdio), through this gateway (a local instance), and behind supergateway --stateful\n",
+  );
+  console.log(
+    "| clients | direct (stdio) p50 / p99 | through gateway p50 / p99 | added p50 / p99 | supergateway p50 / p99 | gateway / supergateway p50 / p99 |\n|---|---|---|---|---|---|",
+  );
   for (const r of stdioRows) console.log(r);
   const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} |`;

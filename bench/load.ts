@@ -37,6 +37,8 @@ export function post(url: string, headers: Record<string, string>, body?: string
       },
     );
     req.on("error", reject);
+    // An answer that never comes counts as an error rather than stalling the benchmark.
+    req.setTimeout(30_000, () => req.destroy(new Error("no answer within 30 s")));
     req.end(body);
   });
 }
@@ -69,23 +71,25 @@ export async function mcpSession(url: string, token?: string): Promise<Record<st
   return next;
 }
 
-/** `connections` clients send `body` back to back for `seconds`; answers must equal `expected`. */
+/**
+ * One client per entry of `clients` (its headers: its own session) sends requests back to back
+ * for `seconds`, each with its own id (`body(id)`); every answer must pass `expected`.
+ */
 export async function hammer(options: {
   url: string;
-  headers: Record<string, string>;
-  body?: string;
+  clients: Record<string, string>[];
+  body?: (id: number) => string;
   expected: (answer: Exchange) => boolean;
   seconds: number;
-  connections: number;
 }): Promise<LoadResult> {
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
   const end = performance.now() + options.seconds * 1000;
   await Promise.all(
-    Array.from({ length: options.connections }, async () => {
-      while (performance.now() < end) {
-        const answer = await post(options.url, options.headers, options.body).catch(
+    options.clients.map(async (headers) => {
+      for (let id = 1; performance.now() < end; id++) {
+        const answer = await post(options.url, headers, options.body?.(id)).catch(
           (err: Error): Exchange => ({ status: 0, headers: {}, body: err.message }),
         );
         if (options.expected(answer)) ok++;

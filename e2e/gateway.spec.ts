@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import fs from "node:fs";
+import http from "node:http";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -258,6 +259,29 @@ test.describe
         auth,
       );
       expect(huge.status).toBe(413);
+      // Without a length, the app server stops reading a little past the limit, answers 413 and
+      // closes the connection, rather than taking in all that is sent.
+      const streamed = await new Promise<{ status?: number; connection?: string }>((resolve, reject) => {
+        const req = http.request(
+          url,
+          { method: "POST", headers: { "content-type": "application/json", ...auth } },
+          (res) => {
+            resolve({ status: res.statusCode, connection: res.headers.connection });
+            res.resume();
+            req.destroy();
+          },
+        );
+        req.on("error", reject);
+        const chunk = Buffer.alloc(64 * 1024, "x");
+        let sent = 0;
+        const pump = () => {
+          while (sent < 64 * 1024 * 1024 && req.write(chunk)) sent += chunk.length;
+          if (sent < 64 * 1024 * 1024) req.once("drain", pump);
+          else req.end();
+        };
+        pump();
+      });
+      expect(streamed).toEqual({ status: 413, connection: "close" });
       const badVersion = await post(JSON.stringify({ jsonrpc: "2.0", id: 3, method: "tools/list" }), {
         ...auth,
         "mcp-protocol-version": "1999-01-01",

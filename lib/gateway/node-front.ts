@@ -14,16 +14,21 @@ const GATEWAY_PATH = /^\/api\/mcp\/([^/?#]+)\/?(?:\?.*)?$/;
 
 export type GatewayFront = (req: IncomingMessage, res: ServerResponse) => boolean;
 
+/** The gateway a request path names, or null when the path is not a gateway endpoint. */
+export function gatewaySlug(url: string): string | null {
+  const match = GATEWAY_PATH.exec(url);
+  if (!match) return null;
+  try {
+    return decodeURIComponent(match[1] as string);
+  } catch {
+    return null;
+  }
+}
+
 /** Takes the request if it is for a gateway endpoint; false leaves it to Next.js. */
 export const gatewayFront: GatewayFront = (req, res) => {
-  const match = GATEWAY_PATH.exec(req.url ?? "");
-  if (!match) return false;
-  let slug: string;
-  try {
-    slug = decodeURIComponent(match[1] as string);
-  } catch {
-    return false;
-  }
+  const slug = gatewaySlug(req.url ?? "");
+  if (slug === null) return false;
   void serve(req, res, slug);
   return true;
 };
