@@ -1,13 +1,12 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
-import { plainFetch } from "@/lib/http/plain-fetch";
+import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
-import { oauthFetch } from "@/lib/oauth/access-token";
+import { oauthAccessToken } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
 
@@ -79,13 +78,14 @@ export async function upstreamClient(
   if (cached && cached.version === version) return cached.client;
   if (cached) void cached.client.then((c) => c.close()).catch(() => {});
   const secret = openJson<CredentialSecret>(keyring, row.sealed_secret, credentialSecretContext(row));
-  const headers: Record<string, string> = { ...(secret.headers ?? {}) };
   // OAuth: every request carries the current access token, refreshed before expiry and on a 401.
-  const fetch = secret.oauth ? oauthFetch(db, keyring, credentialId, plainFetch) : plainFetch;
+  const bearer = secret.oauth ? (refused?: string) => oauthAccessToken(db, keyring, credentialId, refused) : undefined;
   const client = (async () => {
     const c = relayingClient({ name: "mcp-orchestrator", version: "0.1.0" });
-    c.onclose = () => pool.delete(credentialId);
-    await c.connect(new StreamableHTTPClientTransport(new URL(row.url ?? ""), { requestInit: { headers }, fetch }));
+    c.onclose = () => {
+      if (pool.get(credentialId)?.client === client) pool.delete(credentialId);
+    };
+    await c.connect(new HttpClientTransport(new URL(row.url ?? ""), { headers: secret.headers, bearer }));
     return c;
   })();
   pool.set(credentialId, { version, client });

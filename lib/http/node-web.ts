@@ -15,8 +15,9 @@ export function clientGone(res: ServerResponse): AbortSignal {
 }
 
 /**
- * Reads the body, stopping (not draining) past `limit` bytes: the caller then sees more than
- * `limit` bytes and refuses the request, and the connection closes after the answer.
+ * Reads the body, keeping no more than `limit + 1` bytes: the caller then sees more than `limit`
+ * bytes and refuses the request. The rest is read and dropped while the answer goes out (so the
+ * client hears the refusal instead of a broken pipe), and the connection closes after it.
  */
 export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
@@ -30,9 +31,9 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limit: numbe
       chunks.push(chunk);
       size += chunk.length;
       if (size > limit) {
-        req.pause();
         res.shouldKeepAlive = false;
         finish();
+        req.resume();
       }
     };
     req.on("data", onData).once("end", finish).once("error", reject);

@@ -144,22 +144,3 @@ async function refresh(db: Database, keyring: Keyring, credentialId: string, sta
   state().tokens.set(credentialId, { token: outcome.token, expiresAt: outcome.expiresAt ?? Number.POSITIVE_INFINITY });
   return outcome.token;
 }
-
-/**
- * fetch for a connection to an OAuth-protected server: each request carries the credential's
- * current access token; a 401 refreshes it once and the request is sent again.
- */
-export function oauthFetch(db: Database, keyring: Keyring, credentialId: string, base: typeof fetch): typeof fetch {
-  return async (input, init) => {
-    const send = (token: string) => {
-      const headers = new Headers(init?.headers);
-      headers.set("Authorization", `Bearer ${token}`);
-      return base(input, { ...init, headers });
-    };
-    const token = await oauthAccessToken(db, keyring, credentialId);
-    const response = await send(token);
-    if (response.status !== 401) return response;
-    await response.body?.cancel().catch(() => {});
-    return send(await oauthAccessToken(db, keyring, credentialId, token));
-  };
-}

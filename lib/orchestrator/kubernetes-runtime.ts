@@ -1,5 +1,6 @@
 import { Attach, CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { plainFetch } from "@/lib/http/plain-fetch";
 import { AttachTransport } from "./attach-transport";
@@ -191,9 +192,7 @@ export class KubernetesRuntime implements Runtime {
     const port = spec.httpPort ?? 8080;
     const path = spec.httpPath ?? "/mcp";
     if (this.options.inCluster) {
-      return new StreamableHTTPClientTransport(new URL(`http://${spec.name}.${this.namespace}.svc:${port}${path}`), {
-        fetch: plainFetch,
-      });
+      return new HttpClientTransport(new URL(`http://${spec.name}.${this.namespace}.svc:${port}${path}`));
     }
     // Outside the cluster: through the API server's service proxy, with the kubeconfig's credentials.
     const cluster = this.kc.getCurrentCluster();

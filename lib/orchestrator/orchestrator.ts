@@ -1,6 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { plainFetch } from "@/lib/http/plain-fetch";
+import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import type { Logger } from "pino";
 import type { Database } from "@/db";
@@ -145,14 +144,11 @@ export class Orchestrator {
         c.onclose = () => this.forwarders.delete(key);
         const url = new URL(`/api/internal/instances/${instanceId}/mcp`, owner);
         await c.connect(
-          new StreamableHTTPClientTransport(url, {
-            requestInit: {
-              headers: {
-                "X-Replica-Proof": replicaProof(secret, instanceId),
-                "X-Replica-Origin": this.options.replica?.url ?? "",
-              },
+          new HttpClientTransport(url, {
+            headers: {
+              "X-Replica-Proof": replicaProof(secret, instanceId),
+              "X-Replica-Origin": this.options.replica?.url ?? "",
             },
-            fetch: plainFetch,
           }),
         );
         return c;

@@ -1,10 +1,9 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import { plainFetch } from "@/lib/http/plain-fetch";
 import { freePort } from "@/lib/net/free-port";
+import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { ChildStdioTransport } from "./child-stdio-transport";
 import { LogRing } from "./log-ring";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
@@ -220,7 +219,7 @@ export class ProcessRuntime implements Runtime {
     }
     if (spec.transport === "http") {
       const url = new URL(spec.httpPath ?? "/mcp", `http://127.0.0.1:${managed.port}`);
-      return new StreamableHTTPClientTransport(url, { fetch: plainFetch });
+      return new HttpClientTransport(url);
     }
     if (!managed.child) throw new Error("the server is not running");
     return new ChildStdioTransport(managed.child);

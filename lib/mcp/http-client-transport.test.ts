@@ -1,0 +1,142 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
+import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { freePort } from "@/lib/net/free-port";
+import { EVERYTHING_SERVER_HTTP } from "@/test/support/mcp-servers";
+import { HttpClientTransport } from "./http-client-transport";
+
+const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text;
+
+describe("HttpClientTransport against server-everything (answers as event streams)", () => {
+  let child: ChildProcess;
+  let url: URL;
+  beforeAll(async () => {
+    const port = await freePort();
+    child = spawn(EVERYTHING_SERVER_HTTP.command, EVERYTHING_SERVER_HTTP.args, {
+      env: { ...process.env, PORT: String(port) },
+      stdio: "ignore",
+    });
+    url = new URL(`http://127.0.0.1:${port}/mcp`);
+    for (let i = 0; i < 100; i++) {
+      if (
+        await fetch(url).then(
+          () => true,
+          () => false,
+        )
+      )
+        break;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+  });
+  afterAll(() => {
+    child.kill();
+  });
+
+  it("initializes a session, lists and calls tools, with progress, and many calls at once", async () => {
+    const transport = new HttpClientTransport(url);
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(transport);
+    expect(transport.sessionId).toMatch(/.+/);
+    const { tools } = await client.listTools();
+    expect(tools.map((t) => t.name)).toContain("echo");
+    expect(text(await client.callTool({ name: "echo", arguments: { message: "hi" } }))).toBe("Echo: hi");
+    const answers = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => client.callTool({ name: "echo", arguments: { message: `m${i}` } })),
+    );
+    expect(answers.map(text)).toEqual(Array.from({ length: 20 }, (_, i) => `Echo: m${i}`));
+    const progress: number[] = [];
+    await client.callTool(
+      { name: "trigger-long-running-operation", arguments: { duration: 0.2, steps: 2 } },
+      undefined,
+      { onprogress: (p) => progress.push(p.progress) },
+    );
+    expect(progress).toEqual([1, 2]);
+    await client.close();
+  });
+});
+
+describe("HttpClientTransport against the SDK's server (JSON answers, its own event stream, auth)", () => {
+  let server: http.Server;
+  let url: URL;
+  const sessions = new Map<string, { transport: StreamableHTTPServerTransport; mcp: McpServer }>();
+  const tokens = { valid: "fresh", seen: [] as string[] };
+
+  beforeAll(async () => {
+    server = http.createServer(async (req, res) => {
+      const auth = req.headers.authorization ?? "";
+      tokens.seen.push(auth);
+      if (auth !== `Bearer ${tokens.valid}`) return void res.writeHead(401).end();
+      const id = req.headers["mcp-session-id"];
+      const known = typeof id === "string" ? sessions.get(id) : undefined;
+      if (typeof id === "string" && !known) return void res.writeHead(404).end("unknown session");
+      if (known) return void known.transport.handleRequest(req, res);
+      const mcp = new McpServer({ name: "sdk", version: "1" });
+      mcp.registerTool("add", { description: "adds" }, async () => ({ content: [{ type: "text", text: "3" }] }));
+      const transport: StreamableHTTPServerTransport = new StreamableHTTPServerTransport({
+        sessionIdGenerator: () => crypto.randomUUID(),
+        enableJsonResponse: true,
+        onsessioninitialized: (sid) => void sessions.set(sid, { transport, mcp }),
+      });
+      await mcp.connect(transport);
+      await transport.handleRequest(req, res);
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  it("sends the bearer token, and asks again once with the refused one after a 401", async () => {
+    const asked: (string | undefined)[] = [];
+    tokens.valid = "fresh";
+    const transport = new HttpClientTransport(url, {
+      bearer: async (refused) => {
+        asked.push(refused);
+        return refused ? "fresh" : "stale";
+      },
+    });
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(transport);
+    expect(asked.slice(0, 2)).toEqual([undefined, "stale"]);
+    expect(text(await client.callTool({ name: "add", arguments: {} }))).toBe("3");
+    await client.close();
+  });
+
+  it("hears what the server sends outside any call on its event stream", async () => {
+    tokens.valid = "t";
+    const client = new Client({ name: "t", version: "1" });
+    const heard = new Promise<void>((resolve) =>
+      client.setNotificationHandler(ToolListChangedNotificationSchema, async () => resolve()),
+    );
+    const transport = new HttpClientTransport(url, { bearer: async () => "t" });
+    await client.connect(transport);
+    const session = sessions.get(transport.sessionId as string);
+    // The GET stream opens after initialization; give it a moment, then change the tools.
+    await expect.poll(() => tokens.seen.length).toBeGreaterThan(3);
+    await new Promise((r) => setTimeout(r, 100));
+    session?.mcp.registerTool("sub", { description: "subtracts" }, async () => ({ content: [] }));
+    await heard;
+    await client.close();
+  });
+
+  it("closes when the server no longer knows the session, so the next call opens a new one", async () => {
+    tokens.valid = "t";
+    const transport = new HttpClientTransport(url, { bearer: async () => "t" });
+    const client = new Client({ name: "t", version: "1" });
+    let closed = false;
+    client.onclose = () => {
+      closed = true;
+    };
+    await client.connect(transport);
+    sessions.delete(transport.sessionId as string);
+    await expect(client.callTool({ name: "add", arguments: {} })).rejects.toThrow(/HTTP 404/);
+    await expect.poll(() => closed).toBe(true);
+  });
+});
