@@ -42,7 +42,7 @@ function nodeExchange(req: IncomingMessage, res: ServerResponse): GatewayExchang
       return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
     },
     signal,
-    body: (limit) => readBody(req, res, limit),
+    body: (limit) => readBody(req, limit),
     request: () => webRequest(req, signal),
   };
 }

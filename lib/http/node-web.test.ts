@@ -19,7 +19,7 @@ describe("node:http answers for the app server's own endpoints", () => {
   it("keeps a body up to the limit: the oversized request is refused, not buffered", async () => {
     let seen = -1;
     const url = await serve(async (req, res) => {
-      const body = await readBody(req, res, 1024);
+      const body = await readBody(req, 1024);
       seen = body.length;
       if (body.length > 1024) sendJson(res, 413, { error: "too large" });
       else sendJson(res, 200, { size: body.length });
@@ -35,7 +35,6 @@ describe("node:http answers for the app server's own endpoints", () => {
     });
     const big = await fetch(url, { method: "POST", body: chunks, duplex: "half" } as RequestInit);
     expect(big.status).toBe(413);
-    expect(big.headers.get("connection")).toBe("close");
     expect(seen).toBeGreaterThan(1024);
     expect(seen).toBeLessThan(8 * 1024 * 1024);
   });

@@ -16,10 +16,10 @@ export function clientGone(res: ServerResponse): AbortSignal {
 
 /**
  * Reads the body, keeping no more than `limit + 1` bytes: the caller then sees more than `limit`
- * bytes and refuses the request. The rest is read and dropped while the answer goes out (so the
- * client hears the refusal instead of a broken pipe), and the connection closes after it.
+ * bytes and refuses the request at once. The rest is read and dropped, so that a client still
+ * sending hears the refusal rather than a broken pipe.
  */
-export function readBody(req: IncomingMessage, res: ServerResponse, limit: number): Promise<Buffer> {
+export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
     let size = 0;
@@ -31,7 +31,6 @@ export function readBody(req: IncomingMessage, res: ServerResponse, limit: numbe
       chunks.push(chunk);
       size += chunk.length;
       if (size > limit) {
-        res.shouldKeepAlive = false;
         finish();
         req.resume();
       }
