@@ -30,7 +30,19 @@ export function exchangeFromRequest(request: Request): GatewayExchange {
     method: request.method,
     header: (name) => request.headers.get(name),
     signal: request.signal,
-    body: async () => Buffer.from(await request.arrayBuffer()),
+    body: async (limit) => {
+      const chunks: Uint8Array[] = [];
+      let size = 0;
+      const reader = request.body?.getReader();
+      while (reader && size <= limit) {
+        const { done, value } = await reader.read();
+        if (done) break;
+        chunks.push(value);
+        size += value.length;
+      }
+      await reader?.cancel().catch(() => {});
+      return Buffer.concat(chunks);
+    },
     request: () => request,
   };
 }

@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
  * node:http requests and answers for the endpoints the app server answers itself, ahead of
- * Next.js's router (see scripts/server.mjs).
+ * Next.js's router (see scripts/server.mjs), and reading bodies of node:http messages.
  */
 
 /** Aborts when the client goes away before the answer is complete. */
@@ -15,9 +15,9 @@ export function clientGone(res: ServerResponse): AbortSignal {
 }
 
 /**
- * Reads the body, keeping no more than `limit + 1` bytes: the caller then sees more than `limit`
- * bytes and refuses the request at once. The rest is read and dropped, so that a client still
- * sending hears the refusal rather than a broken pipe.
+ * Reads a message's body, keeping no more than `limit + 1` bytes: more than `limit` tells the
+ * caller it was too large. The rest is read and dropped, so the connection stays usable (a client
+ * still sending hears the refusal rather than a broken pipe).
  */
 export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
   return new Promise((resolve, reject) => {

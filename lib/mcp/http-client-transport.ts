@@ -3,6 +3,8 @@ import https from "node:https";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
+import { readBody } from "@/lib/http/node-web";
+import { isJsonRpcMessage } from "./json-rpc-message";
 
 /**
  * The client side of MCP streamable HTTP over node:http with keep-alive connections: what the
@@ -21,6 +23,8 @@ export interface HttpClientTransportOptions {
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 const RECONNECT_MS = 1000;
+/** How much of an error answer's body is kept for the error message. */
+const ERROR_BODY_BYTES = 500;
 
 export class HttpClientTransport implements Transport {
   onclose?: () => void;
@@ -53,11 +57,11 @@ export class HttpClientTransport implements Transport {
       return;
     }
     if (status < 200 || status >= 300) {
-      const text = await readAll(res);
+      const text = (await readBody(res, ERROR_BODY_BYTES)).toString();
       // The server no longer knows the session (it restarted): this connection is done, and the
       // next call opens a new one.
       if (status === 404 && this.sessionId) setImmediate(() => void this.close());
-      throw new Error(`Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, 500)}`);
+      throw new Error(`Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, ERROR_BODY_BYTES)}`);
     }
     const type = res.headers["content-type"] ?? "";
     if (type.includes("text/event-stream")) {
@@ -65,7 +69,7 @@ export class HttpClientTransport implements Transport {
       return;
     }
     if (type.includes("application/json")) {
-      const data = JSON.parse(await readAll(res)) as JSONRPCMessage | JSONRPCMessage[];
+      const data: unknown = JSON.parse((await readBody(res, Number.POSITIVE_INFINITY)).toString());
       for (const m of Array.isArray(data) ? data : [data]) this.deliver(m);
       return;
     }
@@ -85,7 +89,11 @@ export class HttpClientTransport implements Transport {
    * handlers a microtask later and forgets a request's progress handler when its response
    * arrives, so a progress notification read together with the response would be lost.
    */
-  private deliver(message: JSONRPCMessage): void {
+  private deliver(message: unknown): void {
+    if (!isJsonRpcMessage(message)) {
+      this.onerror?.(new Error(`not a JSON-RPC message: ${JSON.stringify(message).slice(0, 200)}`));
+      return;
+    }
     if ("method" in message) this.onmessage?.(message);
     else queueMicrotask(() => this.onmessage?.(message));
   }
@@ -113,7 +121,7 @@ export class HttpClientTransport implements Transport {
       onEvent: (event) => {
         if (event.event && event.event !== "message") return;
         try {
-          this.deliver(JSON.parse(event.data) as JSONRPCMessage);
+          this.deliver(JSON.parse(event.data));
         } catch (err) {
           this.onerror?.(err as Error);
         }
@@ -163,16 +171,4 @@ export class HttpClientTransport implements Transport {
       req.end(body);
     });
   }
-}
-
-function readAll(res: IncomingMessage): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let text = "";
-    res.setEncoding("utf8");
-    res.on("data", (chunk: string) => {
-      text += chunk;
-    });
-    res.once("end", () => resolve(text));
-    res.once("error", reject);
-  });
 }
