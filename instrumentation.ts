@@ -5,4 +5,6 @@ export async function register() {
   await startServerOrExit();
   const { installGatewayFront } = await import("./lib/gateway/node-front");
   installGatewayFront();
+  const { installShutdown } = await import("./lib/shutdown");
+  installShutdown();
 }

@@ -41,7 +41,22 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
   if (options.pgliteDir) fs.mkdirSync(options.pgliteDir, { recursive: true });
   const client = new PGlite(options.pgliteDir);
   const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
+  embeddedClients().set(db, client);
   return { db, kind: "pglite", close: () => db.destroy() };
+}
+
+const EMBEDDED = Symbol.for("mcp-orchestrator.pglite-clients");
+type EmbeddedGlobal = typeof globalThis & { [EMBEDDED]?: WeakMap<Database, PGlite> };
+
+function embeddedClients(): WeakMap<Database, PGlite> {
+  const g = globalThis as EmbeddedGlobal;
+  g[EMBEDDED] ??= new WeakMap();
+  return g[EMBEDDED];
+}
+
+/** The PGlite client under an embedded database, for what Kysely does not build (COPY). */
+export function embeddedClient(db: Database): PGlite | undefined {
+  return embeddedClients().get(db);
 }
 
 const KEY = Symbol.for("mcp-orchestrator.db");

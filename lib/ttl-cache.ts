@@ -8,7 +8,8 @@ export class TtlCache<K, V> {
   constructor(
     private readonly ttlMs: number,
     private readonly maxEntries = 10_000,
-    private readonly now: () => number = Date.now,
+    // Monotonic: entries live a duration, whatever the wall clock does.
+    private readonly now: () => number = () => performance.now(),
   ) {}
 
   get(key: K): V | undefined {
@@ -43,10 +44,18 @@ export class TtlCache<K, V> {
   }
 }
 
-/** One cache per name per process, shared by every server entry (see the Next.js notes). */
-export function sharedCache<K, V>(name: string, ttlMs: number): TtlCache<K, V> {
-  const key = Symbol.for(`mcp-orchestrator.cache.${name}`);
-  const g = globalThis as unknown as Record<symbol, TtlCache<K, V> | undefined>;
-  g[key] ??= new TtlCache<K, V>(ttlMs);
-  return g[key];
+/**
+ * One cache per name per process, shared by every server entry (see the Next.js notes): a getter
+ * that finds it on first use and keeps it, since hot paths ask for it on every request.
+ */
+export function sharedCache<K, V>(name: string, ttlMs: number): () => TtlCache<K, V> {
+  let cache: TtlCache<K, V> | undefined;
+  return () => {
+    if (cache) return cache;
+    const key = Symbol.for(`mcp-orchestrator.cache.${name}`);
+    const g = globalThis as unknown as Record<symbol, TtlCache<K, V> | undefined>;
+    g[key] ??= new TtlCache<K, V>(ttlMs);
+    cache = g[key];
+    return cache;
+  };
 }

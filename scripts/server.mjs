@@ -11,6 +11,7 @@ const { values } = parseArgs({ options: { port: { type: "string" }, hostname: { 
 const port = Number(values.port ?? process.env.PORT ?? 3000);
 const hostname = values.hostname;
 const FRONT = Symbol.for("mcp-orchestrator.gateway-front");
+const SHUTDOWN = Symbol.for("mcp-orchestrator.shutdown");
 
 const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hostname, port });
 const handle = app.getRequestHandler();
@@ -30,8 +31,12 @@ server.listen(port, hostname, () => {
   http.get(`http://${host}:${port}/api/health`, (res) => res.resume()).on("error", () => {});
 });
 for (const signal of ["SIGINT", "SIGTERM"]) {
-  process.once(signal, () => {
+  process.once(signal, async () => {
     server.close();
-    void app.close().finally(() => process.exit(0));
+    // What the app must finish first (pending audit events), given at most five seconds.
+    const timeout = new Promise((resolve) => setTimeout(resolve, 5000).unref());
+    await Promise.race([Promise.resolve(globalThis[SHUTDOWN]?.()).catch(() => {}), timeout]);
+    await app.close().catch(() => {});
+    process.exit(0);
   });
 }

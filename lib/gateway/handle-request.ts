@@ -114,12 +114,14 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     const caller = await callerCache().getOrLoad(principal.token.id, () => gatewayCaller(db, principal));
     const loaded = await gatewayCache().getOrLoad(slug, async () => {
       const found = await findGateway(db, slug);
-      return found ? { gateway: found, ...(await loadGateway(db, found)) } : null;
+      if (!found) return null;
+      const { tools, assignments } = await loadGateway(db, found);
+      return { gateway: found, tools, assignments, byName: new Map(tools.map((t) => [t.name, t])) };
     });
     // Gateways the caller may not use are "not found", so their names do not leak.
     if (!loaded || !canUseGateway(caller.viewer, loaded.gateway))
       return jsonRpcError(404, ErrorCode.InvalidRequest, "Gateway was not found.");
-    const { gateway, tools, assignments } = loaded;
+    const { gateway, tools, assignments, byName } = loaded;
     const sessionId = exchange.header("mcp-session-id");
     const session = sessionId ? readSession(getAuthSecret(), sessionId, principal.token.id, gateway.id) : null;
     if (sessionId && !session)
@@ -155,7 +157,6 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       return { status: 202 };
     }
     const orchestrator = await getOrchestrator();
-    const byName = new Map(tools.map((t) => [t.name, t]));
     const ctx = {
       db,
       orchestrator,
@@ -168,13 +169,14 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     /** A tools/call, cancellable by the caller, with a channel back on `stream` for what the server asks. */
     const runToolCall = async (
       params: { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } },
-      extra: { requestId: string | number; signal: AbortSignal; sendNotification?: unknown },
+      extra: { requestId: string | number; signal?: AbortSignal; sendNotification?: unknown },
       stream: EventStream,
     ) => {
       const tool = byName.get(params.name);
       if (!tool) throw new McpError(ErrorCode.InvalidParams, `Unknown tool: ${params.name}`);
       listenForCancellations();
-      const call = cancellableCall(principal.token.id, extra.requestId, [extra.signal, exchange.signal]);
+      const call = cancellableCall(principal.token.id, extra.requestId, extra.signal ? [extra.signal] : []);
+      const stopWatching = exchange.whenGone(call.cancel);
       const channel = streamChannel({
         stream,
         relatedRequestId: extra.requestId,
@@ -192,6 +194,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
           channel,
         );
       } finally {
+        stopWatching();
         call.done();
       }
     };
@@ -210,7 +213,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       if (typeof params === "string")
         return answer({ error: { code: ErrorCode.InvalidParams, message: `Invalid tools/call: ${params}` } });
       try {
-        const result = await runToolCall(params, { requestId: fast.id, signal: exchange.signal }, DROPPED);
+        const result = await runToolCall(params, { requestId: fast.id }, DROPPED);
         return answer({ result });
       } catch (err) {
         if (err instanceof McpError) return answer({ error: { code: err.code, message: err.message } });

@@ -12,14 +12,18 @@ import type { ExposedTool, LoadedAssignment } from "./load-gateway";
  */
 export const HOT_PATH_TTL_MS = 1000;
 
-export const callerCache = () => sharedCache<string, GatewayCaller>("gateway.callers", HOT_PATH_TTL_MS);
-export const gatewayCache = () =>
-  sharedCache<string, { gateway: Gateway; tools: ExposedTool[]; assignments: LoadedAssignment[] } | null>(
-    "gateway.gateways",
-    HOT_PATH_TTL_MS,
-  );
-export const candidateCache = () => sharedCache<string, CandidateCredential[]>("gateway.candidates", HOT_PATH_TTL_MS);
-export const instanceIdCache = () => sharedCache<string, string>("gateway.instances", HOT_PATH_TTL_MS);
+export const callerCache = sharedCache<string, GatewayCaller>("gateway.callers", HOT_PATH_TTL_MS);
+/** A gateway as its endpoint serves it: its assignments and tools, and the tools by exposed name. */
+export interface ServedGateway {
+  gateway: Gateway;
+  tools: ExposedTool[];
+  assignments: LoadedAssignment[];
+  byName: Map<string, ExposedTool>;
+}
+
+export const gatewayCache = sharedCache<string, ServedGateway | null>("gateway.gateways", HOT_PATH_TTL_MS);
+export const candidateCache = sharedCache<string, CandidateCredential[]>("gateway.candidates", HOT_PATH_TTL_MS);
+export const instanceIdCache = sharedCache<string, string>("gateway.instances", HOT_PATH_TTL_MS);
 
 /** After a gateway's settings change on this replica; other replicas and open streams hear of it. */
 export function forgetGateway(gatewayId?: string): void {

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { clientGone, readBody, sendJson, sendWebResponse, webRequest } from "@/lib/http/node-web";
+import { clientGone, onClientGone, readBody, sendJson, sendWebResponse, webRequest } from "@/lib/http/node-web";
 import { getLogger } from "@/lib/log";
 import type { GatewayExchange } from "./exchange";
 import { handleGatewayRequest } from "./handle-request";
@@ -34,17 +34,23 @@ export const gatewayFront: GatewayFront = (req, res) => {
 };
 
 function nodeExchange(req: IncomingMessage, res: ServerResponse): GatewayExchange {
-  const signal = clientGone(res);
-  return {
+  // Made only when asked for: most requests never need an AbortSignal, and one costs.
+  let signal: AbortSignal | undefined;
+  const exchange: GatewayExchange = {
     method: req.method ?? "GET",
     header: (name) => {
       const value = req.headers[name];
       return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
     },
-    signal,
+    get signal() {
+      signal ??= clientGone(res);
+      return signal;
+    },
+    whenGone: (listener) => onClientGone(res, listener),
     body: (limit) => readBody(req, limit),
-    request: () => webRequest(req, signal),
+    request: () => webRequest(req, exchange.signal),
   };
+  return exchange;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {

@@ -27,7 +27,7 @@ export function issueSession(secret: string, session: GatewaySession): string {
 }
 
 /** Session ids whose signature was checked (a client sends the same id with every request). */
-const verified = () => sharedCache<string, Payload>("gateway.sessions", 10 * 60_000);
+const verified = sharedCache<string, Payload>("gateway.sessions", 10 * 60_000);
 
 function verify(secret: string, id: string): Payload | null {
   const [data, mac, extra] = id.split(".");

@@ -14,7 +14,7 @@ const KEY = Symbol.for("mcp-orchestrator.remote-clients");
 type RemoteGlobal = typeof globalThis & { [KEY]?: Map<string, { version: number; client: Promise<Client> }> };
 
 /** Remote credentials whose pooled connection was checked against the database in the last second. */
-const remoteChecked = () => sharedCache<string, true>("gateway.remote-checked", HOT_PATH_TTL_MS);
+const remoteChecked = sharedCache<string, true>("gateway.remote-checked", HOT_PATH_TTL_MS);
 
 function remoteClients() {
   const g = globalThis as RemoteGlobal;

@@ -5,12 +5,19 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * Next.js's router (see scripts/server.mjs), and reading bodies of node:http messages.
  */
 
+/** Calls `listener` if the client goes away before the answer is complete; returns how to stop. */
+export function onClientGone(res: ServerResponse, listener: () => void): () => void {
+  const onClose = () => {
+    if (!res.writableFinished) listener();
+  };
+  res.once("close", onClose);
+  return () => res.off("close", onClose);
+}
+
 /** Aborts when the client goes away before the answer is complete. */
 export function clientGone(res: ServerResponse): AbortSignal {
   const controller = new AbortController();
-  res.once("close", () => {
-    if (!res.writableFinished) controller.abort();
-  });
+  onClientGone(res, () => controller.abort());
   return controller.signal;
 }
 

@@ -4,7 +4,7 @@ import { findUserById } from "@/db/queries/users";
 import type { AccessToken } from "@/db/schema";
 import { type Actor, toActor } from "@/lib/auth/actor";
 import { cachedToken, rememberToken } from "./token-cache";
-import { tokenMatches, tokenPrefix } from "./token-format";
+import { sameSecret, tokenMatches, tokenPrefix } from "./token-format";
 
 export interface TokenPrincipal {
   token: Pick<AccessToken, "id" | "kind" | "team_id" | "prefix">;
@@ -15,7 +15,8 @@ export interface TokenPrincipal {
 /**
  * Resolves a presented token to its principal, or null when it is malformed, unknown,
  * revoked, expired, or belongs to a disabled user. All of these look alike to the caller.
- * The hash is compared in constant time on every call, cached or not.
+ * Checked in constant time on every call: against the stored hash, or, within the second a
+ * token's row is cached, against the token that last matched it.
  */
 export async function authenticateToken(
   db: Database,
@@ -37,7 +38,10 @@ export async function authenticateToken(
     entry = rememberToken(prefix, { row, user });
   }
   const { row, user } = entry;
-  if (!tokenMatches(token, row.secret_hash)) return null;
+  if (entry.matched === undefined || !sameSecret(entry.matched, token)) {
+    if (!tokenMatches(token, row.secret_hash)) return null;
+    entry.matched = token;
+  }
   if (row.revoked_at || (row.expires_at && row.expires_at <= now)) return null;
   // last_used_at is informational: written at most once a minute per token, off the caller's path.
   if (!row.last_used_at || now.getTime() - row.last_used_at.getTime() > 60_000) {

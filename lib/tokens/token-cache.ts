@@ -10,10 +10,15 @@ import { sharedCache } from "@/lib/ttl-cache";
 export interface CachedToken {
   row: AccessToken;
   user: Actor | null;
+  /**
+   * The token itself once it has matched the stored hash: later requests within the entry's
+   * second compare with it (in constant time) instead of hashing again.
+   */
+  matched?: string;
 }
 
 export const TOKEN_CACHE_TTL_MS = 1000;
-const cache = () => sharedCache<string, CachedToken>("tokens", TOKEN_CACHE_TTL_MS);
+const cache = sharedCache<string, CachedToken>("tokens", TOKEN_CACHE_TTL_MS);
 
 export const cachedToken = (prefix: string) => cache().get(prefix);
 export const rememberToken = (prefix: string, entry: CachedToken) => cache().set(prefix, entry);

@@ -33,9 +33,16 @@ export function tokenPrefix(token: string): string | null {
 
 /** Constant-time comparison of a presented token with a stored hash. */
 export function tokenMatches(token: string, storedHash: string): boolean {
-  const a = Buffer.from(hashToken(token), "hex");
+  const a = createHash("sha256").update(token).digest();
   const b = Buffer.from(storedHash, "hex");
   return a.length === b.length && timingSafeEqual(a, b);
+}
+
+/** Constant-time comparison of two secrets (their lengths are not secret). */
+export function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
 }
 
 /** `Authorization: Bearer <token>` → token, or null. */

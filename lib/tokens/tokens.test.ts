@@ -5,7 +5,7 @@ import { makeUser } from "@/test/support/fixtures";
 import { authenticateToken } from "./authenticate-token";
 import { createUserToken } from "./create-token";
 import { revokeToken } from "./revoke-token";
-import { bearerToken, generateToken, tokenMatches, tokenPrefix } from "./token-format";
+import { bearerToken, generateToken, sameSecret, tokenMatches, tokenPrefix } from "./token-format";
 
 describe("token format", () => {
   it("generates distinct, well-formed tokens whose prefix and hash check out", () => {
@@ -19,6 +19,9 @@ describe("token format", () => {
     expect(tokenMatches(b.token, a.hash)).toBe(false);
     expect(tokenPrefix(`${a.token}x`)).toBeNull();
     expect(tokenPrefix("Bearer nonsense")).toBeNull();
+    expect(sameSecret(a.token, a.token.slice())).toBe(true);
+    expect(sameSecret(a.token, `${a.token.slice(0, -1)}${a.token.endsWith("A") ? "B" : "A"}`)).toBe(false);
+    expect(sameSecret(a.token, `${a.token}x`)).toBe(false);
   });
 
   it("reads bearer headers strictly", () => {
@@ -44,9 +47,14 @@ describe.each(backends)("tokens on $name", (backend) => {
     expect(principal?.user?.id).toBe(user.id);
     expect(principal?.token.kind).toBe("user");
 
-    // Same prefix, different secret: rejected.
+    // Again, from the cache: compared with the token that matched, not hashed again.
+    expect((await authenticateToken(t.db, token))?.token.id).toBe(principal?.token.id);
+    // Same prefix, different secret: rejected, cached or not.
     const forged = `${listing.prefix}_${"A".repeat(43)}`;
     expect(await authenticateToken(t.db, forged)).toBeNull();
+    const nearly = `${token.slice(0, -1)}${token.endsWith("A") ? "B" : "A"}`;
+    expect(await authenticateToken(t.db, nearly)).toBeNull();
+    expect((await authenticateToken(t.db, token))?.token.id).toBe(principal?.token.id);
 
     await revokeToken(t.db, user, listing.id);
     expect(await authenticateToken(t.db, token)).toBeNull();

@@ -16,12 +16,15 @@ function calls(): Map<string, AbortController> {
 
 const keyOf = (principal: string, requestId: RequestId) => `${principal}\u0000${typeof requestId}:${requestId}`;
 
-/** Registers a call; its signal aborts when any of `signals` does or the client cancels it. */
+/**
+ * Registers a call; its signal aborts when any of `signals` does, when `cancel` is called, or
+ * when the client cancels it.
+ */
 export function cancellableCall(
   principal: string,
   requestId: RequestId,
   signals: AbortSignal[],
-): { signal: AbortSignal; done(): void } {
+): { signal: AbortSignal; cancel(): void; done(): void } {
   const controller = new AbortController();
   const key = keyOf(principal, requestId);
   calls().set(key, controller);
@@ -33,6 +36,7 @@ export function cancellableCall(
   }
   return {
     signal: controller.signal,
+    cancel: () => controller.abort(),
     done: () => {
       for (const s of signals) s.removeEventListener("abort", follow);
       if (calls().get(key) === controller) calls().delete(key);
