@@ -7,7 +7,7 @@ import type { PGlite } from "@electric-sql/pglite";
 function csvField(value: unknown): string {
   if (value === null || value === undefined) return "";
   const text = value instanceof Date ? value.toISOString() : String(value);
-  return `"${text.replaceAll('"', '""')}"`;
+  return `"${text.includes('"') ? text.replaceAll('"', '""') : text}"`;
 }
 
 /** Rows as COPY's CSV input, fields in the order of `columns`. */

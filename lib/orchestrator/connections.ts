@@ -5,6 +5,8 @@ import type { InstanceSpec, Runtime } from "./types";
 interface Entry {
   specHash: string;
   client: Promise<Client>;
+  /** Connected: the client promise has resolved. */
+  ready?: boolean;
 }
 
 /**
@@ -20,15 +22,26 @@ export class InstanceConnections {
     private readonly clientInfo = { name: "mcp-orchestrator", version: "0.1.0" },
   ) {}
 
+  /** The connection already open for this spec, if there is one (not one still connecting). */
+  current(spec: InstanceSpec): Promise<Client> | undefined {
+    const entry = this.entries.get(spec.name);
+    return entry?.ready && entry.specHash === spec.specHash ? entry.client : undefined;
+  }
+
   async client(spec: InstanceSpec): Promise<Client> {
     const current = this.entries.get(spec.name);
     if (current && current.specHash === spec.specHash) return current.client;
     if (current) void current.client.then((c) => c.close()).catch(() => {});
     const entry: Entry = { specHash: spec.specHash, client: this.open(spec) };
     this.entries.set(spec.name, entry);
-    entry.client.catch(() => {
-      if (this.entries.get(spec.name) === entry) this.entries.delete(spec.name);
-    });
+    entry.client.then(
+      () => {
+        entry.ready = true;
+      },
+      () => {
+        if (this.entries.get(spec.name) === entry) this.entries.delete(spec.name);
+      },
+    );
     return entry.client;
   }
 

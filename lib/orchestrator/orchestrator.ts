@@ -62,8 +62,22 @@ export class Orchestrator {
   /**
    * A connected MCP client for an instance. Starts the instance when it is not running and
    * waits up to the start timeout; then fails with a message that says why.
+   * Warm calls (the instance is wanted with this spec and this replica's connection to it is
+   * open) take the open connection without listing the runtime's instances again, which on
+   * Kubernetes costs two API requests per tool call. The process runtime still says whether the
+   * process runs (from memory); a pod that stops closes its connection, so the next call there
+   * checks again.
    */
-  async client(instanceId: string, options: { local?: boolean } = {}): Promise<Client> {
+  client(instanceId: string, options: { local?: boolean } = {}): Promise<Client> {
+    const spec = this.reconciler.specFor(instanceId);
+    if (spec && !this.reconciler.unavailable && this.usesOwnStream(spec) && (this.runtime.runsNow?.(spec) ?? true)) {
+      const open = this.connections.current(spec);
+      if (open) return open;
+    }
+    return this.connect(instanceId, options);
+  }
+
+  private async connect(instanceId: string, options: { local?: boolean }): Promise<Client> {
     if (this.reconciler.unavailable) throw new AppError("unavailable", this.reconciler.unavailable);
     let spec = this.reconciler.specFor(instanceId);
     const deadline = Date.now() + this.options.startTimeoutMs;
@@ -107,6 +121,16 @@ export class Orchestrator {
   private readonly owned = new Set<string>();
   private renewTimer: NodeJS.Timeout | null = null;
   private readonly forwarders = new Map<string, Promise<Client>>();
+
+  /** True when this replica may use the instance's stream without asking: see streamOwner. */
+  private usesOwnStream(spec: InstanceSpec): boolean {
+    return (
+      !this.options.replica ||
+      spec.transport !== "stdio" ||
+      this.runtime.kind !== "kubernetes" ||
+      this.owned.has(spec.instanceId)
+    );
+  }
 
   /**
    * Null when this replica may use the stream itself (one replica, not a stdio pod, or the lease

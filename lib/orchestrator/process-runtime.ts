@@ -208,6 +208,11 @@ export class ProcessRuntime implements Runtime {
     return [...this.instances.values()].map((m) => m.observe());
   }
 
+  runsNow(spec: InstanceSpec): boolean {
+    const managed = this.instances.get(spec.name);
+    return managed?.status === "running" && managed.spec.specHash === spec.specHash;
+  }
+
   async logs(name: string, tailLines: number): Promise<string[]> {
     return this.instances.get(name)?.logs.tail(tailLines) ?? [];
   }

@@ -3,7 +3,7 @@ import os from "node:os";
 import path from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
 import pino from "pino";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { startTestApiServer, type TestApiServer } from "@/test/kube-api/server";
 import { backends, useMigratedDatabase } from "@/test/support/database";
 import { makeCredential, makeLocalItem, makeUser, testKeyring } from "@/test/support/fixtures";
@@ -81,6 +81,11 @@ describe.each(backends)("reconciler with the Kubernetes runtime (test API server
     // The first call waits for the pod to run, then talks over attach.
     const client = await orchestrator.client(ia.id);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+    // Warm calls take the open connection: no pod listing (API requests) per call.
+    const list = vi.spyOn(orchestrator.runtime, "list");
+    for (let i = 0; i < 3; i++) expect(await orchestrator.client(ia.id)).toBe(client);
+    expect(list).not.toHaveBeenCalled();
+    list.mockRestore();
     await orchestrator.reconciler.trigger();
     expect((await instanceOf(ca.id)).status).toBe("running");
 

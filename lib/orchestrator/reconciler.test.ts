@@ -2,7 +2,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import pino from "pino";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, vi } from "vitest";
 import { setDesiredState } from "@/db/queries/instances";
 import { backends, useMigratedDatabase } from "@/test/support/database";
 import { makeCredential, makeLocalItem, makeUser, testKeyring } from "@/test/support/fixtures";
@@ -100,6 +100,29 @@ describe.each(backends)("reconciler with the process runtime on $name", (backend
     expect(runtime.pid(instance.name)).toBeUndefined();
     expect(() => process.kill(pid, 0)).toThrow();
     await expect(get().client(instance.id)).rejects.toThrow(/not wanted/);
+  });
+
+  it("warm calls take the open connection without asking the runtime; once it closes, the next call checks again", async () => {
+    const user = await makeUser(t.db);
+    const item = await makeLocalItem(t.db, MEMORY_SERVER);
+    const credential = await makeCredential(t.db, keyring, { itemId: item.id, ownerUserId: user.id, secret: {} });
+    await get().reconciler.trigger();
+    const instance = await instanceOf(credential.id);
+    const first = await get().client(instance.id);
+    const list = vi.spyOn(runtime, "list");
+    try {
+      for (let i = 0; i < 5; i++) expect(await get().client(instance.id)).toBe(first);
+      expect(list).not.toHaveBeenCalled();
+
+      await first.close();
+      await new Promise((r) => setImmediate(r));
+      const second = await get().client(instance.id);
+      expect(second).not.toBe(first);
+      expect(list).toHaveBeenCalled();
+      expect((await second.listTools()).tools.length).toBeGreaterThan(0);
+    } finally {
+      list.mockRestore();
+    }
   });
 
   it("a stopped instance is not started by a call; starting it again works", async () => {

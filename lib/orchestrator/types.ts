@@ -53,6 +53,11 @@ export interface Runtime {
   restart(name: string): Promise<void>;
   /** Every instance this runtime manages, including ones the database no longer wants. */
   list(): Promise<ObservedInstance[]>;
+  /**
+   * Whether the instance runs with this spec, where the runtime knows without asking anyone
+   * (the process runtime); absent where finding out costs a request (Kubernetes).
+   */
+  runsNow?(spec: InstanceSpec): boolean;
   /** The last lines the instance wrote (stderr for stdio servers), secrets scrubbed. */
   logs(name: string, tailLines: number): Promise<string[]>;
   /** A fresh MCP transport to the instance; the caller owns and closes it. */
