@@ -211,7 +211,14 @@ async function main() {
       }),
     );
     results[concurrency] = lat;
-    await Promise.all(clients.flat().map((c) => c.close()));
+    // Sessions end (supergateway then stops the server process it started for each), so what
+    // follows runs on a machine as quiet as it was before.
+    await Promise.all(
+      clients.flat().map(async (c) => {
+        if (c.transport instanceof StreamableHTTPClientTransport) await c.transport.terminateSession().catch(() => {});
+        await c.close();
+      }),
+    );
   }
   const at = (c: number, name: string, p: number) => pct(results[c]?.[name] ?? [], p);
   const rows = [1, 10].map(
@@ -235,9 +242,16 @@ async function main() {
     const load = (seconds: number) => hammer({ url, clients, body: call, expected: echoed, seconds });
     await load(1);
     const before = cpuSeconds(pid);
+    const mine = process.cpuUsage();
     const result = await load(5);
     const cpu = cpuSeconds(pid) - before;
-    return { ...result, cpuMsPerCall: pid ? (cpu * 1000) / Math.max(1, result.ok) : Number.NaN };
+    const { user, system } = process.cpuUsage(mine);
+    const perCall = (ms: number) => ms / Math.max(1, result.ok);
+    return {
+      ...result,
+      cpuMsPerCall: pid ? perCall(cpu * 1000) : Number.NaN,
+      loadMsPerCall: perCall((user + system) / 1000),
+    };
   };
   const throughStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid);
   const throughSuper = await throughput(superUrl);
@@ -267,9 +281,11 @@ async function main() {
   );
   for (const r of stdioRows) console.log(r);
   const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
-    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} |`;
+    `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} | ${r.loadMsPerCall.toFixed(3)} ms |`;
   console.log("\nThroughput, echo tool, 10 connections, 5 s, every answer checked\n");
-  console.log("| path | tools/call per second | errors | app CPU per call |\n|---|---|---|---|");
+  console.log(
+    "| path | tools/call per second | errors | app CPU per call | load generator CPU per call |\n|---|---|---|---|---|",
+  );
   console.log(row("gateway -> local stdio instance", throughStdio));
   console.log(row("supergateway -> the same stdio server", throughSuper));
   console.log(row("gateway -> remote streamable HTTP server", throughRemote));

@@ -38,9 +38,13 @@ export class TtlCache<K, V> {
 
   /** The cached value, or the loader's (cached for next time). */
   async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
+    return this.read(key, load);
+  }
+
+  /** As getOrLoad, but a hit is answered at once, without a promise (for hot paths). */
+  read(key: K, load: () => Promise<V>): V | Promise<V> {
     const hit = this.get(key);
-    if (hit !== undefined) return hit;
-    return this.set(key, await load());
+    return hit !== undefined ? hit : load().then((value) => this.set(key, value));
   }
 }
 

@@ -64,13 +64,19 @@ function touchCredential(db: Database, id: string): void {
 
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
 
-/** Which credential this caller's call through this assignment uses (cached candidates). */
-export async function resolveForCaller(ctx: CallToolContext, assignment: LoadedAssignment): Promise<Resolution> {
-  return resolveCredential(
-    { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
-    ctx.caller.caller,
-    await candidateCache().getOrLoad(assignment.item.id, () => candidates(ctx.db, assignment.item.id)),
-  );
+/**
+ * Which credential this caller's call through this assignment uses, from cached candidates:
+ * answered at once when they are cached, a promise when they must be read.
+ */
+export function resolveForCaller(ctx: CallToolContext, assignment: LoadedAssignment): Resolution | Promise<Resolution> {
+  const decide = (found: CandidateCredential[]) =>
+    resolveCredential(
+      { mode: assignment.mode, staticCredentialId: assignment.staticCredentialId },
+      ctx.caller.caller,
+      found,
+    );
+  const known = candidateCache().read(assignment.item.id, () => candidates(ctx.db, assignment.item.id));
+  return known instanceof Promise ? known.then(decide) : decide(known);
 }
 
 /**
@@ -110,7 +116,8 @@ export async function callGatewayTool(
     });
   };
 
-  const resolution = await resolveForCaller(ctx, assignment);
+  const resolving = resolveForCaller(ctx, assignment);
+  const resolution = resolving instanceof Promise ? await resolving : resolving;
   if (resolution.kind !== "resolved") {
     audit("denied", resolution.kind === "reauth" ? resolution.credentialId : null, `credential ${resolution.kind}`);
     return missingCredentialResult({

@@ -27,37 +27,49 @@ function remoteClients() {
  * instance, started on demand. Remote servers: a pooled connection that sends the credential's
  * key or token, never the caller's gateway token.
  */
-export async function upstreamClient(
+export function upstreamClient(
   db: Database,
   orchestrator: Orchestrator,
   keyring: Keyring,
   item: { id: string; kind: "local" | "remote" },
   credentialId: string,
 ): Promise<Client> {
+  // Warm calls get the pooled connection's own promise; nothing else is awaited.
   if (item.kind === "local") {
-    const key = `${item.id}/${credentialId}`;
-    const find = () =>
-      db
-        .selectFrom("runtime_instances")
-        .select("id")
-        .where("catalog_item_id", "=", item.id)
-        .where("credential_id", "=", credentialId)
-        .executeTakeFirst();
-    let id = instanceIdCache().get(key);
-    if (!id) {
-      let instance = await find();
-      if (!instance) {
-        await orchestrator.reconciler.trigger();
-        instance = await find();
-      }
-      if (!instance) throw new AppError("unavailable", "The server's instance could not be created.");
-      id = instanceIdCache().set(key, instance.id);
-    }
-    return orchestrator.client(id);
+    const id = instanceIdCache().get(`${item.id}/${credentialId}`);
+    return id ? orchestrator.client(id) : localClient(db, orchestrator, item.id, credentialId);
   }
   const fresh = remoteChecked().get(credentialId);
   const pooled = remoteClients().get(credentialId);
   if (fresh && pooled) return pooled.client;
+  return remoteClient(db, keyring, credentialId);
+}
+
+/** The credential's instance, found (or made) in the database, then connected. */
+async function localClient(
+  db: Database,
+  orchestrator: Orchestrator,
+  itemId: string,
+  credentialId: string,
+): Promise<Client> {
+  const find = () =>
+    db
+      .selectFrom("runtime_instances")
+      .select("id")
+      .where("catalog_item_id", "=", itemId)
+      .where("credential_id", "=", credentialId)
+      .executeTakeFirst();
+  let instance = await find();
+  if (!instance) {
+    await orchestrator.reconciler.trigger();
+    instance = await find();
+  }
+  if (!instance) throw new AppError("unavailable", "The server's instance could not be created.");
+  return orchestrator.client(instanceIdCache().set(`${itemId}/${credentialId}`, instance.id));
+}
+
+/** A pooled connection to a remote server, checked against the credential's current version. */
+async function remoteClient(db: Database, keyring: Keyring, credentialId: string): Promise<Client> {
   const row = await db
     .selectFrom("credentials")
     .innerJoin("catalog_items", "catalog_items.id", "credentials.catalog_item_id")

@@ -3,7 +3,7 @@ import { findTokenByPrefix } from "@/db/queries/tokens";
 import { findUserById } from "@/db/queries/users";
 import type { AccessToken } from "@/db/schema";
 import { type Actor, toActor } from "@/lib/auth/actor";
-import { cachedToken, rememberToken } from "./token-cache";
+import { type CachedToken, cachedToken, rememberToken } from "./token-cache";
 import { sameSecret, tokenMatches, tokenPrefix } from "./token-format";
 
 export interface TokenPrincipal {
@@ -17,26 +17,33 @@ export interface TokenPrincipal {
  * revoked, expired, or belongs to a disabled user. All of these look alike to the caller.
  * Checked in constant time on every call: against the stored hash, or, within the second a
  * token's row is cached, against the token that last matched it.
+ * A token whose row is cached is answered at once, without a promise: the gateway's hot path
+ * awaits only what needs the database.
  */
-export async function authenticateToken(
+export function authenticateToken(
   db: Database,
   token: string,
   now: Date = new Date(),
-): Promise<TokenPrincipal | null> {
+): TokenPrincipal | null | Promise<TokenPrincipal | null> {
   const prefix = tokenPrefix(token);
   if (!prefix) return null;
-  let entry = cachedToken(prefix);
-  if (!entry) {
-    const row = await findTokenByPrefix(db, prefix);
-    if (!row) return null;
-    let user: Actor | null = null;
-    if (row.kind === "user") {
-      const owner = row.user_id ? await findUserById(db, row.user_id) : undefined;
-      if (!owner || owner.disabled_at) return null;
-      user = toActor(owner);
-    }
-    entry = rememberToken(prefix, { row, user });
+  const entry = cachedToken(prefix);
+  return entry ? check(db, entry, token, now) : load(db, prefix).then((e) => (e ? check(db, e, token, now) : null));
+}
+
+async function load(db: Database, prefix: string): Promise<CachedToken | null> {
+  const row = await findTokenByPrefix(db, prefix);
+  if (!row) return null;
+  let user: Actor | null = null;
+  if (row.kind === "user") {
+    const owner = row.user_id ? await findUserById(db, row.user_id) : undefined;
+    if (!owner || owner.disabled_at) return null;
+    user = toActor(owner);
   }
+  return rememberToken(prefix, { row, user });
+}
+
+function check(db: Database, entry: CachedToken, token: string, now: Date): TokenPrincipal | null {
   const { row, user } = entry;
   if (entry.matched === undefined || !sameSecret(entry.matched, token)) {
     if (!tokenMatches(token, row.secret_hash)) return null;
