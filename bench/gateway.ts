@@ -4,9 +4,10 @@
  *     gateway that reaches it as a remote server, interleaved, after warm-up, same payload;
  *   - at 1 and 10 concurrent clients: p50 and p99 of each path and of the difference;
  *   - a stdio server behind this gateway (a local instance) and behind supergateway, same client;
- *   - throughput of tools/call through one app process, 10 connections for 5 s from a lean load
- *     generator (bench/load.ts), every answer checked, with the app's CPU time per call; the
- *     same for supergateway, the remote upstream through the gateway and called directly;
+ *   - throughput of tools/call through one app process, 10 connections (and 32 to the local
+ *     instance) for 5 s from a lean load generator (bench/load.ts, autocannon), every answer
+ *     checked, with the app's and the load generator's CPU time per call; the same for
+ *     supergateway, the remote upstream through the gateway and called directly;
  *   - the ceiling Next.js's router would set (its cheapest route handler under the same load,
  *     beside bare node:http), which is why the app server answers /api/mcp itself.
  *
@@ -236,9 +237,9 @@ async function main() {
   const call = (id: number) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":${params}}`;
   const echoed = (a: Exchange) =>
     a.status === 200 && a.body.includes(`Echo: ${args.arguments.message}`) && !a.body.includes('"isError":true');
-  const throughput = async (url: string, bearer?: string, pid?: number) => {
+  const throughput = async (url: string, bearer?: string, pid?: number, connections = 10) => {
     console.error(`throughput: ${url}…`);
-    const clients = await Promise.all(Array.from({ length: 10 }, () => mcpSession(url, bearer)));
+    const clients = await Promise.all(Array.from({ length: connections }, () => mcpSession(url, bearer)));
     const load = (seconds: number) => hammer({ url, clients, body: call, expected: echoed, seconds });
     await load(1);
     const before = cpuSeconds(pid);
@@ -254,6 +255,8 @@ async function main() {
     };
   };
   const throughStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid);
+  // More connections: more calls share each write to the instance and each turn of the event loop.
+  const throughStdio32 = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid, 32);
   const throughSuper = await throughput(superUrl);
   const throughRemote = await throughput(gateway, token, appProcess.pid);
   const remoteDirect = await throughput(upstream);
@@ -282,11 +285,12 @@ async function main() {
   for (const r of stdioRows) console.log(r);
   const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} | ${r.loadMsPerCall.toFixed(3)} ms |`;
-  console.log("\nThroughput, echo tool, 10 connections, 5 s, every answer checked\n");
+  console.log("\nThroughput, echo tool, 10 connections (unless said), 5 s, every answer checked\n");
   console.log(
     "| path | tools/call per second | errors | app CPU per call | load generator CPU per call |\n|---|---|---|---|---|",
   );
   console.log(row("gateway -> local stdio instance", throughStdio));
+  console.log(row("the same, 32 connections", throughStdio32));
   console.log(row("supergateway -> the same stdio server", throughSuper));
   console.log(row("gateway -> remote streamable HTTP server", throughRemote));
   console.log(row("that remote server called directly", remoteDirect));

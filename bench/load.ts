@@ -1,10 +1,10 @@
 /**
- * A lean HTTP load generator for the benchmarks: keep-alive connections, one request body sent
- * over and over, every answer checked against the expected one. It costs the machine far less
- * than an MCP SDK client, so more of the 2 cores go to what is measured.
+ * A lean HTTP load generator for the benchmarks: keep-alive connections, one MCP session each,
+ * every answer checked against the expected one. It costs the machine far less than an MCP SDK
+ * client, so more of the 2 cores go to what is measured.
  */
 import http from "node:http";
-import { performance } from "node:perf_hooks";
+import autocannon from "autocannon";
 
 export interface Exchange {
   status: number;
@@ -72,8 +72,9 @@ export async function mcpSession(url: string, token?: string): Promise<Record<st
 }
 
 /**
- * One client per entry of `clients` (its headers: its own session) sends requests back to back
- * for `seconds`, each with its own id (`body(id)`); every answer must pass `expected`.
+ * One connection per entry of `clients` (its headers: its own session) sends requests back to
+ * back for `seconds` through autocannon, whose HTTP client costs the machine a fraction of
+ * node:http's; each request has its own id (`body(id)`) and every answer must pass `expected`.
  */
 export async function hammer(options: {
   url: string;
@@ -82,23 +83,35 @@ export async function hammer(options: {
   expected: (answer: Exchange) => boolean;
   seconds: number;
 }): Promise<LoadResult> {
+  const { body, clients, expected } = options;
   let ok = 0;
   let errors = 0;
   let firstError: string | undefined;
-  const end = performance.now() + options.seconds * 1000;
-  await Promise.all(
-    options.clients.map(async (headers) => {
-      for (let id = 1; performance.now() < end; id++) {
-        const answer = await post(options.url, headers, options.body?.(id)).catch(
-          (err: Error): Exchange => ({ status: 0, headers: {}, body: err.message }),
-        );
-        if (options.expected(answer)) ok++;
-        else {
-          errors++;
-          firstError ??= `${answer.status} ${answer.body.slice(0, 300)}`;
-        }
-      }
-    }),
-  );
+  let connection = 0;
+  let id = 0;
+  const result = await autocannon({
+    url: options.url,
+    connections: clients.length,
+    duration: options.seconds,
+    timeout: 30,
+    setupClient: (client) => client.setHeaders(clients[connection++ % clients.length]),
+    requests: [
+      {
+        method: body ? "POST" : "GET",
+        setupRequest: (request) => (body ? { ...request, body: body(++id) } : request),
+        onResponse: (status, text, _context, headers) => {
+          if (expected({ status, body: text, headers: headers as http.IncomingHttpHeaders })) ok++;
+          else {
+            errors++;
+            firstError ??= `${status} ${text.slice(0, 300)}`;
+          }
+        },
+      },
+    ],
+  });
+  // Connection errors and timeouts never reach onResponse.
+  errors += result.errors + result.timeouts;
+  if (result.errors + result.timeouts > 0)
+    firstError ??= `${result.errors} connection errors, ${result.timeouts} timeouts`;
   return { perSecond: ok / options.seconds, ok, errors, firstError };
 }
