@@ -11,82 +11,20 @@
  *   git worktree add ../base <commit> && (cd ../base && npm ci && npx next build)
  * This checkout must be built too (`npx next build`).
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import fs from "node:fs";
-import os from "node:os";
 import path from "node:path";
-import { freePort } from "@/lib/net/free-port";
 import { hammer, mcpSession } from "./load";
+import { cpuSeconds, echoGateway, run, startApp } from "./support";
 
-const children: ChildProcess[] = [];
-
-function cpuSeconds(pid: number): number {
-  const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
-async function waitReady(url: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if ((await fetch(url).catch(() => null))?.ok) return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-/** Starts one build's app server and sets up a gateway in front of a local stdio instance. */
+/** One build's app with a gateway in front of a local stdio instance, and its sessions. */
 async function serve(dir: string) {
-  const port = await freePort();
-  const child = spawn(
-    process.execPath,
-    [path.join(dir, "scripts/server.mjs"), "--port", String(port), "--hostname", "127.0.0.1"],
-    {
-      cwd: dir,
-      env: {
-        ...process.env,
-        ARCHESTRA_DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), "compare-")),
-        ARCHESTRA_ADMIN_EMAIL: "bench@example.com",
-        ARCHESTRA_ADMIN_PASSWORD: "bench-password-1",
-        ARCHESTRA_LOG_LEVEL: "warn",
-        ARCHESTRA_SEED_CATALOG: "false",
-        DATABASE_URL: "",
-      },
-      stdio: ["ignore", "ignore", "inherit"],
-    },
-  );
-  children.push(child);
-  const app = `http://127.0.0.1:${port}`;
-  await waitReady(`${app}/api/ready`);
-  const call = async (route: string, body?: unknown, token?: string) => {
-    const r = await fetch(`${app}/api/v1${route}`, {
-      method: body === undefined ? "GET" : route.endsWith("assignments") ? "PUT" : "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${route}: ${r.status} ${await r.text()}`);
-    return r.json();
-  };
-  const { token } = (await call("/auth/token", { email: "bench@example.com", password: "bench-password-1" })) as {
-    token: string;
-  };
+  const app = await startApp(dir);
   const command = path.resolve("node_modules/.bin/mcp-server-everything");
-  await call("/catalog", { kind: "local", name: "Everything", slug: "everything", command, args: ["stdio"] }, token);
-  await call("/catalog/everything/credentials", {}, token);
-  await call("/gateways", { name: "Compare", slug: "compare" }, token);
-  for (let i = 0; i < 100; i++) {
-    const { items } = (await call("/catalog", undefined, token)) as { items: { slug: string; tools: unknown[] }[] };
-    if (items.find((x) => x.slug === "everything")?.tools.length) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await call(
-    "/gateways/compare/assignments",
-    { assignments: [{ server: "everything", tools: ["echo"], prefix: "" }] },
-    token,
-  );
-  const url = `${app}/api/mcp/compare`;
+  await app.api("/catalog", { kind: "local", name: "Everything", slug: "everything", command, args: ["stdio"] });
+  const url = await echoGateway(app, "compare", "everything");
   const clients = await Promise.all(
-    Array.from({ length: Number(process.env.CONNS ?? 10) }, () => mcpSession(url, token)),
+    Array.from({ length: Number(process.env.CONNS ?? 10) }, () => mcpSession(url, app.token)),
   );
-  return { url, clients, pid: child.pid as number };
+  return { url, clients, pid: app.pid };
 }
 
 async function main() {
@@ -122,11 +60,4 @@ async function main() {
   }
 }
 
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) c.kill("SIGTERM");
-  });
+run(main);

@@ -13,8 +13,6 @@
  *
  *   npm run bench:gateway        (builds first; CALLS=2000 per path per level)
  */
-import { type ChildProcess, spawn } from "node:child_process";
-import fs from "node:fs";
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
@@ -24,35 +22,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { type Exchange, hammer, mcpSession } from "./load";
-
-/** A process's CPU time in seconds (Linux: /proc/<pid>/stat, 100 ticks a second); 0 elsewhere. */
-function cpuSeconds(pid?: number): number {
-  if (!pid) return 0;
-  try {
-    const fields = fs.readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
-  } catch {
-    return 0;
-  }
-}
+import { cpuSeconds, echoGateway, run, start, startApp, waitFor } from "./support";
 
 const CALLS = Number(process.env.CALLS ?? 2000);
-const children: ChildProcess[] = [];
-
-function start(cmd: string, args: string[], env: Record<string, string>): ChildProcess {
-  const child = spawn(cmd, args, { env: { ...process.env, ...env }, stdio: ["ignore", "ignore", "inherit"] });
-  children.push(child);
-  return child;
-}
-
-async function waitFor(url: string, ok: (r: Response) => boolean): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    const r = await fetch(url).catch(() => null);
-    if (r && ok(r)) return;
-    await new Promise((res) => setTimeout(res, 100));
-  }
-  throw new Error(`${url} did not come up`);
-}
 
 async function connect(url: string, token?: string): Promise<Client> {
   const client = new Client({ name: "bench", version: "1" });
@@ -69,87 +41,31 @@ const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function main() {
   const upstreamPort = await freePort();
-  const appPort = await freePort();
-  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-gw-"));
   start(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], { PORT: String(upstreamPort) });
-  const appProcess = start(
-    process.execPath,
-    [
-      // APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof" profiles the app under this load.
-      ...(process.env.APP_NODE_ARGS?.split(" ").filter(Boolean) ?? []),
-      path.resolve("scripts/server.mjs"),
-      "--port",
-      String(appPort),
-      "--hostname",
-      "127.0.0.1",
-    ],
-    {
-      ARCHESTRA_DATA_DIR: dataDir,
-      ARCHESTRA_ADMIN_EMAIL: "bench@example.com",
-      ARCHESTRA_ADMIN_PASSWORD: "bench-password-1",
-      ARCHESTRA_LOG_LEVEL: "warn",
-      DATABASE_URL: "",
-    },
-  );
   const upstream = `http://127.0.0.1:${upstreamPort}/mcp`;
-  const app = `http://127.0.0.1:${appPort}`;
-  await waitFor(`${app}/api/ready`, (r) => r.ok);
+  const bench = await startApp();
+  const { url: app, token } = bench;
   await waitFor(upstream, (r) => r.status !== 0);
-
-  const post = async (route: string, body: unknown, token?: string) => {
-    const r = await fetch(`${app}/api/v1${route}`, {
-      method: route.endsWith("assignments") ? "PUT" : "POST",
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: JSON.stringify(body),
-    });
-    if (!r.ok) throw new Error(`${route}: ${r.status} ${await r.text()}`);
-    return r.json();
-  };
-  const { token } = (await post("/auth/token", { email: "bench@example.com", password: "bench-password-1" })) as {
-    token: string;
-  };
-  await post(
-    "/catalog",
-    { kind: "remote", name: "Everything", slug: "everything", url: upstream, authKind: "none" },
-    token,
-  );
-  await post("/catalog/everything/credentials", {}, token);
-  await post("/gateways", { name: "Bench", slug: "bench" }, token);
-  await post(
-    "/gateways/bench/assignments",
-    { assignments: [{ server: "everything", tools: ["echo"], prefix: "" }] },
-    token,
-  );
-  const gateway = `${app}/api/mcp/bench`;
+  await bench.api("/catalog", {
+    kind: "remote",
+    name: "Everything",
+    slug: "everything",
+    url: upstream,
+    authKind: "none",
+  });
+  const gateway = await echoGateway(bench, "bench", "everything");
   const args = { name: "echo", arguments: { message: "x".repeat(64) } };
 
   // A stdio server behind an HTTP front: ours (the gateway in front of a local instance) and
   // supergateway's (a stateful stdio-to-streamable-HTTP bridge), to compare like with like.
-  await post(
-    "/catalog",
-    {
-      kind: "local",
-      name: "Everything (stdio)",
-      slug: "everything-stdio",
-      command: path.resolve("node_modules/.bin/mcp-server-everything"),
-      args: ["stdio"],
-    },
-    token,
-  );
-  await post("/catalog/everything-stdio/credentials", {}, token);
-  await post("/gateways", { name: "Bench stdio", slug: "bench-stdio" }, token);
-  for (let i = 0; i < 100; i++) {
-    const items = (await (
-      await fetch(`${app}/api/v1/catalog`, { headers: { authorization: `Bearer ${token}` } })
-    ).json()) as { items: { slug: string; tools: unknown[] }[] };
-    if (items.items.find((x) => x.slug === "everything-stdio")?.tools.length) break;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  await post(
-    "/gateways/bench-stdio/assignments",
-    { assignments: [{ server: "everything-stdio", tools: ["echo"], prefix: "" }] },
-    token,
-  );
+  await bench.api("/catalog", {
+    kind: "local",
+    name: "Everything (stdio)",
+    slug: "everything-stdio",
+    command: path.resolve("node_modules/.bin/mcp-server-everything"),
+    args: ["stdio"],
+  });
+  await echoGateway(bench, "bench-stdio", "everything-stdio");
   const superPort = await freePort();
   start(
     path.resolve("node_modules/.bin/supergateway"),
@@ -254,11 +170,11 @@ async function main() {
       loadMsPerCall: perCall((user + system) / 1000),
     };
   };
-  const throughStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid);
+  const throughStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid);
   // More connections: more calls share each write to the instance and each turn of the event loop.
-  const throughStdio32 = await throughput(`${app}/api/mcp/bench-stdio`, token, appProcess.pid, 32);
+  const throughStdio32 = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid, 32);
   const throughSuper = await throughput(superUrl);
-  const throughRemote = await throughput(gateway, token, appProcess.pid);
+  const throughRemote = await throughput(gateway, token, bench.pid);
   const remoteDirect = await throughput(upstream);
 
   // The ceiling Next.js's router would set: its cheapest route handler (GET /api/health) under
@@ -299,11 +215,4 @@ async function main() {
   );
 }
 
-main()
-  .catch((err) => {
-    console.error(err);
-    process.exitCode = 1;
-  })
-  .finally(() => {
-    for (const c of children) c.kill("SIGTERM");
-  });
+run(main);
