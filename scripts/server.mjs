@@ -32,10 +32,12 @@ server.listen(port, hostname, () => {
 });
 for (const signal of ["SIGINT", "SIGTERM"]) {
   process.once(signal, async () => {
-    server.close();
-    // What the app must finish first (pending audit events), given at most five seconds.
-    const timeout = new Promise((resolve) => setTimeout(resolve, 5000).unref());
-    await Promise.race([Promise.resolve(globalThis[SHUTDOWN]?.()).catch(() => {}), timeout]);
+    const within = (ms, work) =>
+      Promise.race([Promise.resolve(work).catch(() => {}), new Promise((r) => setTimeout(r, ms).unref())]);
+    // Requests in progress finish first (up to 4 s: open event streams are not waited for), then
+    // the app writes what it has pending (audit events), up to 5 s.
+    await within(4000, new Promise((resolve) => server.close(resolve)));
+    await within(5000, globalThis[SHUTDOWN]?.());
     await app.close().catch(() => {});
     process.exit(0);
   });

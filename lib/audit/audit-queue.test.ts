@@ -83,6 +83,36 @@ describe.each(backends)("audit queue on $name", (backend) => {
     expect((await rowsOf(action)).map((r) => r.tool_name)).toEqual(["before", "after"]);
   });
 
+  it("waits for another request's transaction instead of joining it: a rollback takes no audit rows", async () => {
+    const action = unique("tool.call");
+    const queue = new AuditQueue(() => t.db, 60_000);
+    let flushed: Promise<void> | undefined;
+    await expect(
+      t.db.transaction().execute(async (trx) => {
+        await trx
+          .insertInto("audit_events")
+          .values({ action: `${action}-undone`, outcome: "ok" })
+          .execute();
+        queue.push({ action, outcome: "ok" });
+        flushed = queue.flush();
+        await new Promise((r) => setTimeout(r, 50));
+        throw new Error("roll back");
+      }),
+    ).rejects.toThrow("roll back");
+    await flushed;
+    expect(await rowsOf(action)).toHaveLength(1);
+    expect(await rowsOf(`${action}-undone`)).toHaveLength(0);
+  });
+
+  it("a flush ends only when the batch already being written is stored", async () => {
+    const action = unique("tool.call");
+    const queue = new AuditQueue(() => t.db, 60_000);
+    queue.push({ action, outcome: "ok" });
+    void queue.flush(); // as the batch timer would
+    await queue.flush(); // as shutdown does, with nothing new pending
+    expect(await rowsOf(action)).toHaveLength(1);
+  });
+
   it("writes at once when a batch is full, and on its timer otherwise", async () => {
     const action = unique("tool.call");
     const full = new AuditQueue(() => t.db, 60_000, 2);

@@ -59,6 +59,8 @@ function toRow(event: AuditInput, at: Date): AuditRow {
 export class AuditQueue {
   private pending: AuditRow[] = [];
   private timer: NodeJS.Timeout | null = null;
+  /** The batch being written: flushes run one after another, and a flush ends after the ones before it. */
+  private writing: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly db: () => Database,
@@ -75,13 +77,21 @@ export class AuditQueue {
     }
   }
 
-  /** Writes what is pending. A batch that fails is written row by row, so one bad row loses only itself. */
-  async flush(): Promise<void> {
+  /**
+   * Writes what is pending, after any batch still being written (so a flush at shutdown ends
+   * when everything pushed before it is stored). A batch that fails is written row by row, so one
+   * bad row loses only itself.
+   */
+  flush(): Promise<void> {
     if (this.timer) clearTimeout(this.timer);
     this.timer = null;
     const batch = this.pending;
     this.pending = [];
-    if (batch.length === 0) return;
+    this.writing = this.writing.then(() => (batch.length > 0 ? this.store(batch) : undefined));
+    return this.writing;
+  }
+
+  private async store(batch: AuditRow[]): Promise<void> {
     const db = this.db();
     try {
       await write(db, batch);
@@ -95,7 +105,9 @@ export class AuditQueue {
 
 async function write(db: Database, rows: AuditRow[]): Promise<void> {
   const client = embeddedClient(db);
-  if (client) await copyRows(client, "audit_events", COLUMNS, rows);
+  // On the embedded database the COPY goes through Kysely's one connection, so it waits for a
+  // transaction in progress instead of landing inside it.
+  if (client) await db.connection().execute(() => copyRows(client, "audit_events", COLUMNS, rows));
   else await db.insertInto("audit_events").values(rows).execute();
 }
 

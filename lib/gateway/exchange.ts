@@ -10,8 +10,9 @@ export interface GatewayExchange {
   /** Aborts when the client goes away before the answer is complete. */
   readonly signal: AbortSignal;
   /**
-   * Calls `listener` if the client goes away before the answer is complete; returns how to stop
-   * listening. Cheaper than `signal` where no AbortSignal is needed.
+   * Calls `listener` when the client goes away before the answer is complete (at once if it
+   * already has); returns how to stop listening. Cheaper than `signal` where no AbortSignal is
+   * needed.
    */
   whenGone(listener: () => void): () => void;
   /** The body, read at most to `limit + 1` bytes so an oversized body is seen without being held. */
@@ -36,6 +37,10 @@ export function exchangeFromRequest(request: Request): GatewayExchange {
     header: (name) => request.headers.get(name),
     signal: request.signal,
     whenGone: (listener) => {
+      if (request.signal.aborted) {
+        listener();
+        return () => {};
+      }
       request.signal.addEventListener("abort", listener, { once: true });
       return () => request.signal.removeEventListener("abort", listener);
     },

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { clientGone, onClientGone, readBody, sendJson, sendWebResponse, webRequest } from "@/lib/http/node-web";
+import { readBody, sendJson, sendWebResponse, watchClient, webRequest } from "@/lib/http/node-web";
 import { getLogger } from "@/lib/log";
 import type { GatewayExchange } from "./exchange";
 import { handleGatewayRequest } from "./handle-request";
@@ -34,23 +34,21 @@ export const gatewayFront: GatewayFront = (req, res) => {
 };
 
 function nodeExchange(req: IncomingMessage, res: ServerResponse): GatewayExchange {
-  // Made only when asked for: most requests never need an AbortSignal, and one costs.
-  let signal: AbortSignal | undefined;
-  const exchange: GatewayExchange = {
+  // Watched from the start; its AbortSignal is made only when asked for (most requests never need one).
+  const client = watchClient(res);
+  return {
     method: req.method ?? "GET",
     header: (name) => {
       const value = req.headers[name];
       return value === undefined ? null : Array.isArray(value) ? value.join(", ") : value;
     },
     get signal() {
-      signal ??= clientGone(res);
-      return signal;
+      return client.signal;
     },
-    whenGone: (listener) => onClientGone(res, listener),
+    whenGone: (listener) => client.whenGone(listener),
     body: (limit) => readBody(req, limit),
-    request: () => webRequest(req, exchange.signal),
+    request: () => webRequest(req, client.signal),
   };
-  return exchange;
 }
 
 async function serve(req: IncomingMessage, res: ServerResponse, slug: string): Promise<void> {

@@ -1,7 +1,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { clientGone, readBody, sendJson, sendWebResponse } from "./node-web";
+import { readBody, sendJson, sendWebResponse, watchClient } from "./node-web";
 
 const servers: http.Server[] = [];
 afterEach(() => {
@@ -71,7 +71,7 @@ describe("node:http answers for the app server's own endpoints", () => {
   it("tells the handler when the client goes away before the answer, and not after", async () => {
     const signals: AbortSignal[] = [];
     const url = await serve((req, res) => {
-      const signal = clientGone(res);
+      const signal = watchClient(res).signal;
       signals.push(signal);
       if (req.url === "/quick") sendJson(res, 200, { ok: true });
       // "/slow" never answers; the client gives up.
@@ -84,6 +84,23 @@ describe("node:http answers for the app server's own endpoints", () => {
     await slow;
     await expect.poll(() => signals[1]?.aborted).toBe(true);
     expect(signals[0]?.aborted).toBe(false);
+  });
+
+  it("a listener added after the client left hears it at once, as does a signal made then", async () => {
+    const watches: ReturnType<typeof watchClient>[] = [];
+    const url = await serve((_req, res) => {
+      watches.push(watchClient(res)); // watched from the start; asked only later
+    });
+    const controller = new AbortController();
+    const request = fetch(url, { signal: controller.signal }).catch(() => null);
+    await expect.poll(() => watches.length).toBe(1);
+    controller.abort();
+    await request;
+    await new Promise((r) => setTimeout(r, 50));
+    let heard = 0;
+    watches[0]?.whenGone(() => heard++);
+    expect(heard).toBe(1);
+    expect(watches[0]?.signal.aborted).toBe(true);
   });
 
   it("writes empty answers without a body", async () => {

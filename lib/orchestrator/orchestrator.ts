@@ -65,12 +65,14 @@ export class Orchestrator {
    * Warm calls (the instance is wanted with this spec and this replica's connection to it is
    * open) take the open connection without listing the runtime's instances again, which on
    * Kubernetes costs two API requests per tool call. The process runtime still says whether the
-   * process runs (from memory); a pod that stops closes its connection, so the next call there
-   * checks again.
+   * process runs (from memory). On Kubernetes only stdio pods qualify: their attach stream closes
+   * when the container stops, so the next call checks again; an HTTP pod's connection outlives a
+   * restart, so calls to one keep the checked path.
    */
   client(instanceId: string, options: { local?: boolean } = {}): Promise<Client> {
     const spec = this.reconciler.specFor(instanceId);
-    if (spec && !this.reconciler.unavailable && this.usesOwnStream(spec) && (this.runtime.runsNow?.(spec) ?? true)) {
+    const known = spec && (this.runtime.runsNow ? this.runtime.runsNow(spec) : spec.transport === "stdio");
+    if (spec && known && !this.reconciler.unavailable && this.usesOwnStream(spec)) {
       const open = this.connections.current(spec);
       if (open) return open;
     }
@@ -118,18 +120,18 @@ export class Orchestrator {
     }
   }
 
-  private readonly owned = new Set<string>();
+  /** Stream leases this replica holds: instance id -> when the lease was last confirmed. */
+  private readonly owned = new Map<string, number>();
   private renewTimer: NodeJS.Timeout | null = null;
   private readonly forwarders = new Map<string, Promise<Client>>();
 
-  /** True when this replica may use the instance's stream without asking: see streamOwner. */
+  /**
+   * True when this replica may use the instance's stream without asking (see streamOwner): its
+   * lease was confirmed within half its length, so a renewal that hangs cannot outlive it.
+   */
   private usesOwnStream(spec: InstanceSpec): boolean {
-    return (
-      !this.options.replica ||
-      spec.transport !== "stdio" ||
-      this.runtime.kind !== "kubernetes" ||
-      this.owned.has(spec.instanceId)
-    );
+    if (!this.options.replica || spec.transport !== "stdio" || this.runtime.kind !== "kubernetes") return true;
+    return Date.now() - (this.owned.get(spec.instanceId) ?? 0) < (LEASE_SECONDS * 1000) / 2;
   }
 
   /**
@@ -141,7 +143,7 @@ export class Orchestrator {
     if (!replica || spec.transport !== "stdio" || this.runtime.kind !== "kubernetes") return null;
     const owner = await claimStream(this.options.db, spec.instanceId, replica.url);
     if (owner !== replica.url) return owner;
-    this.owned.add(spec.instanceId);
+    this.owned.set(spec.instanceId, Date.now());
     this.renewTimer ??= setInterval(() => void this.renewLeases(), (LEASE_SECONDS * 1000) / 3);
     this.renewTimer.unref();
     return null;
@@ -150,9 +152,10 @@ export class Orchestrator {
   private async renewLeases(): Promise<void> {
     const me = this.options.replica?.url;
     if (!me) return;
-    for (const id of this.owned) {
+    for (const id of [...this.owned.keys()]) {
       const owner: string | null = await claimStream(this.options.db, id, me).catch(() => null);
-      if (owner !== me) this.owned.delete(id);
+      if (owner === me) this.owned.set(id, Date.now());
+      else this.owned.delete(id);
     }
   }
 
@@ -192,7 +195,8 @@ export class Orchestrator {
   async close(): Promise<void> {
     if (this.renewTimer) clearInterval(this.renewTimer);
     const me = this.options.replica?.url;
-    if (me) await Promise.all([...this.owned].map((id) => releaseStream(this.options.db, id, me).catch(() => {})));
+    if (me)
+      await Promise.all([...this.owned.keys()].map((id) => releaseStream(this.options.db, id, me).catch(() => {})));
     this.reconciler.stop();
     await this.connections.closeAll();
     await this.runtime.close();
