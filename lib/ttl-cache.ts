@@ -36,12 +36,10 @@ export class TtlCache<K, V> {
     this.entries.clear();
   }
 
-  /** The cached value, or the loader's (cached for next time). */
-  async getOrLoad(key: K, load: () => Promise<V>): Promise<V> {
-    return this.read(key, load);
-  }
-
-  /** As getOrLoad, but a hit is answered at once, without a promise (for hot paths). */
+  /**
+   * The cached value, or the loader's (cached for next time). A hit is answered at once, without
+   * a promise: hot paths await only a miss.
+   */
   read(key: K, load: () => Promise<V>): V | Promise<V> {
     const hit = this.get(key);
     return hit !== undefined ? hit : load().then((value) => this.set(key, value));

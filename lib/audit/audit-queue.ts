@@ -1,13 +1,9 @@
 import { type Database, embeddedClient } from "@/db";
-import type { AuditEventsTable } from "@/db/schema";
-import type { Insertable } from "kysely";
 import { getLogger } from "@/lib/log";
 import { copyRows } from "./copy-rows";
-import type { AuditInput } from "./record-event";
+import { type AuditInput, type AuditRow, auditRow } from "./record-event";
 
-/** An audit event as it is written: every column but the id, stamped when it happened. */
-type AuditRow = Required<Omit<Insertable<AuditEventsTable>, "id" | "at" | "details">> & { at: Date; details: string };
-
+/** The columns COPY writes, in order: every one of an AuditRow. */
 const COLUMNS: readonly (keyof AuditRow)[] = [
   "at",
   "action",
@@ -24,32 +20,6 @@ const COLUMNS: readonly (keyof AuditRow)[] = [
   "error",
   "details",
 ];
-
-/** Longest error message kept: upstream servers choose what they send. */
-const MAX_ERROR_CHARS = 2000;
-
-/** PostgreSQL text cannot hold NUL; one in a message must not fail the batch it is in. */
-const text = <T extends string | null | undefined>(value: T): T =>
-  (typeof value === "string" ? value.replaceAll("\u0000", "\uFFFD") : value) as T;
-
-function toRow(event: AuditInput, at: Date): AuditRow {
-  return {
-    at,
-    action: text(event.action),
-    outcome: event.outcome,
-    actor_user_id: event.actor_user_id ?? null,
-    actor_token_id: event.actor_token_id ?? null,
-    token_kind: event.token_kind ?? null,
-    team_id: event.team_id ?? null,
-    gateway_id: event.gateway_id ?? null,
-    catalog_item_id: event.catalog_item_id ?? null,
-    credential_id: event.credential_id ?? null,
-    tool_name: text(event.tool_name ?? null),
-    duration_ms: event.duration_ms ?? null,
-    error: text(event.error?.slice(0, MAX_ERROR_CHARS) ?? null),
-    details: text(JSON.stringify(event.details ?? {})),
-  };
-}
 
 /**
  * Audit events of the hot path (tool calls), written in batches off the caller's path: one
@@ -69,7 +39,7 @@ export class AuditQueue {
   ) {}
 
   push(event: AuditInput): void {
-    this.pending.push(toRow(event, new Date()));
+    this.pending.push(auditRow(event, new Date()));
     if (this.pending.length >= this.maxBatch) void this.flush();
     else if (!this.timer) {
       this.timer = setTimeout(() => void this.flush(), this.flushMs);

@@ -19,4 +19,5 @@ export {
   sealJson,
 } from "./seal";
 export { type ReencryptResult, reencryptAll } from "./reencrypt";
+export { sameSecret } from "./same-secret";
 export { catalogConfigContext, credentialSecretContext, oauthStateContext } from "./sealed-columns";

@@ -1,4 +1,5 @@
-import { createHmac, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
+import { sameSecret } from "@/lib/crypto";
 import { sharedCache } from "@/lib/ttl-cache";
 
 /**
@@ -32,9 +33,7 @@ const verified = sharedCache<string, Payload>("gateway.sessions", 10 * 60_000);
 function verify(secret: string, id: string): Payload | null {
   const [data, mac, extra] = id.split(".");
   if (!data || !mac || extra !== undefined) return null;
-  const expected = Buffer.from(sign(secret, data));
-  const given = Buffer.from(mac);
-  if (given.length !== expected.length || !timingSafeEqual(given, expected)) return null;
+  if (!sameSecret(mac, sign(secret, data))) return null;
   try {
     return JSON.parse(Buffer.from(data, "base64url").toString()) as Payload;
   } catch {

@@ -125,12 +125,17 @@ export class Orchestrator {
   private renewTimer: NodeJS.Timeout | null = null;
   private readonly forwarders = new Map<string, Promise<Client>>();
 
+  /** Whether the instance's stream is held by one replica under a lease: a stdio pod, several replicas. */
+  private leased(spec: InstanceSpec): boolean {
+    return Boolean(this.options.replica) && spec.transport === "stdio" && this.runtime.kind === "kubernetes";
+  }
+
   /**
    * True when this replica may use the instance's stream without asking (see streamOwner): its
    * lease was confirmed within half its length, so a renewal that hangs cannot outlive it.
    */
   private usesOwnStream(spec: InstanceSpec): boolean {
-    if (!this.options.replica || spec.transport !== "stdio" || this.runtime.kind !== "kubernetes") return true;
+    if (!this.leased(spec)) return true;
     return Date.now() - (this.owned.get(spec.instanceId) ?? 0) < (LEASE_SECONDS * 1000) / 2;
   }
 
@@ -140,7 +145,7 @@ export class Orchestrator {
    */
   private async streamOwner(spec: InstanceSpec): Promise<string | null> {
     const replica = this.options.replica;
-    if (!replica || spec.transport !== "stdio" || this.runtime.kind !== "kubernetes") return null;
+    if (!replica || !this.leased(spec)) return null;
     const owner = await claimStream(this.options.db, spec.instanceId, replica.url);
     if (owner !== replica.url) return owner;
     this.owned.set(spec.instanceId, Date.now());

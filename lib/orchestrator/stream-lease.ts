@@ -1,4 +1,5 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac } from "node:crypto";
+import { sameSecret } from "@/lib/crypto";
 import { sql } from "kysely";
 import type { Database } from "@/db";
 
@@ -48,7 +49,5 @@ export function replicaProof(secret: string, instanceId: string): string {
 }
 
 export function verifyReplicaProof(secret: string, instanceId: string, proof: string | null): boolean {
-  const expected = Buffer.from(replicaProof(secret, instanceId));
-  const given = Buffer.from(proof ?? "");
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return sameSecret(proof ?? "", replicaProof(secret, instanceId));
 }

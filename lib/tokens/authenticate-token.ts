@@ -1,10 +1,11 @@
 import type { Database } from "@/db";
+import { sameSecret } from "@/lib/crypto";
 import { findTokenByPrefix } from "@/db/queries/tokens";
 import { findUserById } from "@/db/queries/users";
 import type { AccessToken } from "@/db/schema";
 import { type Actor, toActor } from "@/lib/auth/actor";
 import { type CachedToken, cachedToken, rememberToken } from "./token-cache";
-import { sameSecret, tokenMatches, tokenPrefix } from "./token-format";
+import { tokenMatches, tokenPrefix } from "./token-format";
 
 export interface TokenPrincipal {
   token: Pick<AccessToken, "id" | "kind" | "team_id" | "prefix">;

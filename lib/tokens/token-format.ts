@@ -1,4 +1,5 @@
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
+import { sameSecret } from "@/lib/crypto";
 import type { TokenKind } from "@/db/schema";
 
 /**
@@ -33,16 +34,7 @@ export function tokenPrefix(token: string): string | null {
 
 /** Constant-time comparison of a presented token with a stored hash. */
 export function tokenMatches(token: string, storedHash: string): boolean {
-  const a = createHash("sha256").update(token).digest();
-  const b = Buffer.from(storedHash, "hex");
-  return a.length === b.length && timingSafeEqual(a, b);
-}
-
-/** Constant-time comparison of two secrets (their lengths are not secret). */
-export function sameSecret(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
+  return sameSecret(hashToken(token), storedHash);
 }
 
 /** `Authorization: Bearer <token>` → token, or null. */

@@ -5,7 +5,8 @@ import { makeUser } from "@/test/support/fixtures";
 import { authenticateToken } from "./authenticate-token";
 import { createUserToken } from "./create-token";
 import { revokeToken } from "./revoke-token";
-import { bearerToken, generateToken, sameSecret, tokenMatches, tokenPrefix } from "./token-format";
+import { sameSecret } from "@/lib/crypto";
+import { bearerToken, generateToken, tokenMatches, tokenPrefix } from "./token-format";
 
 describe("token format", () => {
   it("generates distinct, well-formed tokens whose prefix and hash check out", () => {

@@ -1,17 +1,15 @@
-import { timingSafeEqual } from "node:crypto";
 import { getDb } from "@/db";
+import { sameSecret } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";
 import { getMetrics } from "@/lib/metrics";
 import { bearerToken } from "@/lib/tokens/token-format";
 
 export const dynamic = "force-dynamic";
 
-const same = (a: string, b: string) => a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-
 // GET /api/metrics - Prometheus metrics (bearer ARCHESTRA_METRICS_TOKEN when it is set)
 export async function GET(request: Request) {
   const required = getEnv().ARCHESTRA_METRICS_TOKEN;
-  if (required && !same(bearerToken(request.headers.get("authorization")) ?? "", required)) {
+  if (required && !sameSecret(bearerToken(request.headers.get("authorization")) ?? "", required)) {
     return new Response("unauthorized\n", { status: 401, headers: { "WWW-Authenticate": 'Bearer realm="metrics"' } });
   }
   const { registry } = getMetrics();
