@@ -3,6 +3,8 @@
  *   - the same upstream (server-everything over streamable HTTP) called directly and through a
  *     gateway that reaches it as a remote server, interleaved, after warm-up, same payload;
  *   - at 1 and 10 concurrent clients: p50 and p99 of each path and of the difference;
+ *   - the floor under that: a bare node:http reverse proxy (bench/bare-proxy.mjs) in front of the
+ *     same upstream, which adds the process hop and the HTTP exchanges and does nothing else;
  *   - a stdio server behind this gateway (a local instance) and behind supergateway, same client;
  *   - throughput of tools/call through one app process, 10 connections (and 32 to the local
  *     instance) for 5 s from a lean load generator (bench/load.ts, autocannon), every answer
@@ -54,6 +56,10 @@ async function main() {
     authKind: "none",
   });
   const gateway = await echoGateway(bench, "bench", "everything");
+  const proxyPort = await freePort();
+  const proxy = start(process.execPath, [path.resolve("bench/bare-proxy.mjs"), String(proxyPort), upstream], {});
+  const proxied = `http://127.0.0.1:${proxyPort}/mcp`;
+  await waitFor(proxied, (r) => r.status !== 0);
   const args = { name: "echo", arguments: { message: "x".repeat(64) } };
 
   // A stdio server behind an HTTP front: ours (the gateway in front of a local instance) and
@@ -86,6 +92,7 @@ async function main() {
   const paths: { name: string; open: () => Promise<Client> }[] = [
     { name: "direct", open: () => connect(upstream) },
     { name: "gateway", open: () => connect(gateway, token) },
+    { name: "bare-proxy", open: () => connect(proxied) },
     { name: "supergateway", open: () => connect(superUrl) },
     { name: "gateway-stdio", open: () => connect(`${app}/api/mcp/bench-stdio`, token) },
     {
@@ -138,13 +145,15 @@ async function main() {
     );
   }
   const at = (c: number, name: string, p: number) => pct(results[c]?.[name] ?? [], p);
+  const added = (c: number, name: string, base: string) =>
+    `${ms(at(c, name, 50) - at(c, base, 50))} / ${ms(at(c, name, 99) - at(c, base, 99))}`;
   const rows = [1, 10].map(
     (c) =>
-      `| ${c} | ${ms(at(c, "direct", 50))} / ${ms(at(c, "direct", 99))} | ${ms(at(c, "gateway", 50))} / ${ms(at(c, "gateway", 99))} | ${ms(at(c, "gateway", 50) - at(c, "direct", 50))} / ${ms(at(c, "gateway", 99) - at(c, "direct", 99))} |`,
+      `| ${c} | ${ms(at(c, "direct", 50))} / ${ms(at(c, "direct", 99))} | ${ms(at(c, "gateway", 50))} / ${ms(at(c, "gateway", 99))} | ${added(c, "gateway", "direct")} | ${added(c, "bare-proxy", "direct")} |`,
   );
   const stdioRows = [1, 10].map(
     (c) =>
-      `| ${c} | ${ms(at(c, "direct-stdio", 50))} / ${ms(at(c, "direct-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50) - at(c, "direct-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99) - at(c, "direct-stdio", 99))} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
+      `| ${c} | ${ms(at(c, "direct-stdio", 50))} / ${ms(at(c, "direct-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${added(c, "gateway-stdio", "direct-stdio")} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
   );
 
   // Throughput: a lean load generator (bench/load.ts), 10 keep-alive connections, every answer
@@ -176,6 +185,7 @@ async function main() {
   const throughSuper = await throughput(superUrl);
   const throughRemote = await throughput(gateway, token, bench.pid);
   const remoteDirect = await throughput(upstream);
+  const remoteProxied = await throughput(proxied, undefined, proxy.pid);
 
   // The ceiling Next.js's router would set: its cheapest route handler (GET /api/health) under
   // the same load, next to a bare node:http server answering the same JSON.
@@ -190,7 +200,9 @@ async function main() {
   console.log(
     `\nGateway-added latency, echo tool, ${CALLS} calls per path per level, interleaved (${os.cpus().length} cores)\n`,
   );
-  console.log("| clients | direct p50 / p99 | through gateway p50 / p99 | added p50 / p99 |\n|---|---|---|---|");
+  console.log(
+    "| clients | direct p50 / p99 | through gateway p50 / p99 | added p50 / p99 | bare node:http proxy added p50 / p99 |\n|---|---|---|---|---|",
+  );
   for (const r of rows) console.log(r);
   console.log(
     "\nA stdio server: called directly (SDK client over stdio), through this gateway (a local instance), and behind supergateway --stateful\n",
@@ -201,6 +213,7 @@ async function main() {
   for (const r of stdioRows) console.log(r);
   const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} | ${r.loadMsPerCall.toFixed(3)} ms |`;
+  // (For the bare proxy, "app CPU" is the proxy process's.)
   console.log("\nThroughput, echo tool, 10 connections (unless said), 5 s, every answer checked\n");
   console.log(
     "| path | tools/call per second | errors | app CPU per call | load generator CPU per call |\n|---|---|---|---|---|",
@@ -210,6 +223,7 @@ async function main() {
   console.log(row("supergateway -> the same stdio server", throughSuper));
   console.log(row("gateway -> remote streamable HTTP server", throughRemote));
   console.log(row("that remote server called directly", remoteDirect));
+  console.log(row("the same through a bare node:http proxy", remoteProxied));
   console.log(
     `\nCeiling, same load: Next.js GET /api/health ${nextHealth.perSecond.toFixed(0)} requests per second; bare node:http ${bareHealth.perSecond.toFixed(0)}.`,
   );

@@ -1,5 +1,6 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
+import { urlToHttpOptions } from "node:url";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
@@ -34,11 +35,15 @@ export class HttpClientTransport implements Transport {
   private protocolVersion?: string;
   private closed = false;
   private readonly open = new Set<http.ClientRequest>();
+  /** The URL as request options, converted once rather than on every request. */
+  private readonly target: http.RequestOptions;
 
   constructor(
     private readonly url: URL,
     private readonly options: HttpClientTransportOptions = {},
-  ) {}
+  ) {
+    this.target = urlToHttpOptions(url);
+  }
 
   async start(): Promise<void> {}
 
@@ -159,7 +164,8 @@ export class HttpClientTransport implements Transport {
     if (token) headers.authorization = `Bearer ${token}`;
     const secure = this.url.protocol === "https:";
     return new Promise((resolve, reject) => {
-      const req = (secure ? https : http).request(this.url, {
+      const req = (secure ? https : http).request({
+        ...this.target,
         method,
         headers,
         agent: secure ? agents.https : agents.http,
