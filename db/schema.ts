@@ -209,6 +209,12 @@ export interface AuditEventsTable {
   details: JsonWithDefault<Record<string, unknown>>;
 }
 
+/** Gateway sessions their clients ended (see migration 0003). */
+export interface EndedSessionsTable {
+  session_hash: string;
+  ended_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   teams: TeamsTable;
@@ -221,6 +227,7 @@ export interface DB {
   gateway_tool_assignments: GatewayToolAssignmentsTable;
   access_tokens: AccessTokensTable;
   audit_events: AuditEventsTable;
+  ended_sessions: EndedSessionsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -253,6 +253,33 @@ test.describe
       expect(batch.status).toBe(400);
       expect((await batch.json()).error.message).toContain("batches are not supported");
       expect((await post(init, { ...auth, origin: "http://evil.example" })).status).toBe(403);
+      // DNS rebinding: the page's Origin and the Host it reached both name the attacker's domain.
+      const rebound = await new Promise<number | undefined>((resolve, reject) => {
+        const target = new URL(url);
+        const req = http.request(
+          url,
+          {
+            method: "POST",
+            headers: {
+              ...auth,
+              host: `evil.example:${target.port}`,
+              origin: `http://evil.example:${target.port}`,
+              "content-type": "application/json",
+              accept: "application/json, text/event-stream",
+            },
+          },
+          (res) => {
+            resolve(res.statusCode);
+            res.resume();
+          },
+        );
+        req.on("error", reject);
+        req.end(init);
+      });
+      expect(rebound).toBe(403);
+      expect(
+        (await post(init, { ...auth, "x-forwarded-host": "evil.example", origin: "http://evil.example" })).status,
+      ).toBe(403);
       expect((await post(init, auth, url.replace("/main", "/nope"))).status).toBe(404);
       const huge = await post(
         JSON.stringify({ jsonrpc: "2.0", id: 2, method: "ping", params: { pad: "x".repeat(1_100_000) } }),
@@ -287,6 +314,10 @@ test.describe
         "mcp-protocol-version": "1999-01-01",
       });
       expect(badVersion.status).toBe(400);
+      const badVersionStream = await fetch(url, {
+        headers: { ...auth, accept: "text/event-stream", "mcp-protocol-version": "1999-01-01" },
+      });
+      expect(badVersionStream.status).toBe(400);
       // Sessions: initialize gives one; it works for its token only, and an altered one is unknown.
       const initialized = await post(init, auth);
       const session = initialized.headers.get("mcp-session-id") ?? "";
@@ -324,6 +355,8 @@ test.describe
       expect(JSON.stringify(await echoed.json())).toContain("plain");
       const ended = await fetch(url, { method: "DELETE", headers: { ...auth, "mcp-session-id": session } });
       expect(ended.status).toBe(200);
+      // An ended session is gone.
+      expect((await post(list, inSession)).status).toBe(404);
       // No stack trace in any of these answers.
       expect(await (await post("{", auth)).text()).not.toContain("    at ");
     });

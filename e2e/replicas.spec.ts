@@ -203,7 +203,45 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   await expect.poll(() => updates, { timeout: 15_000 }).toContain(resource?.uri);
   await subscriber.close();
 
-  // Revoked on A: refused by B within a second.
+  // A session ended on A (DELETE) is unknown on B from then on.
+  const mcpHeaders = (session?: string) => ({
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    authorization: `Bearer ${token}`,
+    ...(session ? { "mcp-session-id": session } : {}),
+  });
+  const initialized = await fetch(gatewayA, {
+    method: "POST",
+    headers: mcpHeaders(),
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "initialize",
+      params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "x", version: "1" } },
+    }),
+  });
+  const session = initialized.headers.get("mcp-session-id") ?? "";
+  const listOn = (base: string) =>
+    fetch(`${base}/api/mcp/shared`, {
+      method: "POST",
+      headers: mcpHeaders(session),
+      body: JSON.stringify({ jsonrpc: "2.0", id: 2, method: "tools/list" }),
+    }).then((r) => r.status);
+  expect(await listOn(b)).toBe(200);
+  expect((await fetch(gatewayA, { method: "DELETE", headers: mcpHeaders(session) })).status).toBe(200);
+  expect(await listOn(a)).toBe(404);
+  await expect.poll(() => listOn(b), { timeout: 2_000 }).toBe(404);
+
+  // The token's event stream open on B ...
+  const stream = await fetch(gatewayB, { headers: { accept: "text/event-stream", authorization: `Bearer ${token}` } });
+  expect(stream.status).toBe(200);
+  const streamEnded = (async () => {
+    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
+    while (!(await reader.read()).done);
+    return Date.now();
+  })();
+
+  // Revoked on A: refused by B within a second, and the stream on B ends.
   await call(a, `/tokens/${id}`, "DELETE", adminToken);
   const revokedAt = Date.now();
   let refusedAfter = -1;
@@ -225,6 +263,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   }
   expect(refusedAfter).toBeGreaterThanOrEqual(0);
   expect(refusedAfter).toBeLessThanOrEqual(1100);
+  expect((await streamEnded) - revokedAt).toBeLessThan(3_000);
 
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   for (const c of children) c.kill("SIGTERM");

@@ -17,7 +17,24 @@ const app = next({ dev: false, dir: path.resolve(import.meta.dirname, ".."), hos
 const handle = app.getRequestHandler();
 await app.prepare();
 
+/** A path whose percent-encoding is broken names nothing; Next.js would answer it with a 500. */
+function malformedPath(url) {
+  try {
+    decodeURIComponent(url.split("?")[0]);
+    return false;
+  } catch {
+    return true;
+  }
+}
+
 const server = http.createServer((req, res) => {
+  if (malformedPath(req.url ?? "/")) {
+    res.writeHead(400, { "content-type": "application/json" });
+    res.end(
+      JSON.stringify({ error: { code: "bad_request", message: "The request path is not valid percent-encoding." } }),
+    );
+    return;
+  }
   // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
   if (globalThis[FRONT]?.(req, res)) return;
   handle(req, res);

@@ -5,7 +5,9 @@ import { gatewayCache } from "./hot-path-cache";
  * The standalone event stream a client opens with GET: it hears `list_changed` when the
  * gateway's tools, prompts or resources may have changed (its assignments were saved, or a
  * server's tools were discovered again), and `resources/updated` for its session's
- * subscriptions, on whichever replica the change was made or the subscription is held.
+ * subscriptions, on whichever replica the change was made or the subscription is held. The
+ * caller's right to it is checked again every second: a revoked token, or a caller who may no
+ * longer use the gateway, loses the stream.
  */
 type Listener = {
   gatewayId: string;
@@ -45,12 +47,14 @@ const LIST_CHANGED = ["tools", "prompts", "resources"].map((what) =>
   event({ jsonrpc: "2.0", method: `notifications/${what}/list_changed` }),
 );
 const KEEP_ALIVE_MS = 25_000;
+const RECHECK_MS = 1000;
 
 export function changeStream(
   gatewayId: string,
   itemIds: ReadonlySet<string>,
   session: string | null,
   signal: AbortSignal,
+  stillAllowed: () => Promise<boolean>,
 ): Response {
   const encoder = new TextEncoder();
   let end = () => {};
@@ -70,21 +74,33 @@ export function changeStream(
         send: () => LIST_CHANGED.forEach(write),
         updated: (uri) => write(event({ jsonrpc: "2.0", method: "notifications/resources/updated", params: { uri } })),
       };
-      const keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
-      keepAlive.unref?.();
-      end = () => {
-        clearInterval(keepAlive);
-        listeners().delete(listener);
-      };
-      listeners().add(listener);
-      signal.addEventListener("abort", () => {
+      const close = () => {
         end();
         try {
           controller.close();
         } catch {
           // Already closed.
         }
-      });
+      };
+      const keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
+      keepAlive.unref?.();
+      // A check that fails (the database is briefly away) keeps the stream; a "no" ends it.
+      const recheck = setInterval(
+        () =>
+          void stillAllowed().then(
+            (ok) => ok || close(),
+            () => {},
+          ),
+        RECHECK_MS,
+      );
+      recheck.unref?.();
+      end = () => {
+        clearInterval(keepAlive);
+        clearInterval(recheck);
+        listeners().delete(listener);
+      };
+      listeners().add(listener);
+      signal.addEventListener("abort", close);
       // An opening comment, so clients and proxies see the stream start at once.
       write(": stream open\n\n");
     },

@@ -1,5 +1,5 @@
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
+import { ErrorCode, McpError, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
@@ -14,6 +14,7 @@ import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { callGatewayTool } from "./call-tool";
 import { changeStream } from "./change-stream";
+import { markSessionEnded, sessionEnded } from "./ended-sessions";
 import { fastPathMessage, toolCallParams } from "./fast-path";
 import { gatewayServer, listedTools } from "./gateway-server";
 import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
@@ -22,6 +23,7 @@ import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
 import { loadGateway } from "./load-gateway";
+import { originAllowed } from "./origin-check";
 import { listenForCancellations, replicaRoute, routeCancellation, routeReply } from "./relay-routing";
 import type { GatewayAnswer, GatewayExchange, JsonAnswer } from "./exchange";
 
@@ -42,19 +44,6 @@ const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
 /** RFC 9728: where clients learn how to authenticate to this gateway. */
 export function resourceMetadataUrl(origin: string, slug: string): string {
   return `${origin}/.well-known/oauth-protected-resource/api/mcp/${encodeURIComponent(slug)}`;
-}
-
-/** DNS-rebinding protection: a browser's Origin must be this app (or an allowed one). */
-function originAllowed(exchange: GatewayExchange, origin: string): boolean {
-  const sent = exchange.header("origin");
-  if (!sent) return true;
-  const allowed = new Set([
-    origin,
-    ...(getEnv()
-      .ARCHESTRA_GATEWAY_ALLOWED_ORIGINS?.split(",")
-      .map((o) => o.trim()) ?? []),
-  ]);
-  return allowed.has(sent);
 }
 
 async function readBody(exchange: GatewayExchange): Promise<{ body?: unknown; error?: JsonAnswer }> {
@@ -99,7 +88,21 @@ function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
  */
 export async function handleGatewayRequest(exchange: GatewayExchange, slug: string): Promise<GatewayAnswer> {
   const origin = publicOrigin({ get: exchange.header });
-  if (!originAllowed(exchange, origin)) return jsonRpcError(403, ErrorCode.InvalidRequest, "Origin not allowed.");
+  const env = getEnv();
+  const policy = { publicUrl: env.ARCHESTRA_PUBLIC_URL, allowed: env.ARCHESTRA_GATEWAY_ALLOWED_ORIGINS };
+  if (!originAllowed(exchange.header("origin"), origin, policy))
+    return jsonRpcError(
+      403,
+      ErrorCode.InvalidRequest,
+      "Origin not allowed: set ARCHESTRA_PUBLIC_URL to the address people use, or list this origin in ARCHESTRA_GATEWAY_ALLOWED_ORIGINS.",
+    );
+  const version = exchange.header("mcp-protocol-version");
+  if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version))
+    return jsonRpcError(
+      400,
+      ErrorCode.InvalidRequest,
+      `Unsupported MCP-Protocol-Version: ${version.slice(0, 40)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}).`,
+    );
   const unauthorized = (message: string) =>
     jsonRpcError(401, ErrorCode.InvalidRequest, message, {
       "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadataUrl(origin, slug)}"`,
@@ -129,22 +132,36 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     const { gateway, tools, assignments, byName } = loaded;
     const sessionId = exchange.header("mcp-session-id");
     const session = sessionId ? readSession(getAuthSecret(), sessionId, principal.token.id, gateway.id) : null;
-    if (sessionId && !session)
-      return jsonRpcError(404, ErrorCode.InvalidRequest, "Session not found: initialize a new session.");
-    // Ending a session ends its resource subscriptions, wherever they are held.
+    const sessionGone = () =>
+      jsonRpcError(404, ErrorCode.InvalidRequest, "Session not found: initialize a new session.");
+    if (sessionId && !session) return sessionGone();
+    if (sessionId) {
+      const ended = sessionEnded(db, sessionId);
+      if (ended instanceof Promise ? await ended : ended) return sessionGone();
+    }
+    // Ending a session: every replica answers it 404 from now on, and its resource subscriptions
+    // end wherever they are held.
     if (exchange.method === "DELETE") {
       if (!sessionId || !session) return { status: 405 };
+      await markSessionEnded(db, sessionId);
       await endSession(sessionId);
       return { status: 200 };
     }
     if (exchange.method === "GET") {
       if (!exchange.header("accept")?.includes("text/event-stream"))
         return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
+      const stillAllowed = async () => {
+        const now = await authenticateToken(db, token);
+        if (!now) return false;
+        const viewer = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
+        return canUseGateway(viewer.viewer, gateway);
+      };
       return changeStream(
         gateway.id,
         new Set(assignments.map((a) => a.item.id)),
         session ? sessionId : null,
         exchange.signal,
+        stillAllowed,
       );
     }
     const { body, error } = await readBody(exchange);
@@ -169,7 +186,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       gateway,
       caller,
       origin,
-      timeoutMs: getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
+      timeoutMs: env.ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
     };
     /** A tools/call, cancellable by the caller, with a channel back on `stream` for what the server asks. */
     const runToolCall = async (

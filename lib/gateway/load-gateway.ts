@@ -21,16 +21,24 @@ export interface LoadedAssignment {
   item: { id: string; slug: string; name: string; kind: "local" | "remote" };
 }
 
-/** A gateway's assignments and the tools they expose, under their exposed names. */
-export async function loadGatewayTools(db: Database, gateway: Gateway): Promise<ExposedTool[]> {
-  return (await loadGateway(db, gateway)).tools;
+/**
+ * Two assignments' tools under one name. Names are checked when a gateway is saved, but a
+ * server's tools can change afterwards (discovered after the save, or a new version): then the
+ * earlier assignment's tool keeps the name and the later one's is hidden, and the gateway's page
+ * and API say so until someone gives one of them another prefix.
+ */
+export interface NameClash {
+  name: string;
+  /** The server whose tool keeps the name, and the one whose tool is hidden (slugs). */
+  kept: string;
+  hidden: string;
 }
 
-/** A gateway's assignments, and the tools they expose under their exposed names. */
+/** A gateway's assignments, the tools they expose under their exposed names, and any clashes. */
 export async function loadGateway(
   db: Database,
   gateway: Gateway,
-): Promise<{ assignments: LoadedAssignment[]; tools: ExposedTool[] }> {
+): Promise<{ assignments: LoadedAssignment[]; tools: ExposedTool[]; clashes: NameClash[] }> {
   const rows = await db
     .selectFrom("gateway_tool_assignments as a")
     .innerJoin("catalog_items as item", "item.id", "a.catalog_item_id")
@@ -47,7 +55,9 @@ export async function loadGateway(
       "item.tools",
     ])
     .where("a.gateway_id", "=", gateway.id)
+    // Assignments saved together share a time; the server's slug settles their order.
     .orderBy("a.created_at")
+    .orderBy("item.slug")
     .execute();
   const assignments: LoadedAssignment[] = rows.map((row) => ({
     id: row.id,
@@ -56,16 +66,20 @@ export async function loadGateway(
     staticCredentialId: row.static_credential_id,
     item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
   }));
-  const tools = rows.flatMap((row, i) => {
+  const byName = new Map<string, ExposedTool>();
+  const clashes: NameClash[] = [];
+  for (const [i, row] of rows.entries()) {
     const selection = row.selection as string[] | null;
-    return (row.tools as DiscoveredTool[])
-      .filter((t) => !selection || selection.includes(t.name))
-      .map((t) => ({
-        name: exposedToolName(row.prefix, row.slug, t.name),
-        upstreamName: t.name,
-        definition: t,
-        assignment: assignments[i] as LoadedAssignment,
-      }));
-  });
-  return { assignments, tools };
+    for (const t of row.tools as DiscoveredTool[]) {
+      if (selection && !selection.includes(t.name)) continue;
+      const name = exposedToolName(row.prefix, row.slug, t.name);
+      const earlier = byName.get(name);
+      if (earlier) {
+        clashes.push({ name, kept: earlier.assignment.item.slug, hidden: row.slug });
+        continue;
+      }
+      byName.set(name, { name, upstreamName: t.name, definition: t, assignment: assignments[i] as LoadedAssignment });
+    }
+  }
+  return { assignments, tools: [...byName.values()], clashes };
 }

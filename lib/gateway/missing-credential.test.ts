@@ -33,7 +33,7 @@ describe("missing credential result", () => {
       hasOutputSchema: true,
     });
     expect((r.content[0] as { text: string }).text).toContain(
-      "has expired or was revoked. Re-authenticate it here: http://localhost:3000/registry/git%20hub?reauth=1",
+      "has expired or was revoked. Connect it again here (sign in again, or enter a new key): http://localhost:3000/registry/git%20hub?reauth=1",
     );
     expect(r.structuredContent).toBeUndefined();
     expect(r._meta?.["io.mcp-orchestrator/credential"]).toMatchObject({ kind: "credential_needs_reauthentication" });

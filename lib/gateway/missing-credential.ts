@@ -31,7 +31,7 @@ export function missingCredentialResult(options: MissingCredentialOptions): Call
   const url = installUrl(options.origin, options.server.slug, options.kind);
   const text =
     options.kind === "reauth"
-      ? `The credential for ${options.server.name} has expired or was revoked. Re-authenticate it here: ${url} — then retry this call.`
+      ? `The credential for ${options.server.name} has expired or was revoked. Connect it again here (sign in again, or enter a new key): ${url} — then retry this call.`
       : `${options.server.name} is not connected for you yet. Connect it here: ${url} — then retry this call.`;
   const facts = {
     kind: options.kind === "reauth" ? "credential_needs_reauthentication" : "credential_missing",

@@ -15,8 +15,12 @@ export type CreateGatewayInput = z.input<typeof createGatewaySchema>;
 export const assignmentSchema = z
   .object({
     server: z.string().min(1, { message: "Choose a server." }),
-    /** null or absent: every tool the server offers. */
-    tools: z.array(z.string().min(1)).nullable().default(null),
+    /** null or absent: every tool the server offers. A tool listed twice is one choice. */
+    tools: z
+      .array(z.string().min(1))
+      .nullable()
+      .default(null)
+      .transform((t) => (t ? [...new Set(t)] : t)),
     prefix: z
       .string()
       .regex(/^[A-Za-z0-9_-]*$/, { message: "Use letters, digits, '_' and '-'." })

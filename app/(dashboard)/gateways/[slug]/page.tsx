@@ -13,7 +13,7 @@ import { requireActor } from "@/lib/auth/session";
 import { connectConfigs } from "@/lib/gateway/connect-configs";
 import { gatewayEditorData } from "@/lib/gateway/editor-data";
 import { canEditGateway, getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
-import { loadGatewayTools } from "@/lib/gateway/load-gateway";
+import { loadGateway } from "@/lib/gateway/load-gateway";
 import { publicOrigin } from "@/lib/http/public-url";
 import { AssignmentsForm } from "../gateway-forms";
 
@@ -24,7 +24,7 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
   const db = getDb();
   const viewer = await userViewer(db, await requireActor());
   const gateway = await orNotFound(getGatewayOrThrow(db, viewer, slug));
-  const tools = await loadGatewayTools(db, gateway);
+  const { tools, clashes } = await loadGateway(db, gateway);
   const editable = canEditGateway(viewer, gateway);
   const servers = editable ? await gatewayEditorData(db, viewer, gateway) : [];
   const url = `${publicOrigin(await headers())}/api/mcp/${gateway.slug}`;
@@ -66,6 +66,16 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
             </div>
           </Card>
           <Card title="Tools" description="What clients see, and whose credential each call uses.">
+            {clashes.length > 0 && (
+              <div
+                role="alert"
+                className="mb-4 rounded-md border border-amber-300 bg-amber-50 p-3 text-sm text-amber-900"
+              >
+                A server's tools changed after this gateway was saved, and some names now clash. Hidden until one of the
+                servers gets another prefix:{" "}
+                {clashes.map((c) => `${c.name} of ${c.hidden} (kept: ${c.kept}'s)`).join("; ")}.
+              </div>
+            )}
             {tools.length === 0 ? (
               <EmptyState title="No tools yet">
                 {editable ? "Choose servers and tools in the form on this page." : "An admin has not chosen tools yet."}

@@ -1,15 +1,16 @@
 import { getDb } from "@/db";
 import { getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
-import { loadGatewayTools } from "@/lib/gateway/load-gateway";
+import { loadGateway } from "@/lib/gateway/load-gateway";
 import { api, requireApiActor } from "@/lib/http/api";
 import { publicOrigin } from "@/lib/http/public-url";
 
-// GET /api/v1/gateways/:gateway - a gateway, its MCP URL and the tools it exposes
+// GET /api/v1/gateways/:gateway - a gateway, its MCP URL, the tools it exposes, and name clashes
+// that appeared after it was saved (see NameClash)
 export const GET = api(async (request, { params }: { params: Promise<{ gateway: string }> }) => {
   const db = getDb();
   const viewer = await userViewer(db, await requireApiActor(request));
   const gateway = await getGatewayOrThrow(db, viewer, (await params).gateway);
-  const tools = await loadGatewayTools(db, gateway);
+  const { tools, clashes } = await loadGateway(db, gateway);
   return Response.json({
     gateway,
     url: `${publicOrigin(request.headers)}/api/mcp/${gateway.slug}`,
@@ -19,5 +20,6 @@ export const GET = api(async (request, { params }: { params: Promise<{ gateway: 
       tool: t.upstreamName,
       mode: t.assignment.mode,
     })),
+    clashes,
   });
 });
