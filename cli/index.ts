@@ -7,7 +7,8 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline/promises";
-import { parseArgs } from "node:util";
+import { Writable } from "node:stream";
+import { type ParseArgsConfig, parseArgs } from "node:util";
 
 const HELP = `MCP Orchestrator CLI
 
@@ -70,30 +71,70 @@ function save(saved: Saved): void {
 
 class CliError extends Error {}
 
-const { values: opts, positionals } = parseArgs({
-  allowPositionals: true,
-  options: {
-    url: { type: "string" },
-    email: { type: "string" },
-    password: { type: "string" },
-    name: { type: "string" },
-    role: { type: "string" },
-    "expires-days": { type: "string" },
-    command: { type: "string" },
-    arg: { type: "string", multiple: true },
-    image: { type: "string" },
-    "remote-url": { type: "string" },
-    env: { type: "string", multiple: true },
-    "secret-env": { type: "string", multiple: true },
-    transport: { type: "string" },
-    "http-path": { type: "string" },
-    set: { type: "string", multiple: true },
-    team: { type: "string" },
-    tail: { type: "string" },
-    json: { type: "boolean", default: false },
-    help: { type: "boolean", short: "h", default: false },
-  },
-});
+const OPTIONS = {
+  url: { type: "string" },
+  email: { type: "string" },
+  password: { type: "string" },
+  name: { type: "string" },
+  role: { type: "string" },
+  "expires-days": { type: "string" },
+  command: { type: "string" },
+  arg: { type: "string", multiple: true },
+  image: { type: "string" },
+  "remote-url": { type: "string" },
+  env: { type: "string", multiple: true },
+  "secret-env": { type: "string", multiple: true },
+  transport: { type: "string" },
+  "http-path": { type: "string" },
+  set: { type: "string", multiple: true },
+  team: { type: "string" },
+  tail: { type: "string" },
+  json: { type: "boolean", default: false },
+  help: { type: "boolean", short: "h", default: false },
+} satisfies ParseArgsConfig["options"];
+
+/**
+ * `--arg -y` becomes `--arg=-y`: an option that takes a value takes the next word even when it
+ * starts with "-" (`catalog add` passes flags through to the server's command), unless that word
+ * is one of this CLI's own options, which parseArgs then reports as a missing value.
+ */
+function joinOptionValues(args: string[]): string[] {
+  const options: Record<string, { type: string }> = OPTIONS;
+  const name = (word: string) => (word.startsWith("--") ? (word.slice(2).split("=")[0] ?? "") : "");
+  const takesValue = (word: string) => !word.includes("=") && options[name(word)]?.type === "string";
+  const isOwnOption = (word: string) => word === "-h" || Object.hasOwn(options, name(word));
+  const joined: string[] = [];
+  for (let i = 0; i < args.length; i++) {
+    const word = args[i] ?? "";
+    const next = args[i + 1];
+    if (word === "--") return [...joined, ...args.slice(i)];
+    if (takesValue(word) && next?.startsWith("-") && !isOwnOption(next)) {
+      joined.push(`${word}=${next}`);
+      i++;
+    } else joined.push(word);
+  }
+  return joined;
+}
+
+/** Every failure ends the same way: one line on stderr and exit code 1, never a stack trace. */
+function exitWithError(err: unknown): never {
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`Error: ${message.replace(/\s*\n\s*/g, " ")}`);
+  process.exit(1);
+}
+
+function parseCommandLine(args: string[]) {
+  try {
+    return parseArgs({ args: joinOptionValues(args), allowPositionals: true, options: OPTIONS });
+  } catch (err) {
+    // An unknown option needs none of parseArgs's advice about positionals; a missing value keeps its hint.
+    const { code, message } = err as Error & { code?: string };
+    const problem = code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? (message.split(". ")[0] ?? message) : message;
+    return exitWithError(`${problem.replace(/\.?$/, ".")} See: npm run cli -- help`);
+  }
+}
+
+const { values: opts, positionals } = parseCommandLine(process.argv.slice(2));
 
 const saved = readSaved();
 const baseUrl = (opts.url ?? process.env.ARCHESTRA_URL ?? saved.url ?? "http://localhost:3000").replace(/\/+$/, "");
@@ -117,10 +158,16 @@ async function call(method: string, route: string, body?: unknown, auth = true):
     throw new CliError(`Cannot reach ${baseUrl}. Is the app running (npm start)? Use --url to point elsewhere.`);
   }
   if (response.status === 204) return null;
-  const data = (await response.json().catch(() => ({}))) as { error?: { message?: string; fields?: object } };
+  const data = (await response.json().catch(() => ({}))) as {
+    error?: { message?: string; fields?: Record<string, string> };
+  };
   if (!response.ok) {
-    const fields = data.error?.fields ? `\n${JSON.stringify(data.error.fields, null, 2)}` : "";
-    throw new CliError(`${data.error?.message ?? `HTTP ${response.status}`}${fields}`);
+    // One line: the message, then any field problems it does not already name.
+    const message = data.error?.message ?? `HTTP ${response.status}`;
+    const more = Object.entries(data.error?.fields ?? {})
+      .filter(([, problem]) => !message.includes(problem))
+      .map(([field, problem]) => `${field}: ${problem}`);
+    throw new CliError([message, ...more].join("; "));
   }
   return data;
 }
@@ -136,10 +183,19 @@ async function promptPassword(): Promise<string> {
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     return Buffer.concat(chunks).toString("utf8").trim();
   }
-  const rl = createInterface({ input: process.stdin, output: process.stdout });
-  const answer = await rl.question("Password: ");
-  rl.close();
-  return answer;
+  // readline echoes what is typed through its output; a muted output keeps the password off the screen.
+  process.stdout.write("Password: ");
+  const muted = new Writable({ write: (_chunk, _encoding, done) => done() });
+  const rl = createInterface({ input: process.stdin, output: muted, terminal: true });
+  try {
+    return await new Promise<string>((resolve, reject) => {
+      rl.on("SIGINT", () => reject(new CliError("Cancelled.")));
+      rl.question("").then(resolve, reject);
+    });
+  } finally {
+    rl.close();
+    process.stdout.write("\n");
+  }
 }
 
 function table(rows: Record<string, unknown>[], columns: string[]): void {
@@ -372,7 +428,4 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err instanceof CliError ? `Error: ${err.message}` : err);
-  process.exit(1);
-});
+main().catch(exitWithError);
