@@ -221,18 +221,21 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
     expect(Buffer.from(secret.data?.API_TOKEN ?? "", "base64").toString()).toBe("tok-new");
   });
 
-  it("logs never show the credential's values", async () => {
-    const s = spec("chatty", "tok-leaky-5", {
+  it("logs never show the credential's values, also JSON-escaped or URL-encoded", async () => {
+    const s = spec("chatty", 'tok-"leaky"-5$', {
       command: "node",
-      args: ["-e", "console.error('token is ' + process.env.API_TOKEN); setInterval(() => {}, 1000)"],
+      args: [
+        "-e",
+        "const t = process.env.API_TOKEN; console.error('token is ' + t); console.error('as json ' + JSON.stringify(t)); console.error('as url ' + encodeURIComponent(t)); setInterval(() => {}, 1000)",
+      ],
     });
     await runtime.ensure(s);
     const logs = await until(
       () => runtime.logs(s.name, 20),
-      (l) => l.some((x) => x.startsWith("token is")),
+      (l) => l.some((x) => x.startsWith("as url")),
     );
-    expect(logs).toContain("token is [redacted]");
-    expect(logs.join("\n")).not.toContain("tok-leaky-5");
+    expect(logs).toEqual(expect.arrayContaining(["token is [redacted]", 'as json "[redacted]"', "as url [redacted]"]));
+    expect(logs.join("\n")).not.toContain("leaky");
   });
 
   it("an image that cannot be pulled is reported as failed with the reason", async () => {

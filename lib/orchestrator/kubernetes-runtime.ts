@@ -7,6 +7,7 @@ import { AttachTransport } from "./attach-transport";
 import { MANAGED_SELECTOR } from "./names";
 import { buildManifests, CONTAINER, type ManifestOptions, SPEC_HASH_ANNOTATION } from "./pod-manifest";
 import { podToObserved } from "./pod-status";
+import { redactSecrets, secretForms } from "./redact-secrets";
 import { type InstanceSpec, type ObservedInstance, type Runtime, RuntimeUnavailableError } from "./types";
 
 export interface KubernetesRuntimeOptions extends ManifestOptions {
@@ -169,16 +170,15 @@ export class KubernetesRuntime implements Runtime {
         ignoreNotFound(this.core.readNamespacedSecret({ name, namespace: this.namespace })),
       ]);
       // The credential's values never reach the Servers page, whatever the server printed.
-      const values = Object.values(secret?.data ?? {})
-        .map((v) => Buffer.from(v, "base64").toString("utf8"))
-        .filter((v) => v.length >= 4);
-      const redact = (line: string) => values.reduce((l, v) => l.split(v).join("[redacted]"), line);
+      const forms = secretForms(
+        Object.values(secret?.data ?? {}).map((v) => Buffer.from(v, "base64").toString("utf8")),
+      );
       // A stdio server's stdout is the protocol, and Kubernetes logs it: those lines carry tool
       // arguments and results, so they are left out.
       return String(text ?? "")
         .split("\n")
         .filter((line) => line !== "" && !isJsonRpc(line))
-        .map(redact);
+        .map((line) => redactSecrets(line, forms));
     } catch (err) {
       if (statusCode(err) === 404 || statusCode(err) === 400) return [];
       throw explain(err, `reading logs of ${name}`);

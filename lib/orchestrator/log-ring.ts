@@ -1,16 +1,21 @@
+import { redactSecrets, secretForms } from "./redact-secrets";
+
 /**
  * The last lines an instance wrote, bounded in count and line length, with every secret
- * value of the instance replaced before a line is stored.
+ * value of the instance (also JSON-escaped or URL-encoded) replaced before a line is stored.
  */
 export class LogRing {
   private readonly lines: string[] = [];
   private partial = "";
+  private readonly secretForms: string[];
 
   constructor(
-    private readonly secrets: string[],
+    secrets: string[],
     private readonly maxLines = 500,
     private readonly maxLineLength = 2000,
-  ) {}
+  ) {
+    this.secretForms = secretForms(secrets);
+  }
 
   /** Appends raw output; complete lines are stored, a trailing partial line waits for its end. */
   write(chunk: string | Buffer): void {
@@ -30,10 +35,9 @@ export class LogRing {
   }
 
   private push(line: string): void {
-    let clean = line.length > this.maxLineLength ? `${line.slice(0, this.maxLineLength)}…` : line;
-    for (const secret of this.secrets) {
-      if (secret.length >= 4) clean = clean.split(secret).join("[redacted]");
-    }
+    // Redacted before it is cut short, so a cut cannot leave the start of a secret behind.
+    const redacted = redactSecrets(line, this.secretForms);
+    const clean = redacted.length > this.maxLineLength ? `${redacted.slice(0, this.maxLineLength)}…` : redacted;
     this.lines.push(clean);
     if (this.lines.length > this.maxLines) this.lines.splice(0, this.lines.length - this.maxLines);
   }

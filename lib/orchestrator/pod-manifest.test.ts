@@ -1,7 +1,8 @@
 import { Pod, Secret, Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { buildInstanceSpec } from "./build-spec";
-import { buildManifests, SPEC_HASH_ANNOTATION } from "./pod-manifest";
+import { INSTANCE_DIR_REFERENCE } from "./instance-dir";
+import { buildManifests, INSTANCE_DIR_IN_POD, SPEC_HASH_ANNOTATION } from "./pod-manifest";
 
 const item = {
   id: "0b1c2d3e-0000-4000-8000-000000000001",
@@ -41,7 +42,43 @@ describe("pod manifests", () => {
     expect(podText).not.toContain(Buffer.from("ghp_supersecret").toString("base64"));
     expect(m.pod.spec?.containers[0]?.envFrom).toEqual([{ secretRef: { name: spec.name } }]);
     expect(m.secret.data).toEqual({ GITHUB_TOKEN: Buffer.from("ghp_supersecret").toString("base64") });
-    expect(m.pod.spec?.containers[0]?.env).toEqual([{ name: "GITHUB_HOST", value: "github.com" }]);
+    expect(m.pod.spec?.containers[0]?.env).toEqual([
+      { name: "GITHUB_HOST", value: "github.com" },
+      { name: "MCP_INSTANCE_DIR", value: INSTANCE_DIR_IN_POD },
+    ]);
+  });
+
+  it("give each pod a writable directory of its own, which plain values can refer to", () => {
+    const memory = buildInstanceSpec({
+      instanceId: spec.instanceId,
+      item: {
+        ...item,
+        env_schema: [
+          {
+            name: "MEMORY_FILE_PATH",
+            secret: false,
+            required: false,
+            prompt: false,
+            default: `${INSTANCE_DIR_REFERENCE}/g.jsonl`,
+          },
+          { name: "MCP_INSTANCE_DIR", secret: false, required: false, prompt: false, default: "/elsewhere" },
+          { name: "TOKEN", secret: true, required: false, prompt: true, default: INSTANCE_DIR_REFERENCE },
+        ],
+      },
+      credentialId: spec.credentialId,
+      secret: {},
+    });
+    const m = buildManifests(memory, options);
+    const container = m.pod.spec?.containers[0];
+    expect(m.pod.spec?.volumes).toEqual([{ name: "instance", emptyDir: {} }]);
+    expect(container?.volumeMounts).toEqual([{ name: "instance", mountPath: INSTANCE_DIR_IN_POD }]);
+    expect(container?.env).toEqual([
+      { name: "MEMORY_FILE_PATH", value: `${INSTANCE_DIR_IN_POD}/g.jsonl` },
+      { name: "MCP_INSTANCE_DIR", value: INSTANCE_DIR_IN_POD },
+    ]);
+    // Secret values are the person's, byte for byte.
+    expect(Buffer.from(m.secret.data?.TOKEN ?? "", "base64").toString()).toBe(INSTANCE_DIR_REFERENCE);
+    expect(() => new Pod(m.pod as never).validate()).not.toThrow();
   });
 
   it("run command-based servers in the base image with stdin open, and carry labels and the spec hash", () => {

@@ -1,9 +1,13 @@
 import type { V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
+import { expandInstanceDir, INSTANCE_DIR_VAR } from "./instance-dir";
 import { instanceLabels, LABELS } from "./names";
 import type { InstanceSpec } from "./types";
 
 export const CONTAINER = "mcp";
 export const SPEC_HASH_ANNOTATION = "mcp-orchestrator.io/spec-hash";
+/** Where the pod's own writable directory (an emptyDir: it outlives container restarts, not the pod) is mounted. */
+export const INSTANCE_DIR_IN_POD = "/mcp-instance";
+const INSTANCE_VOLUME = "instance";
 
 export interface ManifestOptions {
   namespace: string;
@@ -37,6 +41,7 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
   };
   const usesImageEntrypoint = spec.image !== null && spec.command === null;
   const port = spec.transport === "http" ? (spec.httpPort ?? 8080) : null;
+  const plainEnv = expandInstanceDir(spec.env, INSTANCE_DIR_IN_POD);
   const pod: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -46,6 +51,7 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
       automountServiceAccountToken: false,
       enableServiceLinks: false,
       ...(spec.imagePullSecret ? { imagePullSecrets: [{ name: spec.imagePullSecret }] } : {}),
+      volumes: [{ name: INSTANCE_VOLUME, emptyDir: {} }],
       containers: [
         {
           name: CONTAINER,
@@ -59,11 +65,14 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
           stdin: spec.transport === "stdio",
           stdinOnce: false,
           tty: false,
+          // `env` wins over `envFrom`, so the Secret cannot move MCP_INSTANCE_DIR either.
           env: [
-            ...Object.entries(spec.env).map(([name, value]) => ({ name, value })),
+            ...Object.entries(plainEnv).map(([name, value]) => ({ name, value })),
+            { name: INSTANCE_DIR_VAR, value: INSTANCE_DIR_IN_POD },
             ...(port !== null ? [{ name: "PORT", value: String(port) }] : []),
           ],
           envFrom: [{ secretRef: { name: spec.name } }],
+          volumeMounts: [{ name: INSTANCE_VOLUME, mountPath: INSTANCE_DIR_IN_POD }],
           ...(port !== null ? { ports: [{ name: "mcp", containerPort: port, protocol: "TCP" }] } : {}),
           securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
           resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } },

@@ -4,6 +4,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { EVERYTHING_SERVER_HTTP, FILESYSTEM_SERVER, MEMORY_SERVER } from "@/test/support/mcp-servers";
+import { INSTANCE_DIR_REFERENCE } from "./instance-dir";
 import { instanceName } from "./names";
 import { inheritableEnv, ProcessRuntime } from "./process-runtime";
 import { specHash } from "./spec-hash";
@@ -190,6 +191,77 @@ describe("process runtime", () => {
     await runtime.remove(b.name);
     expect(() => process.kill(pidA, 0)).toThrow();
     expect((await runtime.list()).map((i) => i.name)).not.toContain(a.name);
+  });
+
+  it("gives each instance its own directory, which catalog values can refer to", async () => {
+    // The seeded Memory entry: without its own file, every person's graph is one shared file.
+    const memory = (credentialId: string) =>
+      spec({
+        serverSlug: "memory-own",
+        credentialId,
+        env: { MEMORY_FILE_PATH: `${INSTANCE_DIR_REFERENCE}/memory.jsonl` },
+      });
+    const admin = memory(crypto.randomUUID());
+    const member = memory(crypto.randomUUID());
+    await runtime.ensure(admin);
+    await runtime.ensure(member);
+    for (const s of [admin, member])
+      await until(
+        () => observed(s.name),
+        (o) => o?.status === "running",
+      );
+    const adminClient = await connect(admin);
+    await adminClient.callTool({
+      name: "create_entities",
+      arguments: { entities: [{ name: "Payroll", entityType: "secret", observations: ["admin only"] }] },
+    });
+    await adminClient.close();
+    const memberClient = await connect(member);
+    const graph = await memberClient.callTool({ name: "read_graph", arguments: {} });
+    await memberClient.close();
+    expect(JSON.stringify(graph.content)).not.toContain("admin only");
+    const adminFile = path.join(workDir, admin.name, "memory.jsonl");
+    expect(fs.readFileSync(adminFile, "utf8")).toContain("admin only");
+    expect(fs.existsSync(path.join(workDir, member.name, "memory.jsonl"))).toBe(false);
+
+    // The variable is set for every instance, absolute, and cannot be moved by a value.
+    const script =
+      "console.error('dir=' + process.env.MCP_INSTANCE_DIR + ' file=' + process.env.FILE + ' cwd=' + process.cwd()); setInterval(() => {}, 1000)";
+    const probe = spec({
+      serverSlug: "dir-probe",
+      command: process.execPath,
+      args: ["-e", script],
+      env: { FILE: `${INSTANCE_DIR_REFERENCE}/state.db`, MCP_INSTANCE_DIR: "/elsewhere" },
+      secretEnv: { MCP_INSTANCE_DIR: "/elsewhere-too" },
+    });
+    await runtime.ensure(probe);
+    const lines = await until(
+      () => runtime.logs(probe.name, 10),
+      (l) => l.some((x) => x.startsWith("dir=")),
+    );
+    const dir = path.join(workDir, probe.name);
+    expect(lines).toContain(`dir=${dir} file=${dir}/state.db cwd=${fs.realpathSync(dir)}`);
+    for (const s of [admin, member, probe]) await runtime.remove(s.name);
+  });
+
+  it("scrubs a secret from logs also where the server printed it JSON-escaped or URL-encoded", async () => {
+    const secret = 'pa$$w"ord-with-quote';
+    const script =
+      "console.error('json ' + JSON.stringify(process.env.API_KEY)); console.error('url ' + encodeURIComponent(process.env.API_KEY)); setInterval(() => {}, 1000)";
+    const s = spec({
+      serverSlug: "quoted",
+      command: process.execPath,
+      args: ["-e", script],
+      secretEnv: { API_KEY: secret },
+    });
+    await runtime.ensure(s);
+    const lines = await until(
+      () => runtime.logs(s.name, 10),
+      (l) => l.some((x) => x.startsWith("url")),
+    );
+    expect(lines).toContain('json "[redacted]"');
+    expect(lines).toContain("url [redacted]");
+    await runtime.remove(s.name);
   });
 
   it("replaces the process when the spec changes (a new credential value)", async () => {

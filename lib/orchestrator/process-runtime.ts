@@ -5,11 +5,12 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { freePort } from "@/lib/net/free-port";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { ChildStdioTransport } from "./child-stdio-transport";
+import { expandInstanceDir, INSTANCE_DIR_VAR } from "./instance-dir";
 import { LogRing } from "./log-ring";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
 
 export interface ProcessRuntimeOptions {
-  /** Working directories for instances live under here, one per instance. */
+  /** Working directories for instances live under here, one per instance (its `MCP_INSTANCE_DIR`). */
   workDir: string;
   /** The only variables of the app's own environment a server inherits (never the app's secrets). */
   inheritEnv?: Record<string, string | undefined>;
@@ -61,12 +62,14 @@ class ManagedProcess {
       return;
     }
     if (spec.transport === "http" && this.port === null) this.port = await freePort();
-    const cwd = path.join(this.options.workDir, spec.name);
+    // Absolute: some servers resolve a relative path against their own code (server-memory does).
+    const cwd = path.resolve(this.options.workDir, spec.name);
     fs.mkdirSync(cwd, { recursive: true });
     const env: Record<string, string> = {
       ...inheritableEnv(this.options.inheritEnv),
-      ...spec.env,
+      ...expandInstanceDir(spec.env, cwd),
       ...spec.secretEnv,
+      [INSTANCE_DIR_VAR]: cwd,
       ...(this.port !== null ? { PORT: String(this.port) } : {}),
     };
     this.status = "starting";

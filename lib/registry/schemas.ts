@@ -51,7 +51,8 @@ export const localItemSchema = z
 export const remoteItemSchema = z.object({
   kind: z.literal("remote"),
   ...common,
-  url: z.url({ message: "Give the server's URL (https://…)." }),
+  // Only web URLs: the gateway and the OAuth client speak HTTP to it, nothing else.
+  url: z.url({ protocol: /^https?$/, message: "Give the server's http:// or https:// URL (https://…/mcp)." }),
   authKind: z.enum(["none", "header", "oauth"]).default("none"),
   headerName: text(200).optional(),
   oauthClientId: text(500).optional(),

@@ -2,6 +2,7 @@ import { sql } from "kysely";
 import type { Database } from "@/db";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Keyring } from "@/lib/crypto";
+import { INSTANCE_DIR_REFERENCE } from "@/lib/orchestrator/instance-dir";
 import { insertCatalogItem } from "./create-catalog-item";
 import type { CatalogItemInput } from "./schemas";
 
@@ -25,11 +26,15 @@ export const SEED_ENTRIES: CatalogItemInput[] = [
     args: ["-y", "@modelcontextprotocol/server-memory"],
     env: [
       {
+        // In the instance's own directory, so each credential has its own graph (left alone, the
+        // server keeps it next to its code in the npx cache, which every instance shares). Not
+        // asked: a path a person typed could point into someone else's instance.
         name: "MEMORY_FILE_PATH",
-        description: "Where the graph is kept (a file path inside the server's environment).",
+        description: "Where the graph is kept: a file in the instance's own directory.",
         required: false,
         secret: false,
-        prompt: true,
+        prompt: false,
+        default: `${INSTANCE_DIR_REFERENCE}/memory.jsonl`,
       },
     ],
   },

@@ -1,8 +1,9 @@
 import { describe, expect, it } from "vitest";
-import { catalogItemSchema } from "./schemas";
+import { type CatalogItemInput, catalogItemSchema } from "./schemas";
+import { SEED_ENTRIES } from "./seed-catalog";
 import { fromServerJson, toServerJson } from "./server-json";
 
-const asItem = (input: ReturnType<typeof fromServerJson>) => {
+const asItem = (input: CatalogItemInput) => {
   const data = catalogItemSchema.parse(input);
   return data.kind === "local"
     ? {
@@ -35,9 +36,18 @@ const asItem = (input: ReturnType<typeof fromServerJson>) => {
         env_schema: [],
         url: data.url,
         auth_kind: data.authKind,
-        auth_config: data.headerName ? { headerName: data.headerName } : {},
+        // As insertCatalogItem stores it.
+        auth_config: {
+          ...(data.headerName ? { headerName: data.headerName } : {}),
+          ...(data.oauthClientId ? { clientId: data.oauthClientId } : {}),
+          ...(data.scopes ? { scopes: data.scopes } : {}),
+        },
       };
 };
+
+/** Exported, renamed (so it does not collide with itself) and imported again. */
+const roundTrip = (item: ReturnType<typeof asItem>) =>
+  fromServerJson({ ...toServerJson(item, "com.example"), name: "com.example/copy", title: "Copy" });
 
 describe("server.json", () => {
   it("imports an npm package with variables and arguments, and exports it back", () => {
@@ -130,6 +140,56 @@ describe("server.json", () => {
       authKind: "header",
       headerName: "X-API-Key",
     });
+  });
+
+  it("keeps a remote server's sign-in through export and import: OAuth, its client id and scopes, a header", () => {
+    const linear = SEED_ENTRIES.find((e) => e.slug === "linear");
+    expect(roundTrip(asItem(linear as CatalogItemInput))).toEqual({
+      kind: "remote",
+      name: "Copy",
+      slug: "copy",
+      description: linear?.description,
+      url: "https://mcp.linear.app/mcp",
+      authKind: "oauth",
+    });
+
+    const configured = asItem({
+      kind: "remote",
+      name: "Acme",
+      url: "https://mcp.acme.example/mcp",
+      authKind: "oauth",
+      oauthClientId: "acme-client",
+      oauthClientSecret: "never-exported",
+      scopes: ["read", "write"],
+    });
+    // What the app registered for itself at an authorization server is not the entry's to give away.
+    const registered = {
+      ...configured,
+      auth_config: {
+        ...configured.auth_config,
+        registrations: [{ issuer: "https://as.example", clientId: "dyn-1", clientSecret: "dyn-s" }],
+      },
+    };
+    const exported = JSON.stringify(toServerJson(registered, "com.example"));
+    expect(exported).not.toMatch(/never-exported|dyn-1|dyn-s|registrations/);
+    expect(roundTrip(registered)).toMatchObject({
+      authKind: "oauth",
+      oauthClientId: "acme-client",
+      scopes: ["read", "write"],
+    });
+    expect(roundTrip(configured)).not.toHaveProperty("oauthClientSecret");
+
+    const header = asItem({
+      kind: "remote",
+      name: "Keyed",
+      url: "https://k.example/mcp",
+      authKind: "header",
+      headerName: "X-Api-Key",
+    });
+    expect(roundTrip(header)).toMatchObject({ authKind: "header", headerName: "X-Api-Key" });
+    const open = asItem({ kind: "remote", name: "Open", url: "https://o.example/mcp" });
+    expect(roundTrip(open)).toMatchObject({ authKind: "none" });
+    expect(toServerJson(open, "com.example")).not.toHaveProperty("_meta");
   });
 
   it("refuses what it cannot run, with a reason", () => {

@@ -7,8 +7,10 @@ import type { CatalogItemInput } from "./schemas";
  * The official MCP Registry's `server.json` (schema 2025-12-11; the older snake_case field
  * names are read too) to and from catalog entries. Import takes the first package this app can
  * run (npm with npx, PyPI with uvx, an OCI image) or else the first streamable HTTP remote.
+ * server.json has no field for a remote's OAuth sign-in, so it travels in `_meta` (publisher-provided).
  */
 export const SERVER_JSON_SCHEMA = "https://static.modelcontextprotocol.io/schemas/2025-12-11/server.schema.json";
+const PUBLISHER_META = "io.modelcontextprotocol.registry/publisher-provided";
 
 const input = z.object({
   name: z.string().min(1, { message: "server.json needs a name." }),
@@ -17,6 +19,7 @@ const input = z.object({
   version: z.string().optional(),
   packages: z.array(z.record(z.string(), z.unknown())).default([]),
   remotes: z.array(z.record(z.string(), z.unknown())).default([]),
+  _meta: z.unknown().optional(),
 });
 
 type Loose = Record<string, unknown>;
@@ -43,6 +46,19 @@ function argsFrom(list: unknown): string[] {
     if (a.type === "named") return [String(a.name ?? ""), ...(value !== undefined ? [value] : [])];
     return value !== undefined ? [value] : [];
   });
+}
+
+/** A remote's OAuth settings from `_meta`, as exported below: never a client secret. */
+function oauthFrom(meta: unknown): { oauthClientId?: string; scopes?: string[] } | null {
+  const object = (v: unknown) => (typeof v === "object" && v !== null ? (v as Loose) : undefined);
+  const oauth = object(object(object(meta)?.[PUBLISHER_META])?.oauth);
+  if (!oauth) return null;
+  const clientId = str(oauth.clientId);
+  const scopes = oauth.scopes;
+  return {
+    ...(clientId ? { oauthClientId: clientId } : {}),
+    ...(Array.isArray(scopes) ? { scopes: scopes.filter((x): x is string => typeof x === "string") } : {}),
+  };
 }
 
 const slugFrom = (name: string) =>
@@ -82,13 +98,16 @@ export function fromServerJson(json: unknown): CatalogItemInput {
   }
   const remote = doc.remotes.find((r) => (r.type ?? r.transport_type) === "streamable-http");
   if (remote && str(remote.url)) {
+    const url = String(remote.url);
+    const oauth = oauthFrom(doc._meta);
+    if (oauth) return { kind: "remote", ...common, url, authKind: "oauth", ...oauth };
     const header = (Array.isArray(remote.headers) ? (remote.headers as Loose[]) : []).find(
       (h) => field(h, "isSecret") === true || field(h, "isRequired") === true,
     );
     return {
       kind: "remote",
       ...common,
-      url: String(remote.url),
+      url,
       ...(header ? { authKind: "header" as const, headerName: String(header.name) } : { authKind: "none" as const }),
     };
   }
@@ -128,6 +147,12 @@ export function toServerJson(item: Item, namespace: string): Record<string, unkn
   };
   if (item.kind === "remote") {
     const headerName = str(item.auth_config.headerName);
+    // The configured client id and scopes; a client secret and the app's own registrations stay here.
+    const { clientId, scopes } = item.auth_config;
+    const oauth = {
+      ...(typeof clientId === "string" ? { clientId } : {}),
+      ...(Array.isArray(scopes) ? { scopes } : {}),
+    };
     return {
       ...base,
       remotes: [
@@ -139,6 +164,7 @@ export function toServerJson(item: Item, namespace: string): Record<string, unkn
             : {}),
         },
       ],
+      ...(item.auth_kind === "oauth" ? { _meta: { [PUBLISHER_META]: { oauth } } } : {}),
     };
   }
   const registryType = item.image ? "oci" : item.command === "npx" ? "npm" : item.command === "uvx" ? "pypi" : null;
@@ -146,7 +172,7 @@ export function toServerJson(item: Item, namespace: string): Record<string, unkn
     return {
       ...base,
       _meta: {
-        "io.modelcontextprotocol.registry/publisher-provided": {
+        [PUBLISHER_META]: {
           command: item.command,
           args: item.args,
           environmentVariables,
