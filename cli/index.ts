@@ -27,9 +27,13 @@ Usage: npm run cli -- <command> [options]
   teams rename <team> --name <name>
   members add <team> --email <e> [--role admin|member]
   members remove <team> <email>
-  tokens list
-  tokens create --name <name> [--expires-days <n>]
+  tokens list [--team <team> | --org]
+                                   your tokens; a team's (team admins) or the organisation's (admins)
+  tokens create --name <name> [--expires-days <n>] [--team <team> | --org]
+  tokens rotate <token-id>         a new token in place of this one (same owner, name, lifetime)
   tokens revoke <token-id>
+  gateways list
+  gateways show <gateway>          its MCP URL, tools and any name clashes
   keys reencrypt                   re-seal stored secrets under the newest key version (admins)
   catalog list
   catalog add --name <n> (--command <cmd> [--arg <a>]... | --image <img> | --remote-url <url>)
@@ -38,7 +42,7 @@ Usage: npm run cli -- <command> [options]
                                    secret and required at install
   catalog import <server.json>     add a server from an MCP Registry server.json file (admins)
   catalog export <server>          print a server as server.json
-  install <server> [--set NAME=VALUE]... [--team <team-id>]
+  install <server> [--set NAME=VALUE]... [--team <team>]
                                    install a server with your values (or your team's, as team admin)
   instances list
   instances logs <id> [--tail <n>]
@@ -89,6 +93,7 @@ const OPTIONS = {
   set: { type: "string", multiple: true },
   team: { type: "string" },
   tail: { type: "string" },
+  org: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } satisfies ParseArgsConfig["options"];
@@ -219,6 +224,19 @@ function print(data: unknown, human: () => void): void {
   else human();
 }
 
+/** A team's id from its id or slug (the API's install takes an id). */
+async function teamId(team: string): Promise<string> {
+  const data = (await call("GET", `/teams/${encodeURIComponent(team)}`)) as { team: { id: string } };
+  return data.team.id;
+}
+
+/** Where tokens of the chosen owner live: yours, a team's (--team) or the organisation's (--org). */
+function tokensRoute(): string {
+  if (opts.team && opts.org) throw new CliError("Choose --team or --org, not both.");
+  if (opts.org) return "/org/tokens";
+  return opts.team ? `/teams/${encodeURIComponent(opts.team)}/tokens` : "/tokens";
+}
+
 async function main(): Promise<void> {
   const [group, verb, arg1, arg2] = positionals;
   if (!group || opts.help || group === "help") {
@@ -309,18 +327,25 @@ async function main(): Promise<void> {
       return;
     }
     case "tokens list": {
-      const data = (await call("GET", "/tokens")) as { tokens: Record<string, unknown>[] };
+      const data = (await call("GET", tokensRoute())) as { tokens: Record<string, unknown>[] };
       return print(data, () =>
-        table(data.tokens, ["id", "name", "prefix", "created_at", "last_used_at", "revoked_at"]),
+        table(data.tokens, ["id", "name", "kind", "prefix", "created_at", "last_used_at", "revoked_at"]),
       );
     }
     case "tokens create": {
       const days = opts["expires-days"];
-      const data = (await call("POST", "/tokens", {
+      const data = (await call("POST", tokensRoute(), {
         name: need(opts.name, "--name"),
         ...(days ? { expiresInDays: Number(days) } : {}),
       })) as { token: string; id: string };
       return print(data, () => console.log(`${data.token}\n(shown once; id ${data.id})`));
+    }
+    case "tokens rotate": {
+      const id = encodeURIComponent(need(arg1, "<token-id>"));
+      const data = (await call("POST", `/tokens/${id}/rotate`)) as { token: string; id: string };
+      return print(data, () =>
+        console.log(`${data.token}\n(shown once; id ${data.id}; the old token no longer works)`),
+      );
     }
     case "tokens revoke":
       await call("DELETE", `/tokens/${encodeURIComponent(need(verb === "revoke" ? arg1 : undefined, "<token-id>"))}`);
@@ -342,6 +367,23 @@ async function main(): Promise<void> {
       const { connect } = await import("./connect.mjs");
       await connect(need(verb, "<gateway URL>"), process.env.ARCHESTRA_TOKEN ?? saved.token);
       return;
+    }
+    case "gateways list": {
+      const data = (await call("GET", "/gateways")) as { gateways: Record<string, unknown>[] };
+      return print(data, () => table(data.gateways, ["slug", "name", "owner_team_id"]));
+    }
+    case "gateways show": {
+      const data = (await call("GET", `/gateways/${encodeURIComponent(need(arg1, "<gateway>"))}`)) as {
+        gateway: { name: string };
+        url: string;
+        tools: Record<string, unknown>[];
+        clashes: { name: string; kept: string; hidden: string }[];
+      };
+      return print(data, () => {
+        console.log(`${data.gateway.name}: ${data.url}`);
+        table(data.tools, ["name", "server", "tool", "mode"]);
+        for (const c of data.clashes) console.log(`clash: ${c.name} of ${c.hidden} is hidden (${c.kept} keeps it)`);
+      });
     }
     case "catalog list": {
       const data = (await call("GET", "/catalog")) as { items: Record<string, unknown>[] };
@@ -393,7 +435,7 @@ async function main(): Promise<void> {
       }
       const data = (await call("POST", `/catalog/${encodeURIComponent(server)}/credentials`, {
         scope: opts.team ? "team" : "personal",
-        ...(opts.team ? { teamId: opts.team } : {}),
+        ...(opts.team ? { teamId: await teamId(opts.team) } : {}),
         env: values,
       })) as { credential: { id: string; replaced: boolean } };
       return print(data, () =>

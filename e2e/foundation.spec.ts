@@ -163,6 +163,43 @@ test.describe
       const denied = await cli(["teams", "create", "--name", "Nope"], { HOME: home, ARCHESTRA_URL: baseURL ?? "" });
       expect(denied.stderr).toContain("Only admins can create teams.");
 
+      // Team tokens from the CLI: created, listed, rotated (the old one stops, the new one acts for the team).
+      const teamToken = await cli(["tokens", "create", "--name", "bot", "--team", "data-science", "--json"], env);
+      expect(teamToken.code, teamToken.stderr).toBe(0);
+      const bot = JSON.parse(teamToken.stdout) as { id: string; token: string };
+      expect(bot.token).toMatch(/^mcpo_t_/);
+      const rotatedBot = await cli(["tokens", "rotate", bot.id, "--json"], env);
+      expect(rotatedBot.code, rotatedBot.stderr).toBe(0);
+      const newBot = JSON.parse(rotatedBot.stdout) as { id: string; token: string; team_id: string; name: string };
+      expect(newBot).toMatchObject({ name: "bot", replaced: bot.id });
+      expect(newBot.token).toMatch(/^mcpo_t_/);
+      const teamTokens = JSON.parse(
+        (await cli(["tokens", "list", "--team", "data-science", "--json"], env)).stdout,
+      ) as {
+        tokens: { id: string; revoked_at: string | null }[];
+      };
+      expect(teamTokens.tokens.find((t) => t.id === bot.id)?.revoked_at).not.toBeNull();
+      expect(teamTokens.tokens.find((t) => t.id === newBot.id)?.revoked_at).toBeNull();
+      const orgTokens = await cli(["tokens", "list", "--org", "--json"], env);
+      expect(orgTokens.code, orgTokens.stderr).toBe(0);
+      const memberList = await fetch(`${baseURL}/api/v1/org/tokens`, {
+        headers: { authorization: `Bearer ${bot.token}` },
+      });
+      expect(memberList.status).toBe(401);
+
+      // Rotating in the UI shows the new token once; the old one stops working.
+      await page.getByLabel("Token name").fill("rotating");
+      await page.getByRole("button", { name: "Create token" }).click();
+      const before = (await page.getByTestId("new-token").locator("code").textContent())?.trim() ?? "";
+      const me = (t: string) => fetch(`${baseURL}/api/v1/me`, { headers: { authorization: `Bearer ${t}` } });
+      expect((await me(before)).status).toBe(200);
+      await page.getByRole("button", { name: "Rotate rotating" }).click();
+      const rotatedInUi = (await page.getByTestId("revealed").locator("code").textContent())?.trim() ?? "";
+      expect(rotatedInUi).toMatch(/^mcpo_u_[0-9a-f]{8}_/);
+      expect(rotatedInUi).not.toBe(before);
+      expect((await me(before)).status).toBe(401);
+      expect((await me(rotatedInUi)).status).toBe(200);
+
       // Revoking the admin's token stops it at once.
       const list = JSON.parse((await cli(["tokens", "list", "--json"], env)).stdout) as {
         tokens: { id: string; name: string }[];

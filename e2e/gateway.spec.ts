@@ -7,7 +7,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { expect, test } from "@playwright/test";
-import { ADMIN, api, MEMBER, signIn, signOut, snap, tokenFor } from "./support";
+import { ADMIN, api, cli, MEMBER, signIn, signOut, snap, tokenFor } from "./support";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
 
@@ -135,6 +135,15 @@ test.describe
       });
       expect(text(await client.callTool({ name: "notes__read_graph", arguments: {} }))).toContain("member-marker");
       await client.close();
+      // The same gateway from the CLI.
+      const shown = await cli(["gateways", "show", "main"], {
+        HOME: fs.mkdtempSync(path.join(os.tmpdir(), "cli-home-")),
+        ARCHESTRA_URL: new URL(url).origin,
+        ARCHESTRA_TOKEN: member,
+      });
+      expect(shown.code, shown.stderr).toBe(0);
+      expect(shown.stdout).toContain(url);
+      expect(shown.stdout).toContain("notes__read_graph");
     });
 
     test("prompts and resources of the assigned servers come through, named by server", async () => {

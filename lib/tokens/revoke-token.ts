@@ -1,5 +1,6 @@
 import type { Database } from "@/db";
 import { findMembership } from "@/db/queries/teams";
+import type { AccessToken } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
@@ -7,13 +8,13 @@ import { uuidOrThrow } from "@/lib/validation";
 import { forgetToken } from "./token-cache";
 
 /**
- * Revokes a token: a personal token by its owner, a team token by the team's admins, any
- * token by an admin. Others are told it does not exist.
+ * An active token this person may revoke or rotate: a personal token by its owner, a team token
+ * by the team's admins, any token by an admin. Others are told it does not exist.
  */
-export async function revokeToken(db: Database, actor: Actor, tokenId: string): Promise<void> {
+export async function manageableToken(db: Database, actor: Actor, tokenId: string): Promise<AccessToken> {
   const token = await db
     .selectFrom("access_tokens")
-    .select(["id", "kind", "user_id", "team_id", "prefix"])
+    .selectAll()
     .where("id", "=", uuidOrThrow(tokenId, "Active token"))
     .where("revoked_at", "is", null)
     .executeTakeFirst();
@@ -25,6 +26,12 @@ export async function revokeToken(db: Database, actor: Actor, tokenId: string): 
       token.team_id !== null &&
       (await findMembership(db, token.team_id, actor.id))?.role === "admin");
   if (!allowed) throw notFound("Active token");
+  return token;
+}
+
+/** Revokes a token (see manageableToken for who may); it stops working on every replica within a second. */
+export async function revokeToken(db: Database, actor: Actor, tokenId: string): Promise<void> {
+  const token = await manageableToken(db, actor, tokenId);
   await db.updateTable("access_tokens").set({ revoked_at: new Date() }).where("id", "=", token.id).execute();
   forgetToken(token.prefix);
   await recordEvent(db, {

@@ -1,10 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { findTokenByPrefix, listUserTokens } from "@/db/queries/tokens";
-import { backends, useMigratedDatabase } from "@/test/support/database";
+import { backends, unique, useMigratedDatabase } from "@/test/support/database";
 import { makeUser } from "@/test/support/fixtures";
 import { authenticateToken } from "./authenticate-token";
 import { createUserToken } from "./create-token";
 import { revokeToken } from "./revoke-token";
+import { rotateToken } from "./rotate-token";
+import { createToken } from "./create-token";
 import { sameSecret } from "@/lib/crypto";
 import { bearerToken, generateToken, tokenMatches, tokenPrefix } from "./token-format";
 
@@ -78,5 +80,49 @@ describe.each(backends)("tokens on $name", (backend) => {
     await expect(createUserToken(t.db, user, { name: "x", expiresInDays: 0 })).rejects.toMatchObject({
       fields: { expiresInDays: expect.any(String) },
     });
+  });
+
+  it("rotating replaces a token: the new one acts as the same owner, the old one stops at once", async () => {
+    const alice = await makeUser(t.db, "member", "alice");
+    const bob = await makeUser(t.db, "member", "bob");
+    const { token: old, listing } = await createUserToken(t.db, alice, { name: "ci", expiresInDays: 30 });
+    expect(await authenticateToken(t.db, old)).not.toBeNull();
+    await expect(rotateToken(t.db, bob, listing.id)).rejects.toMatchObject({ code: "not_found" });
+
+    const rotated = await rotateToken(t.db, alice, listing.id);
+    expect(rotated.token).not.toBe(old);
+    expect(rotated.replaced).toBe(listing.id);
+    expect(rotated.listing).toMatchObject({ name: "ci", kind: "user", user_id: alice.id, revoked_at: null });
+    expect(JSON.stringify(rotated.listing)).not.toContain(rotated.token);
+    // The same lifetime again, from now.
+    const days = ((rotated.listing.expires_at?.getTime() ?? 0) - Date.now()) / 86_400_000;
+    expect(days).toBeGreaterThan(29.9);
+    expect(days).toBeLessThanOrEqual(30);
+    expect(await authenticateToken(t.db, old)).toBeNull();
+    expect((await authenticateToken(t.db, rotated.token))?.user?.id).toBe(alice.id);
+    // A revoked token cannot be rotated back to life.
+    await expect(rotateToken(t.db, alice, listing.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("a team token is rotated by the team's admins into another team token", async () => {
+    const admin = await makeUser(t.db, "member", "lead");
+    const member = await makeUser(t.db, "member", "dev");
+    const team = await t.db
+      .insertInto("teams")
+      .values({ name: unique("Team"), slug: unique("team") })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+    await t.db
+      .insertInto("team_members")
+      .values([
+        { team_id: team.id, user_id: admin.id, role: "admin" },
+        { team_id: team.id, user_id: member.id, role: "member" },
+      ])
+      .execute();
+    const { listing } = await createToken(t.db, admin, { kind: "team", teamId: team.id }, { name: "bot" });
+    await expect(rotateToken(t.db, member, listing.id)).rejects.toMatchObject({ code: "not_found" });
+    const rotated = await rotateToken(t.db, admin, listing.id);
+    expect(rotated.listing).toMatchObject({ kind: "team", team_id: team.id, user_id: null, expires_at: null });
+    expect((await authenticateToken(t.db, rotated.token))?.token.team_id).toBe(team.id);
   });
 });

@@ -6,6 +6,7 @@ import { formValues, runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
 import { createToken, type TokenOwner } from "@/lib/tokens/create-token";
 import { revokeToken } from "@/lib/tokens/revoke-token";
+import { rotateToken } from "@/lib/tokens/rotate-token";
 
 export async function createTokenAction(_: FormState, form: FormData): Promise<FormState> {
   const values = formValues(form, ["name", "expiresInDays", "owner"]);
@@ -31,5 +32,17 @@ export async function revokeTokenAction(_: FormState, form: FormData): Promise<F
     await revokeToken(getDb(), await requireActor(), String(form.get("tokenId") ?? ""));
     revalidatePath("/tokens");
     return { ok: true, message: "Token revoked." };
+  });
+}
+
+export async function rotateTokenAction(_: FormState, form: FormData): Promise<FormState> {
+  return runAction(async () => {
+    const { token } = await rotateToken(getDb(), await requireActor(), String(form.get("tokenId") ?? ""));
+    // Not revalidated here: the new token shows in the old one's row until the person is done.
+    return {
+      ok: true,
+      message: "Replaced: the old token no longer works. Copy the new one now: it will not be shown again.",
+      reveal: token,
+    };
   });
 }

@@ -9,7 +9,7 @@ import { getDb } from "@/db";
 import { listSharedTokens, listUserTokens, type TokenListing } from "@/db/queries/tokens";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
-import { revokeTokenAction } from "./actions";
+import { revokeTokenAction, rotateTokenAction } from "./actions";
 import { CreateTokenForm } from "./token-forms";
 
 export const metadata: Metadata = { title: "Tokens" };
@@ -45,13 +45,23 @@ function TokenTable({ label, tokens, showOwner }: { label: string; tokens: Token
             </Td>
             <Td className="text-right">
               {!t.revoked_at && (
-                <ActionButton
-                  action={revokeTokenAction}
-                  fields={{ tokenId: t.id }}
-                  label="Revoke"
-                  accessibleName={`Revoke ${t.name}`}
-                  pendingText="Revoking…"
-                />
+                <div className="flex flex-col items-end gap-1">
+                  <ActionButton
+                    action={rotateTokenAction}
+                    fields={{ tokenId: t.id }}
+                    label="Rotate"
+                    accessibleName={`Rotate ${t.name}`}
+                    pendingText="Rotating…"
+                    variant="secondary"
+                  />
+                  <ActionButton
+                    action={revokeTokenAction}
+                    fields={{ tokenId: t.id }}
+                    label="Revoke"
+                    accessibleName={`Revoke ${t.name}`}
+                    pendingText="Revoking…"
+                  />
+                </div>
               )}
             </Td>
           </tr>

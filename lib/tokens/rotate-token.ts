@@ -1,0 +1,62 @@
+import type { Database } from "@/db";
+import type { TokenListing } from "@/db/queries/tokens";
+import { recordEvent } from "@/lib/audit/record-event";
+import type { Actor } from "@/lib/auth/actor";
+import { notFound } from "@/lib/errors";
+import { manageableToken } from "./revoke-token";
+import { forgetToken } from "./token-cache";
+import { generateToken } from "./token-format";
+
+/**
+ * Replaces a token with a new one that acts as the same person, team or organisation under the
+ * same name, and revokes the old one, together: there is never a moment with neither or both.
+ * A token that expires gets the same lifetime again, counted from now. The new token is returned
+ * once and never stored.
+ */
+export async function rotateToken(
+  db: Database,
+  actor: Actor,
+  tokenId: string,
+): Promise<{ token: string; listing: TokenListing; replaced: string }> {
+  const old = await manageableToken(db, actor, tokenId);
+  const generated = generateToken(old.kind);
+  const now = new Date();
+  const lifetime = old.expires_at ? old.expires_at.getTime() - old.created_at.getTime() : null;
+  const row = await db.transaction().execute(async (trx) => {
+    const revoked = await trx
+      .updateTable("access_tokens")
+      .set({ revoked_at: now })
+      .where("id", "=", old.id)
+      .where("revoked_at", "is", null)
+      .executeTakeFirst();
+    // Rotated or revoked at the same moment by someone else: theirs stands.
+    if (Number(revoked.numUpdatedRows) !== 1) return null;
+    return trx
+      .insertInto("access_tokens")
+      .values({
+        kind: old.kind,
+        user_id: old.user_id,
+        team_id: old.team_id,
+        name: old.name,
+        prefix: generated.prefix,
+        secret_hash: generated.hash,
+        created_by: actor.id,
+        expires_at: lifetime === null ? null : new Date(now.getTime() + lifetime),
+      })
+      .returningAll()
+      .executeTakeFirstOrThrow();
+  });
+  forgetToken(old.prefix);
+  if (!row) throw notFound("Active token");
+  await recordEvent(db, {
+    action: "token.rotate",
+    outcome: "ok",
+    actor_user_id: actor.id,
+    actor_token_id: row.id,
+    token_kind: row.kind,
+    team_id: row.team_id,
+    details: { prefix: row.prefix, replaced: old.prefix },
+  });
+  const { secret_hash: _, ...listing } = row;
+  return { token: generated.token, listing, replaced: old.id };
+}
