@@ -6,7 +6,10 @@
  */
 export const INSTANCE_DIR_VAR = "MCP_INSTANCE_DIR";
 
-/** How a non-secret catalog value refers to the instance's directory: `${MCP_INSTANCE_DIR}/memory.jsonl`. */
+/**
+ * How a server's arguments and non-secret values refer to the instance's directory:
+ * `${MCP_INSTANCE_DIR}/memory.jsonl`.
+ */
 export const INSTANCE_DIR_REFERENCE = `\${${INSTANCE_DIR_VAR}}`;
 
 /**
@@ -21,4 +24,9 @@ export function expandInstanceDir(env: Record<string, string>, dir: string): Rec
     if (name !== INSTANCE_DIR_VAR) expanded[name] = value.replaceAll(INSTANCE_DIR_REFERENCE, dir);
   }
   return expanded;
+}
+
+/** Pure: the server's arguments with every `${MCP_INSTANCE_DIR}` replaced by `dir`. */
+export function expandInstanceDirArgs(args: readonly string[], dir: string): string[] {
+  return args.map((arg) => arg.replaceAll(INSTANCE_DIR_REFERENCE, dir));
 }

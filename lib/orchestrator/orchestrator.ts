@@ -91,7 +91,7 @@ export class Orchestrator {
       if (!spec)
         throw new AppError(
           "not_found",
-          "That server instance is not wanted: its credential may be revoked, or it was stopped.",
+          "That server instance is not running: it was stopped (start it again on the Servers page), or its credential was revoked.",
         );
       const observed = (await this.runtime.list()).find((o) => o.name === spec?.name);
       if (observed?.status === "running") {

@@ -79,6 +79,9 @@ describe("pod manifests", () => {
     // Secret values are the person's, byte for byte.
     expect(Buffer.from(m.secret.data?.TOKEN ?? "", "base64").toString()).toBe(INSTANCE_DIR_REFERENCE);
     expect(() => new Pod(m.pod as never).validate()).not.toThrow();
+    // Arguments may name the directory too.
+    const withArgs = buildManifests({ ...memory, args: ["--root", `${INSTANCE_DIR_REFERENCE}/files`] }, options);
+    expect(withArgs.pod.spec?.containers[0]?.args).toEqual(["--root", `${INSTANCE_DIR_IN_POD}/files`]);
   });
 
   it("run command-based servers in the base image with stdin open, and carry labels and the spec hash", () => {

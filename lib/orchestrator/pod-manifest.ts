@@ -1,5 +1,5 @@
 import type { V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
-import { expandInstanceDir, INSTANCE_DIR_VAR } from "./instance-dir";
+import { expandInstanceDir, expandInstanceDirArgs, INSTANCE_DIR_VAR } from "./instance-dir";
 import { instanceLabels, LABELS } from "./names";
 import type { InstanceSpec } from "./types";
 
@@ -42,6 +42,7 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
   const usesImageEntrypoint = spec.image !== null && spec.command === null;
   const port = spec.transport === "http" ? (spec.httpPort ?? 8080) : null;
   const plainEnv = expandInstanceDir(spec.env, INSTANCE_DIR_IN_POD);
+  const args = expandInstanceDirArgs(spec.args, INSTANCE_DIR_IN_POD);
   const pod: V1Pod = {
     apiVersion: "v1",
     kind: "Pod",
@@ -56,11 +57,7 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
         {
           name: CONTAINER,
           image: spec.image ?? options.baseImage,
-          ...(usesImageEntrypoint
-            ? spec.args.length
-              ? { args: spec.args }
-              : {}
-            : { command: [spec.command ?? ""], args: spec.args }),
+          ...(usesImageEntrypoint ? (args.length ? { args } : {}) : { command: [spec.command ?? ""], args }),
           // stdio servers are reached through the attach API: their stdin must stay open.
           stdin: spec.transport === "stdio",
           stdinOnce: false,

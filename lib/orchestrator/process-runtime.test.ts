@@ -226,11 +226,12 @@ describe("process runtime", () => {
 
     // The variable is set for every instance, absolute, and cannot be moved by a value.
     const script =
-      "console.error('dir=' + process.env.MCP_INSTANCE_DIR + ' file=' + process.env.FILE + ' cwd=' + process.cwd()); setInterval(() => {}, 1000)";
+      "console.error('dir=' + process.env.MCP_INSTANCE_DIR + ' file=' + process.env.FILE + ' cwd=' + process.cwd() + ' arg=' + process.argv[1]); setInterval(() => {}, 1000)";
     const probe = spec({
       serverSlug: "dir-probe",
       command: process.execPath,
-      args: ["-e", script],
+      // Arguments may name it too (the seeded Filesystem server serves it).
+      args: ["-e", script, `${INSTANCE_DIR_REFERENCE}/files`],
       env: { FILE: `${INSTANCE_DIR_REFERENCE}/state.db`, MCP_INSTANCE_DIR: "/elsewhere" },
       secretEnv: { MCP_INSTANCE_DIR: "/elsewhere-too" },
     });
@@ -240,7 +241,7 @@ describe("process runtime", () => {
       (l) => l.some((x) => x.startsWith("dir=")),
     );
     const dir = path.join(workDir, probe.name);
-    expect(lines).toContain(`dir=${dir} file=${dir}/state.db cwd=${fs.realpathSync(dir)}`);
+    expect(lines).toContain(`dir=${dir} file=${dir}/state.db cwd=${fs.realpathSync(dir)} arg=${dir}/files`);
     for (const s of [admin, member, probe]) await runtime.remove(s.name);
   });
 

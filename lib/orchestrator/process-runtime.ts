@@ -5,7 +5,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { freePort } from "@/lib/net/free-port";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { ChildStdioTransport } from "./child-stdio-transport";
-import { expandInstanceDir, INSTANCE_DIR_VAR } from "./instance-dir";
+import { expandInstanceDir, expandInstanceDirArgs, INSTANCE_DIR_VAR } from "./instance-dir";
 import { LogRing } from "./log-ring";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
 
@@ -73,9 +73,10 @@ class ManagedProcess {
       ...(this.port !== null ? { PORT: String(this.port) } : {}),
     };
     this.status = "starting";
-    this.logs.note(`starting: ${[command, ...spec.args].join(" ")}`);
+    const args = expandInstanceDirArgs(spec.args, cwd);
+    this.logs.note(`starting: ${[command, ...args].join(" ")}`);
     // An argument array, never a shell: nothing in the catalog entry is interpreted.
-    const child: ChildProcess = spawn(command, spec.args, { cwd, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
+    const child: ChildProcess = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
     this.child = child;
     child.stderr?.on("data", (chunk: Buffer) => this.logs.write(chunk));
     // stdio servers speak the protocol on stdout: it is not logged (it carries tool arguments and results).

@@ -99,7 +99,7 @@ describe.each(backends)("reconciler with the process runtime on $name", (backend
     expect(stopped).toMatchObject({ status: "stopped", status_reason: "the credential was revoked" });
     expect(runtime.pid(instance.name)).toBeUndefined();
     expect(() => process.kill(pid, 0)).toThrow();
-    await expect(get().client(instance.id)).rejects.toThrow(/not wanted/);
+    await expect(get().client(instance.id)).rejects.toThrow(/stopped \(start it again on the Servers page\)/);
   });
 
   it("warm calls take the open connection without asking the runtime; once it closes, the next call checks again", async () => {

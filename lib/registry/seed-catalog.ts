@@ -42,9 +42,10 @@ export const SEED_ENTRIES: CatalogItemInput[] = [
     kind: "local",
     name: "Filesystem",
     slug: "server-filesystem",
-    description: "Reads and writes files under the folder given as its argument (/tmp here; an admin can change it).",
+    description:
+      "Reads and writes files in a folder of its own: each person's or team's instance has its own (its argument; an admin can change it).",
     command: "npx",
-    args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+    args: ["-y", "@modelcontextprotocol/server-filesystem", INSTANCE_DIR_REFERENCE],
   },
   {
     kind: "local",
