@@ -6,6 +6,8 @@
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 
+/** How long answers still due may hold up the exit once the client has closed stdin. */
+const ANSWER_WAIT_MS = 30_000;
 /** How long ending the gateway session (DELETE) may hold up the exit. */
 const END_SESSION_TIMEOUT_MS = 2_000;
 
@@ -82,6 +84,8 @@ export async function connect(url, token) {
 
   local.onmessage = (message) => {
     if (message.id !== undefined && message.method !== undefined) unanswered.add(message.id);
+    // A request the client cancelled may never be answered: it no longer holds up the exit.
+    if (message.method === "notifications/cancelled") unanswered.delete(message.params?.requestId);
     const before = initialized;
     if (message.method === "initialize" && message.id !== undefined) {
       initialized = new Promise((release) => initializing.set(message.id, release));
@@ -106,6 +110,8 @@ export async function connect(url, token) {
   process.stdin.once("end", () => {
     stdinEnded = true;
     if (unanswered.size === 0) void end();
+    // Answers still due get a while to arrive, not forever.
+    else setTimeout(() => void end(), ANSWER_WAIT_MS).unref();
   });
   await upstream.start();
   await local.start();

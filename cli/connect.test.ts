@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { freePort } from "@/lib/net/free-port";
-import { EVERYTHING_SERVER_HTTP } from "@/test/support/mcp-servers";
+import { startEverythingHttp } from "@/test/support/mcp-servers";
 
 const BRIDGE = path.resolve("cli/connect.mjs");
 
@@ -52,28 +52,14 @@ function bridge(url: string, messages: object[]): Promise<{ code: number | null;
 }
 
 describe("the stdio bridge exits when its client closes stdin", () => {
-  let server: ChildProcess;
+  let server: { url: string; stop(): void };
   let url: string;
   beforeAll(async () => {
-    const port = await freePort();
-    server = spawn(EVERYTHING_SERVER_HTTP.command, EVERYTHING_SERVER_HTTP.args, {
-      env: { ...process.env, PORT: String(port) },
-      stdio: "ignore",
-    });
-    url = `http://127.0.0.1:${port}/mcp`;
-    for (let i = 0; i < 100; i++) {
-      if (
-        await fetch(url).then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await startEverythingHttp();
+    url = server.url;
   });
   afterAll(() => {
-    server.kill();
+    server.stop();
   });
 
   it("after answering what was asked, with the session's event stream open", async () => {
@@ -81,6 +67,19 @@ describe("the stdio bridge exits when its client closes stdin", () => {
     expect(code, stderr).toBe(0);
     expect(answers.map((a) => a.id)).toEqual([1, 2]);
     expect(answers[1]?.result?.tools?.map((t) => t.name)).toContain("echo");
+  });
+
+  it("without waiting for a request the client cancelled", async () => {
+    const slow = {
+      jsonrpc: "2.0",
+      id: 3,
+      method: "tools/call",
+      params: { name: "trigger-long-running-operation", arguments: { duration: 60, steps: 2 } },
+    };
+    const cancel = { jsonrpc: "2.0", method: "notifications/cancelled", params: { requestId: 3 } };
+    const { code, answers, stderr } = await bridge(url, [...SESSION, slow, cancel]);
+    expect(code, stderr).toBe(0);
+    expect(answers.map((a) => a.id)).toEqual([1, 2]);
   });
 
   it("when the gateway cannot be reached, answering each request with the reason", async () => {

@@ -171,6 +171,8 @@ export interface GatewayToolAssignmentsTable {
   prefix: string | null;
   credential_mode: CredentialMode;
   static_credential_id: string | null;
+  /** Its place in the gateway's list as saved (see migration 0004). */
+  position: Generated<number>;
   created_at: CreatedAt;
 }
 

@@ -199,6 +199,11 @@ test.describe
       expect(rotatedInUi).not.toBe(before);
       expect((await me(before)).status).toBe(401);
       expect((await me(rotatedInUi)).status).toBe(200);
+      // The list catches up (the old token revoked) while the new token stays shown until dismissed.
+      await expect(page.getByRole("table", { name: "Tokens", exact: true }).getByText("revoked")).toHaveCount(1);
+      await expect(page.getByTestId("revealed").locator("code")).toHaveText(rotatedInUi);
+      await page.getByTestId("revealed").getByRole("button", { name: "Done" }).click();
+      await expect(page.getByTestId("revealed")).toHaveCount(0);
 
       // Revoking the admin's token stops it at once.
       const list = JSON.parse((await cli(["tokens", "list", "--json"], env)).stdout) as {

@@ -6,8 +6,8 @@ import { gatewayCache } from "./hot-path-cache";
  * gateway's tools, prompts or resources may have changed (its assignments were saved, or a
  * server's tools were discovered again), and `resources/updated` for its session's
  * subscriptions, on whichever replica the change was made or the subscription is held. The
- * caller's right to it is checked again every second: a revoked token, or a caller who may no
- * longer use the gateway, loses the stream.
+ * caller's right to it is checked again every second: a revoked token, a caller who may no longer
+ * use the gateway, or an ended session loses the stream.
  */
 type Listener = {
   gatewayId: string;
@@ -84,19 +84,26 @@ export function changeStream(
       };
       const keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
       keepAlive.unref?.();
-      // A check that fails (the database is briefly away) keeps the stream; a "no" ends it.
-      const recheck = setInterval(
-        () =>
-          void stillAllowed().then(
-            (ok) => ok || close(),
-            () => {},
-          ),
-        RECHECK_MS,
-      );
-      recheck.unref?.();
+      // One check at a time, the next a second after the last one answered. A check that fails
+      // (the database is briefly away) keeps the stream; a "no" ends it.
+      let ended = false;
+      let recheck: NodeJS.Timeout | undefined;
+      const scheduleCheck = () => {
+        recheck = setTimeout(() => {
+          void stillAllowed()
+            .then(
+              (ok) => ok || close(),
+              () => {},
+            )
+            .finally(() => ended || scheduleCheck());
+        }, RECHECK_MS);
+        recheck.unref?.();
+      };
+      scheduleCheck();
       end = () => {
+        ended = true;
         clearInterval(keepAlive);
-        clearInterval(recheck);
+        clearTimeout(recheck);
         listeners().delete(listener);
       };
       listeners().add(listener);

@@ -151,6 +151,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       if (!exchange.header("accept")?.includes("text/event-stream"))
         return jsonRpcError(406, ErrorCode.InvalidRequest, "Accept text/event-stream to open the event stream.");
       const stillAllowed = async () => {
+        if (sessionId && (await sessionEnded(db, sessionId))) return false;
         const now = await authenticateToken(db, token);
         if (!now) return false;
         const viewer = await callerCache().read(now.token.id, () => gatewayCaller(db, now));

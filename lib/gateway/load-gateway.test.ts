@@ -7,6 +7,7 @@ import { markSessionEnded, sessionEnded } from "./ended-sessions";
 import { userViewer } from "./gateway-access";
 import { loadGateway } from "./load-gateway";
 import { saveAssignments } from "./save-assignments";
+import { SESSION_MAX_AGE_MS } from "./session";
 
 const tool = (name: string) => ({ name, inputSchema: { type: "object" } });
 
@@ -52,6 +53,32 @@ describe.each(backends)("gateway tools and sessions on $name", (backend) => {
     await expect(again).rejects.toThrow(/write/);
   });
 
+  it("the assignment listed first keeps a clashing name, whatever the servers are called", async () => {
+    const viewer = await userViewer(t.db, await makeUser(t.db, "admin"));
+    const listedFirst = await makeLocalItem(t.db, { slug: unique("zz"), command: "x", args: [] });
+    const listedSecond = await makeLocalItem(t.db, { slug: unique("aa"), command: "x", args: [] });
+    const setTools = (id: string, names: string[]) =>
+      t.db
+        .updateTable("catalog_items")
+        .set({ tools: JSON.stringify(names.map(tool)) })
+        .where("id", "=", id)
+        .execute();
+    await setTools(listedFirst.id, ["search"]);
+    await setTools(listedSecond.id, ["fetch"]);
+    const gateway = await createGateway(t.db, viewer, { name: unique("g") });
+    await saveAssignments(t.db, viewer, gateway.slug, {
+      assignments: [
+        { server: listedFirst.slug, prefix: "" },
+        { server: listedSecond.slug, prefix: "" },
+      ],
+    });
+    // A new version of the second server offers "search" too: calls keep going where they went.
+    await setTools(listedSecond.id, ["fetch", "search"]);
+    const { tools, clashes } = await loadGateway(t.db, gateway);
+    expect(tools.find((x) => x.name === "search")?.assignment.item.slug).toBe(listedFirst.slug);
+    expect(clashes).toEqual([{ name: "search", kept: listedFirst.slug, hidden: listedSecond.slug }]);
+  });
+
   it("a tool chosen twice is one tool", async () => {
     const viewer = await userViewer(t.db, await makeUser(t.db, "admin"));
     const item = await makeLocalItem(t.db, { slug: unique("twice"), command: "x", args: [] });
@@ -71,8 +98,15 @@ describe.each(backends)("gateway tools and sessions on $name", (backend) => {
 
   it("an ended session stays ended, also for a replica that learns it from the database", async () => {
     const id = unique("session");
+    // An end older than any session can be is forgotten when the next one is recorded.
+    await t.db
+      .insertInto("ended_sessions")
+      .values({ session_hash: "0".repeat(64), ended_at: new Date(Date.now() - SESSION_MAX_AGE_MS - 60_000) })
+      .execute();
     expect(await sessionEnded(t.db, id)).toBe(false);
     await markSessionEnded(t.db, id);
+    const kept = await t.db.selectFrom("ended_sessions").select("session_hash").execute();
+    expect(kept.map((r) => r.session_hash)).not.toContain("0".repeat(64));
     expect(await sessionEnded(t.db, id)).toBe(true);
     // Another replica (or this one after its memory of the session expired) reads it back.
     const memory = (globalThis as unknown as Record<symbol, { clear(): void }>)[

@@ -24,7 +24,7 @@ export interface LoadedAssignment {
 /**
  * Two assignments' tools under one name. Names are checked when a gateway is saved, but a
  * server's tools can change afterwards (discovered after the save, or a new version): then the
- * earlier assignment's tool keeps the name and the later one's is hidden, and the gateway's page
+ * tool of the assignment listed first keeps the name and the later one's is hidden, and the gateway's page
  * and API say so until someone gives one of them another prefix.
  */
 export interface NameClash {
@@ -55,9 +55,9 @@ export async function loadGateway(
       "item.tools",
     ])
     .where("a.gateway_id", "=", gateway.id)
-    // Assignments saved together share a time; the server's slug settles their order.
-    .orderBy("a.created_at")
-    .orderBy("item.slug")
+    // As saved: the earlier assignment keeps a name that clashes later.
+    .orderBy("a.position")
+    .orderBy("a.id")
     .execute();
   const assignments: LoadedAssignment[] = rows.map((row) => ({
     id: row.id,

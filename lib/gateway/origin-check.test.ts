@@ -43,6 +43,9 @@ describe("originAllowed (DNS-rebinding protection)", () => {
     expect(originAllowed("http://localhost:6274", "https://mcp.example.com", policy)).toBe(true);
     expect(originAllowed("https://tools.example.com", "https://mcp.example.com", policy)).toBe(true);
     expect(originAllowed("https://other.example.com", "https://mcp.example.com", policy)).toBe(false);
+    // Written with a path or in capitals, an entry still names the origin browsers send.
+    const loose = { allowed: " https://Tools.Example.com/ " };
+    expect(originAllowed("https://tools.example.com", "http://localhost:3000", loose)).toBe(true);
     expect(
       originAllowed("http://tools.example.com", "http://tools.example.com", { allowed: "https://tools.example.com" }),
     ).toBe(false);

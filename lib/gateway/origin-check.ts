@@ -7,6 +7,15 @@ export interface OriginPolicy {
   allowed?: string;
 }
 
+/** An allowed origin as browsers send it ("https://Tools.Example.com/" is "https://tools.example.com"). */
+function asOrigin(entry: string): string {
+  try {
+    return new URL(entry.trim()).origin;
+  } catch {
+    return entry.trim();
+  }
+}
+
 /** Hosts a rebinding page cannot name: loopback names and IP addresses. */
 function hostCannotRebind(hostname: string): boolean {
   const bare = hostname.replace(/^\[(.*)\]$/, "$1");
@@ -23,7 +32,7 @@ function hostCannotRebind(hostname: string): boolean {
  */
 export function originAllowed(sent: string | null | undefined, own: string, policy: OriginPolicy): boolean {
   if (!sent) return true;
-  const allowed = policy.allowed?.split(",").map((o) => o.trim()) ?? [];
+  const allowed = policy.allowed?.split(",").map(asOrigin) ?? [];
   if (allowed.includes(sent)) return true;
   if (policy.publicUrl) return sent === new URL(policy.publicUrl).origin;
   if (sent !== own) return false;

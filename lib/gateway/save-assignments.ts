@@ -54,6 +54,7 @@ export async function saveAssignments(
       prefix: a.prefix,
       credential_mode: a.mode,
       static_credential_id: a.mode === "static" ? a.credentialId : null,
+      position: i,
     });
     naming.push({ assignmentId: String(i), prefix: a.prefix, serverSlug: item.slug, tools: a.tools ?? offered });
   }

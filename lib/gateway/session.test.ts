@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { declaredCapabilities, issueSession, readSession } from "./session";
+import { declaredCapabilities, issueSession, readSession, SESSION_MAX_AGE_MS } from "./session";
 
 const SECRET = "s".repeat(40);
 const session = { tokenId: "tok-1", gatewayId: "gw-1", can: { sampling: true, elicitation: false, roots: true } };
@@ -24,6 +24,13 @@ describe("gateway sessions", () => {
     expect(readSession(SECRET, `${forged}.${mac}`, "tok-1", "gw-1")).toBeNull();
     for (const bad of ["", "x", "a.b.c", `${data}.`, `.${mac}`, "not-a-session"])
       expect(readSession(SECRET, bad, "tok-1", "gw-1")).toBeNull();
+  });
+
+  it("expire after the maximum age, so that ended ones can be forgotten", () => {
+    const issuedAt = Date.UTC(2026, 0, 1);
+    const id = issueSession(SECRET, session, issuedAt);
+    expect(readSession(SECRET, id, "tok-1", "gw-1", issuedAt + SESSION_MAX_AGE_MS - 1000)).toEqual(session);
+    expect(readSession(SECRET, id, "tok-1", "gw-1", issuedAt + SESSION_MAX_AGE_MS + 1000)).toBeNull();
   });
 
   it("take capabilities from what the client declared", () => {

@@ -5,9 +5,11 @@ import { sharedCache } from "@/lib/ttl-cache";
 /**
  * Gateway sessions without server state: the `Mcp-Session-Id` given at initialize is a signed
  * note of who initialized, at which gateway, and what the client said it can do. Any replica
- * reads it back; a session id that was altered, or is used with another token or gateway, is
- * unknown (404, and the client initializes again).
+ * reads it back; a session id that was altered, is used with another token or gateway, or is older
+ * than SESSION_MAX_AGE_MS, is unknown (404, and the client initializes again). The age limit is
+ * what lets ended sessions be forgotten (ended-sessions.ts).
  */
+export const SESSION_MAX_AGE_MS = 30 * 86_400_000;
 export interface GatewaySession {
   tokenId: string;
   gatewayId: string;
@@ -15,14 +17,21 @@ export interface GatewaySession {
   can: { sampling: boolean; elicitation: boolean; roots: boolean };
 }
 
-type Payload = { t: string; g: string; c: string; n: string };
+/** Token id, gateway id, capabilities, a nonce, and when it was issued (seconds since the epoch). */
+type Payload = { t: string; g: string; c: string; n: string; i: number };
 
 const sign = (secret: string, data: string) =>
   createHmac("sha256", secret).update(`session:${data}`).digest("base64url");
 
-export function issueSession(secret: string, session: GatewaySession): string {
+export function issueSession(secret: string, session: GatewaySession, now = Date.now()): string {
   const c = (["sampling", "elicitation", "roots"] as const).filter((k) => session.can[k]).join(",");
-  const payload: Payload = { t: session.tokenId, g: session.gatewayId, c, n: randomBytes(9).toString("base64url") };
+  const payload: Payload = {
+    t: session.tokenId,
+    g: session.gatewayId,
+    c,
+    n: randomBytes(9).toString("base64url"),
+    i: Math.floor(now / 1000),
+  };
   const data = Buffer.from(JSON.stringify(payload)).toString("base64url");
   return `${data}.${sign(secret, data)}`;
 }
@@ -41,7 +50,13 @@ function verify(secret: string, id: string): Payload | null {
   }
 }
 
-export function readSession(secret: string, id: string, tokenId: string, gatewayId: string): GatewaySession | null {
+export function readSession(
+  secret: string,
+  id: string,
+  tokenId: string,
+  gatewayId: string,
+  now = Date.now(),
+): GatewaySession | null {
   const key = `${secret}\u0000${id}`;
   let payload = verified().get(key);
   if (!payload) {
@@ -50,6 +65,7 @@ export function readSession(secret: string, id: string, tokenId: string, gateway
     payload = verified().set(key, checked);
   }
   if (payload.t !== tokenId || payload.g !== gatewayId) return null;
+  if (typeof payload.i !== "number" || now - payload.i * 1000 > SESSION_MAX_AGE_MS) return null;
   const can = new Set(payload.c.split(","));
   return {
     tokenId,

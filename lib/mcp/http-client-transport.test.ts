@@ -1,4 +1,3 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -6,35 +5,20 @@ import { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import { ToolListChangedNotificationSchema } from "@modelcontextprotocol/sdk/types.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { freePort } from "@/lib/net/free-port";
-import { EVERYTHING_SERVER_HTTP } from "@/test/support/mcp-servers";
+import { startEverythingHttp } from "@/test/support/mcp-servers";
 import { HttpClientTransport } from "./http-client-transport";
 
 const text = (r: unknown) => (r as { content: { text: string }[] }).content[0]?.text;
 
 describe("HttpClientTransport against server-everything (answers as event streams)", () => {
-  let child: ChildProcess;
+  let server: { url: string; stop(): void };
   let url: URL;
   beforeAll(async () => {
-    const port = await freePort();
-    child = spawn(EVERYTHING_SERVER_HTTP.command, EVERYTHING_SERVER_HTTP.args, {
-      env: { ...process.env, PORT: String(port) },
-      stdio: "ignore",
-    });
-    url = new URL(`http://127.0.0.1:${port}/mcp`);
-    for (let i = 0; i < 100; i++) {
-      if (
-        await fetch(url).then(
-          () => true,
-          () => false,
-        )
-      )
-        break;
-      await new Promise((r) => setTimeout(r, 100));
-    }
+    server = await startEverythingHttp();
+    url = new URL(server.url);
   });
   afterAll(() => {
-    child.kill();
+    server.stop();
   });
 
   it("initializes a session, lists and calls tools, with progress, and many calls at once", async () => {

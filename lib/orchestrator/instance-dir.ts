@@ -21,12 +21,12 @@ export const INSTANCE_DIR_REFERENCE = `\${${INSTANCE_DIR_VAR}}`;
 export function expandInstanceDir(env: Record<string, string>, dir: string): Record<string, string> {
   const expanded: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
-    if (name !== INSTANCE_DIR_VAR) expanded[name] = value.replaceAll(INSTANCE_DIR_REFERENCE, dir);
+    if (name !== INSTANCE_DIR_VAR) expanded[name] = value.replaceAll(INSTANCE_DIR_REFERENCE, () => dir);
   }
   return expanded;
 }
 
 /** Pure: the server's arguments with every `${MCP_INSTANCE_DIR}` replaced by `dir`. */
 export function expandInstanceDirArgs(args: readonly string[], dir: string): string[] {
-  return args.map((arg) => arg.replaceAll(INSTANCE_DIR_REFERENCE, dir));
+  return args.map((arg) => arg.replaceAll(INSTANCE_DIR_REFERENCE, () => dir));
 }

@@ -23,8 +23,12 @@ export class LogRing {
     const parts = text.split(/\r?\n/);
     this.partial = parts.pop() ?? "";
     if (this.partial.length > this.maxLineLength) {
-      parts.push(this.partial);
-      this.partial = "";
+      // A long line is stored in pieces. What could be the start of a secret that the next chunk
+      // completes stays behind, so a piece never ends with part of one.
+      const redacted = redactSecrets(this.partial, this.secretForms);
+      const keep = Math.min(redacted.length, Math.max(0, (this.secretForms[0]?.length ?? 0) - 1));
+      parts.push(redacted.slice(0, redacted.length - keep));
+      this.partial = redacted.slice(redacted.length - keep);
     }
     for (const line of parts) this.push(line);
   }

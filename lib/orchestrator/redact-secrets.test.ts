@@ -29,4 +29,16 @@ describe("redacting secrets from logs", () => {
     ring.write(`${"x".repeat(15)}${secret}\n`);
     expect(ring.tail(1)).toEqual([`${"x".repeat(15)}[reda…`]);
   });
+
+  it("a long line written in chunks is stored in pieces that never split a secret", () => {
+    const ring = new LogRing([secret], 10, 20);
+    // The secret arrives in two chunks, and the first chunk already makes the line too long to wait.
+    const cut = Math.floor(secret.length / 2);
+    ring.write(`${"x".repeat(25)}${secret.slice(0, cut)}`);
+    ring.write(`${secret.slice(cut)} done\n`);
+    const stored = ring.tail(10).join("\n");
+    expect(stored).toContain("[reda");
+    expect(stored).not.toContain(secret.slice(0, cut));
+    expect(stored).not.toContain(secret.slice(cut));
+  });
 });

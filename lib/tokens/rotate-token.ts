@@ -9,7 +9,8 @@ import { generateToken } from "./token-format";
 
 /**
  * Replaces a token with a new one that acts as the same person, team or organisation under the
- * same name, and revokes the old one, together: there is never a moment with neither or both.
+ * same name, and revokes the old one, together (a personal token by its owner only; team and org
+ * tokens as for revoking): there is never a moment with neither or both.
  * A token that expires gets the same lifetime again, counted from now. The new token is returned
  * once and never stored.
  */
@@ -19,6 +20,10 @@ export async function rotateToken(
   tokenId: string,
 ): Promise<{ token: string; listing: TokenListing; replaced: string }> {
   const old = await manageableToken(db, actor, tokenId);
+  // Revoking someone's personal token is an admin's to do; holding a new one that acts as them is
+  // not (nobody can create a personal token for someone else either). An expired token is done.
+  if (old.kind === "user" && old.user_id !== actor.id) throw notFound("Active token");
+  if (old.expires_at && old.expires_at <= new Date()) throw notFound("Active token");
   const generated = generateToken(old.kind);
   const now = new Date();
   const lifetime = old.expires_at ? old.expires_at.getTime() - old.created_at.getTime() : null;

@@ -100,8 +100,25 @@ describe.each(backends)("tokens on $name", (backend) => {
     expect(days).toBeLessThanOrEqual(30);
     expect(await authenticateToken(t.db, old)).toBeNull();
     expect((await authenticateToken(t.db, rotated.token))?.user?.id).toBe(alice.id);
-    // A revoked token cannot be rotated back to life.
+    // A revoked token cannot be rotated back to life, nor an expired one.
     await expect(rotateToken(t.db, alice, listing.id)).rejects.toMatchObject({ code: "not_found" });
+    const { listing: lapsed } = await createUserToken(t.db, alice, { name: "lapsed", expiresInDays: 1 });
+    await t.db
+      .updateTable("access_tokens")
+      .set({ expires_at: new Date(Date.now() - 1000) })
+      .where("id", "=", lapsed.id)
+      .execute();
+    await expect(rotateToken(t.db, alice, lapsed.id)).rejects.toMatchObject({ code: "not_found" });
+  });
+
+  it("an admin may revoke a person's token but not rotate it into one of their own", async () => {
+    const admin = await makeUser(t.db, "admin", "admin");
+    const carol = await makeUser(t.db, "member", "carol");
+    const { token, listing } = await createUserToken(t.db, carol, { name: "laptop" });
+    await expect(rotateToken(t.db, admin, listing.id)).rejects.toMatchObject({ code: "not_found" });
+    expect((await authenticateToken(t.db, token))?.user?.id).toBe(carol.id);
+    await revokeToken(t.db, admin, listing.id);
+    expect(await authenticateToken(t.db, token)).toBeNull();
   });
 
   it("a team token is rotated by the team's admins into another team token", async () => {

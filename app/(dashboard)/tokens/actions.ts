@@ -38,11 +38,7 @@ export async function revokeTokenAction(_: FormState, form: FormData): Promise<F
 export async function rotateTokenAction(_: FormState, form: FormData): Promise<FormState> {
   return runAction(async () => {
     const { token } = await rotateToken(getDb(), await requireActor(), String(form.get("tokenId") ?? ""));
-    // Not revalidated here: the new token shows in the old one's row until the person is done.
-    return {
-      ok: true,
-      message: "Replaced: the old token no longer works. Copy the new one now: it will not be shown again.",
-      reveal: token,
-    };
+    // The button refreshes the page once the token is held above the lists (see revealed-token.tsx).
+    return { ok: true, message: "Replaced: the old token no longer works.", reveal: token };
   });
 }

@@ -9,7 +9,8 @@ import { getDb } from "@/db";
 import { listSharedTokens, listUserTokens, type TokenListing } from "@/db/queries/tokens";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
-import { revokeTokenAction, rotateTokenAction } from "./actions";
+import { revokeTokenAction } from "./actions";
+import { RevealedTokenArea, RotateTokenButton } from "./revealed-token";
 import { CreateTokenForm } from "./token-forms";
 
 export const metadata: Metadata = { title: "Tokens" };
@@ -46,14 +47,7 @@ function TokenTable({ label, tokens, showOwner }: { label: string; tokens: Token
             <Td className="text-right">
               {!t.revoked_at && (
                 <div className="flex flex-col items-end gap-1">
-                  <ActionButton
-                    action={rotateTokenAction}
-                    fields={{ tokenId: t.id }}
-                    label="Rotate"
-                    accessibleName={`Rotate ${t.name}`}
-                    pendingText="Rotating…"
-                    variant="secondary"
-                  />
+                  <RotateTokenButton tokenId={t.id} name={t.name} />
                   <ActionButton
                     action={revokeTokenAction}
                     fields={{ tokenId: t.id }}
@@ -103,32 +97,34 @@ export default async function TokensPage() {
         title="Tokens"
         description="Tokens let MCP clients, the CLI and the management API act as you, a team or the organisation. Only a hash is stored: a token is shown once."
       />
-      <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
-        <div className="space-y-6">
-          <Card title="Your tokens" description="Act as you: your credentials first at gateways.">
-            {mine.length === 0 ? (
-              <EmptyState title="No tokens yet">Create one to use the CLI or connect an MCP client.</EmptyState>
-            ) : (
-              <TokenTable label="Tokens" tokens={mine} />
-            )}
-          </Card>
-          {owners.length > 1 && (
-            <Card
-              title="Team and organisation tokens"
-              description="Team tokens use the team's credentials, then its members'; the org token uses any."
-            >
-              {shared.length === 0 ? (
-                <EmptyState title="None yet" />
+      <RevealedTokenArea>
+        <div className="grid gap-6 lg:grid-cols-[1fr_22rem]">
+          <div className="space-y-6">
+            <Card title="Your tokens" description="Act as you: your credentials first at gateways.">
+              {mine.length === 0 ? (
+                <EmptyState title="No tokens yet">Create one to use the CLI or connect an MCP client.</EmptyState>
               ) : (
-                <TokenTable label="Shared tokens" tokens={shared} showOwner />
+                <TokenTable label="Tokens" tokens={mine} />
               )}
             </Card>
-          )}
+            {owners.length > 1 && (
+              <Card
+                title="Team and organisation tokens"
+                description="Team tokens use the team's credentials, then its members'; the org token uses any."
+              >
+                {shared.length === 0 ? (
+                  <EmptyState title="None yet" />
+                ) : (
+                  <TokenTable label="Shared tokens" tokens={shared} showOwner />
+                )}
+              </Card>
+            )}
+          </div>
+          <Card title="New token">
+            <CreateTokenForm owners={owners} />
+          </Card>
         </div>
-        <Card title="New token">
-          <CreateTokenForm owners={owners} />
-        </Card>
-      </div>
+      </RevealedTokenArea>
     </>
   );
 }
