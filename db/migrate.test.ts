@@ -7,6 +7,9 @@ import { backends, useMigratedDatabase } from "@/test/support/database";
 import { createDatabase } from ".";
 import { migrateToLatest, pendingMigrations } from "./migrate";
 import { migrations } from "./migrations";
+import { INSTANCE_DIR_REFERENCE } from "@/lib/orchestrator/instance-dir";
+import { insertCatalogItem } from "@/lib/registry/create-catalog-item";
+import { testKeyring } from "@/test/support/fixtures";
 
 describe.each(backends)("migrations on $name", (backend) => {
   const t = useMigratedDatabase(backend);
@@ -31,6 +34,54 @@ describe.each(backends)("migrations on $name", (backend) => {
     ]) {
       expect(names).toContain(table);
     }
+  });
+
+  it("moves Memory and Filesystem entries still as first seeded to each instance's own directory", async () => {
+    // The entries as the seed wrote them before instances had a directory of their own.
+    const oldSeed = [
+      {
+        kind: "local" as const,
+        name: "Memory",
+        slug: "server-memory",
+        command: "npx",
+        args: ["-y", "@modelcontextprotocol/server-memory"],
+        env: [
+          {
+            name: "MEMORY_FILE_PATH",
+            description: "Where the graph is kept (a file path inside the server's environment).",
+            required: false,
+            secret: false,
+            prompt: true,
+          },
+        ],
+      },
+      {
+        kind: "local" as const,
+        name: "Filesystem",
+        slug: "server-filesystem",
+        command: "npx",
+        args: ["-y", "@modelcontextprotocol/server-filesystem", "/tmp"],
+      },
+      // Changed by an admin: left alone.
+      { kind: "local" as const, name: "Files", slug: "files", command: "npx", args: ["-y", "x", "/tmp"] },
+    ];
+    for (const entry of oldSeed) await insertCatalogItem(t.db, testKeyring(), entry, null);
+    await migrations["0005_seeded_instance_dirs"]?.up(t.db);
+    const rows = await t.db.selectFrom("catalog_items").select(["slug", "args", "env_schema"]).execute();
+    const bySlug = new Map(rows.map((r) => [r.slug, r]));
+    expect(bySlug.get("server-memory")?.env_schema).toEqual([
+      expect.objectContaining({
+        name: "MEMORY_FILE_PATH",
+        prompt: false,
+        default: `${INSTANCE_DIR_REFERENCE}/memory.jsonl`,
+      }),
+    ]);
+    expect(bySlug.get("server-filesystem")?.args).toEqual([
+      "-y",
+      "@modelcontextprotocol/server-filesystem",
+      INSTANCE_DIR_REFERENCE,
+    ]);
+    expect(bySlug.get("files")?.args).toEqual(["-y", "x", "/tmp"]);
   });
 
   it("is idempotent: a second run applies nothing", async () => {
