@@ -1,5 +1,5 @@
 "use client";
-import { useActionState } from "react";
+import { useActionState, useEffect } from "react";
 import type { FormState } from "@/lib/http/form-state";
 import { initialFormState } from "@/lib/http/form-state";
 import { type ButtonVariant, SubmitButton } from "./button";
@@ -12,6 +12,7 @@ export function ActionButton({
   accessibleName,
   pendingText,
   variant = "danger",
+  onSuccess,
 }: {
   action: (state: FormState, form: FormData) => Promise<FormState>;
   fields: Record<string, string>;
@@ -19,8 +20,13 @@ export function ActionButton({
   accessibleName: string;
   pendingText: string;
   variant?: ButtonVariant;
+  /** Runs with the action's answer when it succeeded (a rotated token to hold elsewhere, say). */
+  onSuccess?: (state: FormState) => void;
 }) {
   const [state, formAction] = useActionState(action, initialFormState);
+  useEffect(() => {
+    if (state.ok) onSuccess?.(state);
+  }, [state, onSuccess]);
   return (
     <form action={formAction} className="inline">
       {Object.entries(fields).map(([name, value]) => (

@@ -1,9 +1,9 @@
 "use client";
 import { useRouter } from "next/navigation";
-import { createContext, type ReactNode, useActionState, useContext, useEffect, useState } from "react";
-import { SubmitButton } from "@/components/ui/button";
+import { createContext, type ReactNode, useCallback, useContext, useState } from "react";
+import { ActionButton } from "@/components/ui/action-button";
 import { CodeBlock } from "@/components/ui/code-block";
-import { initialFormState } from "@/lib/http/form-state";
+import type { FormState } from "@/lib/http/form-state";
 import { rotateTokenAction } from "./actions";
 
 type Revealed = { name: string; token: string } | null;
@@ -41,31 +41,26 @@ export function RevealedTokenArea({ children }: { children: ReactNode }) {
 
 /** A row's Rotate button: the new token goes to the area above the lists, then the lists refresh. */
 export function RotateTokenButton({ tokenId, name }: { tokenId: string; name: string }) {
-  const [state, action] = useActionState(rotateTokenAction, initialFormState);
   const reveal = useContext(RevealContext);
   const router = useRouter();
   // Held above the lists first; then the lists are refreshed, which removes this row's buttons.
-  useEffect(() => {
-    if (!state.ok || !state.reveal) return;
-    reveal({ name, token: state.reveal });
-    router.refresh();
-  }, [state, name, reveal, router]);
+  const onSuccess = useCallback(
+    (state: FormState) => {
+      if (!state.reveal) return;
+      reveal({ name, token: state.reveal });
+      router.refresh();
+    },
+    [name, reveal, router],
+  );
   return (
-    <form action={action} className="inline">
-      <input type="hidden" name="tokenId" value={tokenId} />
-      <SubmitButton
-        variant="secondary"
-        className="px-2 py-1 text-xs"
-        aria-label={`Rotate ${name}`}
-        pendingText="Rotating…"
-      >
-        Rotate
-      </SubmitButton>
-      {state.ok === false && (
-        <span role="alert" className="ml-2 text-xs text-red-600">
-          {state.message}
-        </span>
-      )}
-    </form>
+    <ActionButton
+      action={rotateTokenAction}
+      fields={{ tokenId }}
+      label="Rotate"
+      accessibleName={`Rotate ${name}`}
+      pendingText="Rotating…"
+      variant="secondary"
+      onSuccess={onSuccess}
+    />
   );
 }
