@@ -1,3 +1,5 @@
+import { readRequestBody } from "@/lib/http/node-web";
+
 /**
  * One HTTP request to a gateway endpoint, as the gateway needs it. Two servers supply it: the
  * app server's front (node:http, lib/gateway/node-front.ts), which carries the traffic, and the
@@ -44,19 +46,7 @@ export function exchangeFromRequest(request: Request): GatewayExchange {
       request.signal.addEventListener("abort", listener, { once: true });
       return () => request.signal.removeEventListener("abort", listener);
     },
-    body: async (limit) => {
-      const chunks: Uint8Array[] = [];
-      let size = 0;
-      const reader = request.body?.getReader();
-      while (reader && size <= limit) {
-        const { done, value } = await reader.read();
-        if (done) break;
-        chunks.push(value);
-        size += value.length;
-      }
-      await reader?.cancel().catch(() => {});
-      return Buffer.concat(chunks);
-    },
+    body: (limit) => readRequestBody(request, limit),
     request: () => request,
   };
 }

@@ -4,6 +4,7 @@ import { getDb } from "@/db";
 import type { Actor } from "@/lib/auth/actor";
 import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
+import { readRequestBody } from "./node-web";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { bearerToken } from "@/lib/tokens/token-format";
 
@@ -69,21 +70,9 @@ export async function requireApiActor(request: Request): Promise<Actor> {
  */
 async function readBodyText(request: Request, limit = MAX_JSON_BYTES): Promise<string> {
   if (Number(request.headers.get("content-length") ?? 0) > limit) throw new BodyTooLargeError(limit);
-  if (!request.body) return "";
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => {});
-      throw new BodyTooLargeError(limit);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
+  const bytes = await readRequestBody(request, limit);
+  if (bytes.length > limit) throw new BodyTooLargeError(limit);
+  return bytes.toString("utf8");
 }
 
 /** Reads a JSON object body, capped in size (413 beyond it); bad JSON is a 400 that says so. */

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 
 /**
  * node:http requests and answers for the endpoints the app server answers itself, ahead of
- * Next.js's router (see scripts/server.mjs), and reading bodies of node:http messages.
+ * Next.js's router (see scripts/server.mjs), and reading bodies with a limit (node:http messages
+ * and Fetch Requests alike).
  */
 
 /** Whether the client went away before the answer was complete, watched from the request's start. */
@@ -70,6 +71,24 @@ export function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
     };
     req.on("data", onData).once("end", finish).once("error", reject);
   });
+}
+
+/**
+ * A Fetch Request's body, read as readBody reads a message's: no further than the first chunk
+ * past `limit` (more than `limit` bytes tells the caller it was too large), the rest cancelled.
+ */
+export async function readRequestBody(request: Request, limit: number): Promise<Buffer> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = request.body?.getReader();
+  while (reader && size <= limit) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    chunks.push(value);
+    size += value.byteLength;
+  }
+  await reader?.cancel().catch(() => {});
+  return Buffer.concat(chunks);
 }
 
 /** The request as a Fetch Request, without its body (read separately). */
