@@ -28,6 +28,9 @@ function malformedPath(url) {
 }
 
 const server = http.createServer((req, res) => {
+  // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
+  if (globalThis[FRONT]?.(req, res)) return;
+  // Checked only for what Next.js serves (the gateway front decodes its own paths).
   if (malformedPath(req.url ?? "/")) {
     res.writeHead(400, { "content-type": "application/json" });
     res.end(
@@ -35,8 +38,6 @@ const server = http.createServer((req, res) => {
     );
     return;
   }
-  // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
-  if (globalThis[FRONT]?.(req, res)) return;
   handle(req, res);
 });
 server.listen(port, hostname, () => {
