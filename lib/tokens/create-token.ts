@@ -1,7 +1,8 @@
 import type { Database } from "@/db";
 import type { TokenListing } from "@/db/queries/tokens";
 import { findMembership } from "@/db/queries/teams";
-import type { TokenKind } from "@/db/schema";
+import type { AccessToken, AccessTokensTable } from "@/db/schema";
+import type { Insertable } from "kysely";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { forbidden } from "@/lib/errors";
@@ -29,34 +30,43 @@ export async function createToken(
 ): Promise<{ token: string; listing: TokenListing }> {
   const data = parseInput(createTokenSchema, input);
   await assertMayCreate(db, actor, owner);
-  const kind: TokenKind = owner.kind;
-  const generated = generateToken(kind);
   const expiresAt = data.expiresInDays ? new Date(Date.now() + data.expiresInDays * 86_400_000) : null;
-  const row = await db
-    .insertInto("access_tokens")
-    .values({
-      kind,
-      user_id: owner.kind === "user" ? actor.id : null,
-      team_id: owner.kind === "team" ? owner.teamId : null,
-      name: data.name,
-      prefix: generated.prefix,
-      secret_hash: generated.hash,
-      created_by: actor.id,
-      expires_at: expiresAt,
-    })
-    .returningAll()
-    .executeTakeFirstOrThrow();
+  const { token, row, listing } = await insertToken(db, {
+    kind: owner.kind,
+    user_id: owner.kind === "user" ? actor.id : null,
+    team_id: owner.kind === "team" ? owner.teamId : null,
+    name: data.name,
+    created_by: actor.id,
+    expires_at: expiresAt,
+  });
   await recordEvent(db, {
     action: "token.create",
     outcome: "ok",
     actor_user_id: actor.id,
-    token_kind: kind,
+    token_kind: row.kind,
     actor_token_id: row.id,
     team_id: row.team_id,
     details: { prefix: row.prefix },
   });
+  return { token, listing };
+}
+
+/**
+ * Stores a new token for `owner` (a row's fields but the secret): only its hash is kept; the
+ * token itself is returned this once.
+ */
+export async function insertToken(
+  db: Database,
+  owner: Pick<Insertable<AccessTokensTable>, "kind" | "user_id" | "team_id" | "name" | "created_by" | "expires_at">,
+): Promise<{ token: string; row: AccessToken; listing: TokenListing }> {
+  const generated = generateToken(owner.kind);
+  const row = await db
+    .insertInto("access_tokens")
+    .values({ ...owner, prefix: generated.prefix, secret_hash: generated.hash })
+    .returningAll()
+    .executeTakeFirstOrThrow();
   const { secret_hash: _, ...listing } = row;
-  return { token: generated.token, listing };
+  return { token: generated.token, row, listing };
 }
 
 /** A personal token for the actor. */

@@ -3,9 +3,9 @@ import type { TokenListing } from "@/db/queries/tokens";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Actor } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
+import { insertToken } from "./create-token";
 import { manageableToken } from "./revoke-token";
 import { forgetToken } from "./token-cache";
-import { generateToken } from "./token-format";
 
 /**
  * Replaces a token with a new one that acts as the same person, team or organisation under the
@@ -23,11 +23,10 @@ export async function rotateToken(
   // Revoking someone's personal token is an admin's to do; holding a new one that acts as them is
   // not (nobody can create a personal token for someone else either). An expired token is done.
   if (old.kind === "user" && old.user_id !== actor.id) throw notFound("Active token");
-  if (old.expires_at && old.expires_at <= new Date()) throw notFound("Active token");
-  const generated = generateToken(old.kind);
   const now = new Date();
+  if (old.expires_at && old.expires_at <= now) throw notFound("Active token");
   const lifetime = old.expires_at ? old.expires_at.getTime() - old.created_at.getTime() : null;
-  const row = await db.transaction().execute(async (trx) => {
+  const created = await db.transaction().execute(async (trx) => {
     const revoked = await trx
       .updateTable("access_tokens")
       .set({ revoked_at: now })
@@ -36,23 +35,18 @@ export async function rotateToken(
       .executeTakeFirst();
     // Rotated or revoked at the same moment by someone else: theirs stands.
     if (Number(revoked.numUpdatedRows) !== 1) return null;
-    return trx
-      .insertInto("access_tokens")
-      .values({
-        kind: old.kind,
-        user_id: old.user_id,
-        team_id: old.team_id,
-        name: old.name,
-        prefix: generated.prefix,
-        secret_hash: generated.hash,
-        created_by: actor.id,
-        expires_at: lifetime === null ? null : new Date(now.getTime() + lifetime),
-      })
-      .returningAll()
-      .executeTakeFirstOrThrow();
+    return insertToken(trx, {
+      kind: old.kind,
+      user_id: old.user_id,
+      team_id: old.team_id,
+      name: old.name,
+      created_by: actor.id,
+      expires_at: lifetime === null ? null : new Date(now.getTime() + lifetime),
+    });
   });
   forgetToken(old.prefix);
-  if (!row) throw notFound("Active token");
+  if (!created) throw notFound("Active token");
+  const { token, row, listing } = created;
   await recordEvent(db, {
     action: "token.rotate",
     outcome: "ok",
@@ -62,6 +56,5 @@ export async function rotateToken(
     team_id: row.team_id,
     details: { prefix: row.prefix, replaced: old.prefix },
   });
-  const { secret_hash: _, ...listing } = row;
-  return { token: generated.token, listing, replaced: old.id };
+  return { token, listing, replaced: old.id };
 }
