@@ -5,6 +5,8 @@ export async function register() {
   await startServerOrExit();
   const { installGatewayFront } = await import("./lib/gateway/node-front");
   installGatewayFront();
+  const { installInternalFront } = await import("./lib/http/internal-front");
+  installInternalFront();
   const { installShutdown } = await import("./lib/shutdown");
   installShutdown();
 }

@@ -85,7 +85,17 @@ const schema = z
     ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS: seconds(55, 1, 3600),
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
     ARCHESTRA_METRICS_TOKEN: optional,
-    ARCHESTRA_REPLICA_URL: url("this replica's own address, reachable by the other replicas (http://<pod IP>:3000)"),
+    ARCHESTRA_REPLICA_URL: url(
+      "this replica's internal listener, reachable by the other replicas (http://<pod IP>:<ARCHESTRA_INTERNAL_PORT>)",
+    ),
+    ARCHESTRA_INTERNAL_PORT: optional.pipe(
+      z.coerce
+        .number<string | undefined>({ message: "expected a port number" })
+        .int({ message: "expected a whole number" })
+        .min(1, { message: "expected a port number from 1 to 65535" })
+        .max(65535, { message: "expected a port number from 1 to 65535" })
+        .optional(),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {
@@ -104,6 +114,22 @@ const schema = z
         code: "custom",
         path: [missing[0] ?? "ARCHESTRA_OIDC_ISSUER"],
         message: `OpenID Connect sign-in needs ${missing.join(" and ")} as well`,
+      });
+    }
+    // Replicas call each other on the internal listener only, never on the public port.
+    if (env.ARCHESTRA_REPLICA_URL && !env.ARCHESTRA_INTERNAL_PORT) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ARCHESTRA_INTERNAL_PORT"],
+        message:
+          "required when ARCHESTRA_REPLICA_URL is set: replicas reach each other on this internal port, which ARCHESTRA_REPLICA_URL must name",
+      });
+    }
+    if (env.ARCHESTRA_INTERNAL_PORT !== undefined && env.ARCHESTRA_INTERNAL_PORT === env.PORT) {
+      ctx.addIssue({
+        code: "custom",
+        path: ["ARCHESTRA_INTERNAL_PORT"],
+        message: "expected a port other than PORT: the internal listener must not be the public one",
       });
     }
     // Several replicas share one PostgreSQL: keys they generate on their own would not match.

@@ -1,3 +1,4 @@
+import type { Database } from "@/db";
 import { Counter, Histogram, Registry } from "prom-client";
 
 /**
@@ -35,4 +36,26 @@ export function getMetrics(): Metrics {
     };
   }
   return g[KEY];
+}
+
+/**
+ * The scrape: the process's metrics and the instances by state (read at scrape time, so every
+ * replica reports the same truth). Gateway names are in it, team gateways' too: it is served on
+ * the internal listener, and on the public port only with ARCHESTRA_METRICS_TOKEN.
+ */
+export async function metricsResponse(db: Database): Promise<Response> {
+  const { registry } = getMetrics();
+  const states = await db
+    .selectFrom("runtime_instances")
+    .select(["status", "runtime", (eb) => eb.fn.countAll<string>().as("n")])
+    .groupBy(["status", "runtime"])
+    .execute();
+  const lines = [
+    "# HELP mcp_instances Server instances by status and runtime.",
+    "# TYPE mcp_instances gauge",
+    ...states.map((s) => `mcp_instances{status="${s.status}",runtime="${s.runtime}"} ${Number(s.n)}`),
+  ];
+  return new Response(`${await registry.metrics()}\n${lines.join("\n")}\n`, {
+    headers: { "Content-Type": registry.contentType },
+  });
 }

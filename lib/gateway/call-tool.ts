@@ -13,6 +13,7 @@ import { type ClientChannel, trackCall } from "@/lib/mcp/relay/inflight";
 import { getMetrics } from "@/lib/metrics";
 import { NeedsReauthError } from "@/lib/oauth/access-token";
 import type { Orchestrator } from "@/lib/orchestrator";
+import { withCaller } from "@/lib/orchestrator/forwarding-caller";
 import type { GatewayCaller } from "./caller";
 import type { Gateway } from "./gateway-access";
 import type { ExposedTool, LoadedAssignment } from "./load-gateway";
@@ -140,19 +141,23 @@ export async function callGatewayTool(
     );
     untrack = trackCall(client, channel);
     const progressToken = extra._meta?.progressToken;
-    const result = (await client.request(
-      { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
-      // Passed on as the server sent it (the client checks it against the tool's schema).
-      ResultSchema,
-      {
-        signal: extra.signal,
-        timeout: ctx.timeoutMs,
-        resetTimeoutOnProgress: true,
-        onprogress:
-          progressToken === undefined
-            ? undefined
-            : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
-      },
+    // Made for this caller: another replica that serves the call is told who, signed.
+    const { tokenId, tokenKind, userId, teamId } = ctx.caller;
+    const result = (await withCaller({ tokenId, tokenKind, userId, teamId, gatewayId: ctx.gateway.id }, () =>
+      client.request(
+        { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
+        // Passed on as the server sent it (the client checks it against the tool's schema).
+        ResultSchema,
+        {
+          signal: extra.signal,
+          timeout: ctx.timeoutMs,
+          resetTimeoutOnProgress: true,
+          onprogress:
+            progressToken === undefined
+              ? undefined
+              : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
+        },
+      ),
     )) as CallToolResult;
     await channel.flush();
     audit(result.isError ? "error" : "ok", resolution.credentialId, null);

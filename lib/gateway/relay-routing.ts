@@ -5,9 +5,9 @@ import { getEnv } from "@/lib/env";
 import { plainFetch } from "@/lib/http/plain-fetch";
 import { getLogger } from "@/lib/log";
 import { cancelCall } from "@/lib/mcp/relay/cancellation";
-import type { Reply } from "@/lib/mcp/relay/follow-up";
+import { asReply, type Reply } from "@/lib/mcp/relay/follow-up";
 import { deliverReply, relayRoute } from "@/lib/mcp/relay/pending-replies";
-import { replicaProof, verifyReplicaProof } from "@/lib/orchestrator/stream-lease";
+import { replicaSigningKey, signReplicaRequest } from "@/lib/orchestrator/replica-signature";
 import { getReplicaBus } from "@/lib/replica-bus";
 
 /**
@@ -16,7 +16,7 @@ import { getReplicaBus } from "@/lib/replica-bus";
  * every replica over the bus. Replica addresses never reach clients in the clear.
  */
 const ROUTE_CONTEXT = { table: "relay", id: "replica-route" };
-const PROOF_SUBJECT = "relay-reply";
+const RELAY_PATH = "/api/internal/relay";
 
 let route: string | undefined;
 
@@ -39,23 +39,39 @@ export async function routeReply(reply: Reply, principal: string): Promise<boole
   } catch {
     return false;
   }
-  if (target === getEnv().ARCHESTRA_REPLICA_URL) return false;
-  const response = await plainFetch(new URL("/api/internal/relay", target), {
+  const me = getEnv().ARCHESTRA_REPLICA_URL;
+  if (!me || target === me) return false;
+  // The body names the caller the reply is from; the signature vouches for it.
+  const body = JSON.stringify({ principal, reply });
+  const headers = signReplicaRequest(replicaSigningKey(getAuthSecret()), {
     method: "POST",
-    headers: { "content-type": "application/json", "x-replica-proof": replicaProof(getAuthSecret(), PROOF_SUBJECT) },
-    body: JSON.stringify({ principal, reply }),
+    to: target,
+    path: RELAY_PATH,
+    body,
+    from: me,
+  });
+  const response = await plainFetch(new URL(RELAY_PATH, target), {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+    signal: AbortSignal.timeout(10_000),
   }).catch((err: Error) => {
     getLogger().warn({ err: err.message }, "could not forward a relay reply to its replica");
     return null;
   });
+  await response?.body?.cancel().catch(() => {});
   return response?.status === 202;
 }
 
-/** A reply another replica forwarded here (POST /api/internal/relay). */
-export async function handleForwardedReply(request: Request): Promise<Response> {
-  if (!verifyReplicaProof(getAuthSecret(), PROOF_SUBJECT, request.headers.get("x-replica-proof")))
-    return Response.json({ error: "not a replica of this deployment" }, { status: 403 });
-  const { principal, reply } = (await request.json()) as { principal: string; reply: Reply };
+/**
+ * A reply another replica forwarded here (POST /api/internal/relay on the internal listener),
+ * its replica signature already checked; `body` is the parsed body.
+ */
+export function handleForwardedReply(body: unknown): Response {
+  const { principal, reply: raw } = (body ?? {}) as { principal?: unknown; reply?: unknown };
+  const reply = asReply(raw);
+  if (typeof principal !== "string" || !reply)
+    return Response.json({ error: "expected {principal, reply}" }, { status: 400 });
   return new Response(null, { status: deliverReply(reply, principal) === "delivered" ? 202 : 404 });
 }
 

@@ -20,6 +20,8 @@ export interface HttpClientTransportOptions {
   headers?: Record<string, string>;
   /** A bearer token for each request; asked again with the token the server refused (401), once. */
   bearer?: (refused?: string) => Promise<string>;
+  /** Headers made for each request from its method and body (a request signature). */
+  sign?: (method: string, body: string | undefined) => Record<string, string>;
 }
 
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
@@ -153,6 +155,7 @@ export class HttpClientTransport implements Transport {
     if (this.closed) return Promise.reject(new Error("the connection is closed"));
     const headers: Record<string, string> = {
       ...this.options.headers,
+      ...this.options.sign?.(method, body),
       accept: method === "GET" ? "text/event-stream" : "application/json, text/event-stream",
     };
     if (body !== undefined) {

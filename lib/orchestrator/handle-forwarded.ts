@@ -3,9 +3,12 @@ import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/
 import {
   CallToolRequestSchema,
   CallToolResultSchema,
+  ErrorCode,
   ListToolsRequestSchema,
+  McpError,
 } from "@modelcontextprotocol/sdk/types.js";
-import { getAuthSecret } from "@/lib/app-secrets";
+import { getDb } from "@/db";
+import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { cancelCall, cancellableCall } from "@/lib/mcp/relay/cancellation";
@@ -15,20 +18,31 @@ import { deliverReply } from "@/lib/mcp/relay/pending-replies";
 import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from ".";
-import { verifyReplicaProof } from "./stream-lease";
+import type { ReplicaCaller } from "./replica-signature";
+
+/** Who sent a forwarded request, as its signature proved (see replica-signature.ts). */
+export interface ForwardedFrom {
+  /** The sending replica's address. */
+  from: string;
+  /** The person or token the call is made for; null for the sending replica's own requests. */
+  caller: ReplicaCaller | null;
+}
 
 /**
  * A call another replica forwards because this replica owns the instance's attach stream:
  * served over MCP (stateless), through this replica's one connection to the pod. What the
  * server asks during the call goes back to the forwarding replica, which relays it on.
+ * Only for requests whose replica signature was checked (lib/http/internal-front.ts); `body`
+ * is the request's parsed body. A tool call must name its caller, and is audited under them.
  */
-export async function handleForwardedRequest(request: Request, instanceId: string): Promise<Response> {
-  if (!verifyReplicaProof(getAuthSecret(), instanceId, request.headers.get("x-replica-proof"))) {
-    return Response.json({ error: "not a replica of this deployment" }, { status: 403 });
-  }
+export async function handleForwardedRequest(
+  request: Request,
+  instanceId: string,
+  sender: ForwardedFrom,
+  body: unknown,
+): Promise<Response> {
   // Every call from one replica has one principal here; that replica tells its callers apart.
-  const principal = `replica:${request.headers.get("x-replica-origin") ?? ""}`;
-  const body = request.method === "POST" ? await request.json().catch(() => undefined) : undefined;
+  const principal = `replica:${sender.from}`;
   const reply = asReply(body);
   if (reply) return new Response(null, { status: deliverReply(reply, principal) === "delivered" ? 202 : 404 });
   const cancellation = asCancellation(body);
@@ -47,8 +61,32 @@ export async function handleForwardedRequest(request: Request, instanceId: strin
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
   server.setRequestHandler(ListToolsRequestSchema, async (req) => (await local()).listTools(req.params));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
+    const caller = sender.caller;
+    if (!caller) throw new McpError(ErrorCode.InvalidRequest, "A forwarded tool call must name its caller.");
+    const started = performance.now();
+    const audit = (outcome: "ok" | "error", error: string | null) => {
+      const spec = orchestrator.reconciler.specFor(instanceId);
+      getAuditQueue(getDb).push({
+        action: "tool.call.forwarded",
+        outcome,
+        actor_user_id: caller.userId,
+        actor_token_id: caller.tokenId,
+        token_kind: caller.tokenKind,
+        team_id: caller.teamId,
+        gateway_id: caller.gatewayId,
+        catalog_item_id: spec?.serverId ?? null,
+        credential_id: spec?.credentialId ?? null,
+        tool_name: req.params.name,
+        duration_ms: Math.round(performance.now() - started),
+        error,
+        details: { from: sender.from, instanceId },
+      });
+    };
     const progressToken = extra._meta?.progressToken;
-    const client = await local();
+    const client = await local().catch((err: Error) => {
+      audit("error", err.message);
+      throw err;
+    });
     const call = cancellableCall(principal, extra.requestId, [extra.signal]);
     const channel = streamChannel({ stream: transport, relatedRequestId: extra.requestId, principal, timeoutMs });
     const untrack = trackCall(client, channel);
@@ -63,7 +101,11 @@ export async function handleForwardedRequest(request: Request, instanceId: strin
             : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
       });
       await channel.flush();
+      audit(result.isError ? "error" : "ok", null);
       return result;
+    } catch (err) {
+      audit("error", (err as Error).message);
+      throw err;
     } finally {
       untrack();
       call.done();

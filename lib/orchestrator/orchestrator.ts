@@ -8,7 +8,9 @@ import { InstanceConnections } from "./connections";
 import { discoverMissingTools } from "./discover-tools";
 import type { Leader } from "./leader";
 import { Reconciler } from "./reconciler";
-import { claimStream, LEASE_SECONDS, releaseStream, replicaProof } from "./stream-lease";
+import { currentCaller } from "./forwarding-caller";
+import { replicaSigningKey, signReplicaRequest } from "./replica-signature";
+import { claimStream, LEASE_SECONDS, releaseStream } from "./stream-lease";
 import type { InstanceSpec, Runtime } from "./types";
 import type { Keyring } from "@/lib/crypto";
 
@@ -166,27 +168,31 @@ export class Orchestrator {
 
   /** A client whose calls go to the replica that owns the instance's stream. */
   private forwarded(owner: string, instanceId: string): Promise<Client> {
-    const key = `${owner}|${instanceId}`;
-    let client = this.forwarders.get(key);
+    const forwarder = `${owner}|${instanceId}`;
+    let client = this.forwarders.get(forwarder);
     if (!client) {
-      const secret = this.options.replica?.secret ?? "";
+      const me = this.options.replica?.url ?? "";
+      const key = replicaSigningKey(this.options.replica?.secret ?? "");
       client = (async () => {
         // Requests the pod's server makes during a forwarded call come back here and on to the caller.
         const c = relayingClient({ name: "mcp-orchestrator-replica", version: "0.1.0" });
-        c.onclose = () => this.forwarders.delete(key);
-        const url = new URL(`/api/internal/instances/${instanceId}/mcp`, owner);
-        await c.connect(
-          new HttpClientTransport(url, {
-            headers: {
-              "X-Replica-Proof": replicaProof(secret, instanceId),
-              "X-Replica-Origin": this.options.replica?.url ?? "",
-            },
-          }),
-        );
+        c.onclose = () => this.forwarders.delete(forwarder);
+        const url = new URL(`/api/internal/instances/${encodeURIComponent(instanceId)}/mcp`, owner);
+        // Each request is signed when it is sent, for the caller whose call sends it.
+        const sign = (method: string, body: string | undefined) =>
+          signReplicaRequest(key, {
+            method,
+            to: owner,
+            path: url.pathname + url.search,
+            body,
+            from: me,
+            caller: currentCaller(),
+          });
+        await c.connect(new HttpClientTransport(url, { sign }));
         return c;
       })();
-      client.catch(() => this.forwarders.delete(key));
-      this.forwarders.set(key, client);
+      client.catch(() => this.forwarders.delete(forwarder));
+      this.forwarders.set(forwarder, client);
     }
     return client;
   }

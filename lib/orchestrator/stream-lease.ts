@@ -1,5 +1,3 @@
-import { createHmac } from "node:crypto";
-import { sameSecret } from "@/lib/crypto";
 import { sql } from "kysely";
 import type { Database } from "@/db";
 
@@ -41,13 +39,4 @@ export async function releaseStream(db: Database, instanceId: string, me: string
     .where("id", "=", instanceId)
     .where("owner_replica", "=", me)
     .execute();
-}
-
-/** Replicas prove to each other that a forwarded call comes from one of them. */
-export function replicaProof(secret: string, instanceId: string): string {
-  return createHmac("sha256", secret).update(`forward:${instanceId}`).digest("base64url");
-}
-
-export function verifyReplicaProof(secret: string, instanceId: string, proof: string | null): boolean {
-  return sameSecret(proof ?? "", replicaProof(secret, instanceId));
 }
