@@ -60,6 +60,17 @@ describe("configuration", () => {
     expect(env.embedded).toBe(false);
   });
 
+  it("wants the internal listener's port with a replica address, and not the public port", () => {
+    expect(problems({ ARCHESTRA_REPLICA_URL: "http://10.0.0.1:3001" })[0]).toMatch(
+      /^ARCHESTRA_INTERNAL_PORT: required when ARCHESTRA_REPLICA_URL is set/,
+    );
+    expect(problems({ ARCHESTRA_INTERNAL_PORT: "3000" })[0]).toMatch(/^ARCHESTRA_INTERNAL_PORT: expected a port other/);
+    expect(problems({ ARCHESTRA_INTERNAL_PORT: "x" })[0]).toMatch(/^ARCHESTRA_INTERNAL_PORT: expected a port number/);
+    const env = parseEnv({ ARCHESTRA_REPLICA_URL: "http://10.0.0.1:3001", ARCHESTRA_INTERNAL_PORT: "3001" });
+    expect(env.ARCHESTRA_INTERNAL_PORT).toBe(3001);
+    expect(parseEnv({ ARCHESTRA_INTERNAL_PORT: "" }).ARCHESTRA_INTERNAL_PORT).toBeUndefined();
+  });
+
   it("treats empty strings as unset", () => {
     expect(parseEnv({ DATABASE_URL: "", ARCHESTRA_PUBLIC_URL: " " }).embedded).toBe(true);
   });

@@ -16,7 +16,10 @@ const FRONT = Symbol.for("mcp-orchestrator.gateway-front");
 const SHUTDOWN = Symbol.for("mcp-orchestrator.shutdown");
 const INTERNAL = Symbol.for("mcp-orchestrator.internal-front");
 const internalPort = process.env.ARCHESTRA_INTERNAL_PORT?.trim() ? Number(process.env.ARCHESTRA_INTERNAL_PORT) : null;
-if (internalPort !== null && (!Number.isInteger(internalPort) || internalPort < 1 || internalPort > 65535 || internalPort === port)) {
+if (
+  internalPort !== null &&
+  (!Number.isInteger(internalPort) || internalPort < 1 || internalPort > 65535 || internalPort === port)
+) {
   console.error("ARCHESTRA_INTERNAL_PORT: expected a port number from 1 to 65535, other than the public port");
   process.exit(1);
 }
@@ -38,7 +41,9 @@ function malformedPath(url) {
 /** Replica routes live on the internal listener only (however the path is spelled). */
 function internalPath(url) {
   try {
-    const p = decodeURIComponent(url.split("?")[0]).replace(/[\\/]+/g, "/").toLowerCase();
+    const p = decodeURIComponent(url.split("?")[0])
+      .replace(/[\\/]+/g, "/")
+      .toLowerCase();
     return p === "/api/internal" || p.startsWith("/api/internal/");
   } catch {
     return false;

@@ -55,7 +55,19 @@ const originOf = (url: string): string => {
   }
 };
 
-function mac(key: Buffer, parts: { method: string; to: string; path: string; t: string; nonce: string; from: string; caller: string; body: ReplicaRequest["body"] }): string {
+function mac(
+  key: Buffer,
+  parts: {
+    method: string;
+    to: string;
+    path: string;
+    t: string;
+    nonce: string;
+    from: string;
+    caller: string;
+    body: ReplicaRequest["body"];
+  },
+): string {
   const bodyHash = createHash("sha256")
     .update(parts.body ?? "")
     .digest("hex");
