@@ -21,6 +21,8 @@ export const OIDC = {
 const OAUTH_AS_PORT = Number(process.env.E2E_OAUTH_AS_PORT ?? 3160);
 const OAUTH_MCP_PORT = Number(process.env.E2E_OAUTH_MCP_PORT ?? 3161);
 export const OAUTH_MCP_URL = `http://127.0.0.1:${OAUTH_MCP_PORT}/mcp`;
+/** Public /api/metrics answers only with this bearer token. */
+export const METRICS_TOKEN = "e2e-metrics-token";
 
 export default defineConfig({
   testDir: "e2e",
@@ -84,6 +86,7 @@ export default defineConfig({
         ARCHESTRA_OIDC_CLIENT_ID: OIDC.clientId,
         ARCHESTRA_OIDC_CLIENT_SECRET: OIDC.clientSecret,
         ARCHESTRA_OIDC_NAME: "Test SSO",
+        ARCHESTRA_METRICS_TOKEN: METRICS_TOKEN,
       },
     },
   ],

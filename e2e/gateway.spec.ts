@@ -8,6 +8,7 @@ import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { expect, test } from "@playwright/test";
 import { ADMIN, api, cli, MEMBER, signIn, signOut, snap, tokenFor } from "./support";
+import { METRICS_TOKEN } from "../playwright.config";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
 
@@ -403,7 +404,12 @@ test.describe
       await expect(audit).toContainText("denied");
       await expect(audit).toContainText("team Platform");
       await snap(page, testInfo, "14-audit");
-      const metrics = await (await fetch(`${baseURL}/api/metrics`)).text();
+      // Metrics name gateways (team ones too): never to an anonymous scraper.
+      const anonymous = await fetch(`${baseURL}/api/metrics`);
+      expect(anonymous.status).toBe(401);
+      expect(await anonymous.text()).not.toContain("main");
+      const scrape = { headers: { authorization: `Bearer ${METRICS_TOKEN}` } };
+      const metrics = await (await fetch(`${baseURL}/api/metrics`, scrape)).text();
       expect(metrics).toMatch(
         /mcp_gateway_tool_calls_total\{gateway="main",server="notes",tool="read_graph",outcome="denied"\} [1-9]/,
       );

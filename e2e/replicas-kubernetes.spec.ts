@@ -56,6 +56,7 @@ test("one attach stream per stdio pod across two replicas; calls through either 
   const bases: string[] = [];
   for (const _ of [1, 2]) {
     const port = await freePort();
+    const internalPort = await freePort();
     const base = `http://127.0.0.1:${port}`;
     children.push(
       spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
@@ -68,7 +69,9 @@ test("one attach stream per stdio pod across two replicas; calls through either 
           ARCHESTRA_ADMIN_PASSWORD: "k8s-password-1",
           ARCHESTRA_ORCHESTRATOR_KUBECONFIG: kubeconfig as string,
           ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: "1",
-          ARCHESTRA_REPLICA_URL: base,
+          // Replicas reach each other on the internal listener only.
+          ARCHESTRA_REPLICA_URL: `http://127.0.0.1:${internalPort}`,
+          ARCHESTRA_INTERNAL_PORT: String(internalPort),
           ARCHESTRA_LOG_LEVEL: "warn",
         },
         stdio: process.env.DEBUG_REPLICAS ? "inherit" : "ignore",
@@ -110,13 +113,14 @@ test("one attach stream per stdio pod across two replicas; calls through either 
     )
     .toBeGreaterThan(0);
   await call(b, "/gateways/k8s/assignments", "PUT", token, { assignments: [{ server: "memory" }] });
+  const agent = (await call(a, "/tokens", "POST", token, { name: "agent" })) as { token: string; id: string };
 
   const clients = await Promise.all(
     bases.map(async (base) => {
       const c = new Client({ name: "k8s-replicas", version: "1" });
       await c.connect(
         new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/k8s`), {
-          requestInit: { headers: { Authorization: `Bearer ${token}` } },
+          requestInit: { headers: { Authorization: `Bearer ${agent.token}` } },
         }),
       );
       return c;
@@ -149,6 +153,26 @@ test("one attach stream per stdio pod across two replicas; calls through either 
   const pods = Object.values(attachments);
   expect(pods).toHaveLength(1);
   expect(pods[0]?.max).toBe(1);
+
+  // The replica that served forwarded calls audited each under the person and token that made it
+  // (the forwarding replica's own "tool.call" row names them too).
+  const forwardedRows = async () =>
+    (
+      await admin.query(
+        `select a.actor_token_id, a.token_kind, u.email, a.tool_name, a.outcome, a.details
+           from ${schema}.audit_events a left join ${schema}.users u on u.id = a.actor_user_id
+          where a.action = 'tool.call.forwarded'`,
+      )
+    ).rows as { actor_token_id: string; token_kind: string; email: string; tool_name: string; outcome: string }[];
+  await expect.poll(async () => (await forwardedRows()).length, { timeout: 5_000 }).toBeGreaterThan(0);
+  for (const row of await forwardedRows()) {
+    expect(row).toMatchObject({
+      actor_token_id: agent.id,
+      token_kind: "user",
+      email: "k8s@example.com",
+      outcome: "ok",
+    });
+  }
 
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   for (const c of children) c.kill("SIGTERM");

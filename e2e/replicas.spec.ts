@@ -1,4 +1,5 @@
 import { type ChildProcess, spawn } from "node:child_process";
+import { createHmac } from "node:crypto";
 import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -59,16 +60,26 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     ARCHESTRA_ADMIN_PASSWORD: "replicas-password-1",
     ARCHESTRA_LOG_LEVEL: "warn",
   };
+  // Each replica: its public port, and an internal one (replicas, metrics) its replica URL names.
   const bases: string[] = [];
+  const internals: string[] = [];
   for (const _ of [1, 2]) {
     const port = await freePort();
+    const internalPort = await freePort();
+    const internal = `http://127.0.0.1:${internalPort}`;
     children.push(
       spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
-        env: { ...process.env, ...shared, ARCHESTRA_REPLICA_URL: `http://127.0.0.1:${port}` },
+        env: {
+          ...process.env,
+          ...shared,
+          ARCHESTRA_REPLICA_URL: internal,
+          ARCHESTRA_INTERNAL_PORT: String(internalPort),
+        },
         stdio: "ignore",
       }),
     );
     bases.push(`http://127.0.0.1:${port}`);
+    internals.push(internal);
   }
   await Promise.all(bases.map(ready));
   const [a, b] = bases as [string, string];
@@ -143,6 +154,26 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   });
   expect(answer.status).toBe(202);
   expect(JSON.stringify((await nextMatching(messages, (m) => m.id === 1)).result)).toContain("answered via B");
+
+  // The replica routes are not on the public port, and on the internal one only signed: the
+  // old proof (an HMAC of a fixed string, computable from the secret alone) is refused.
+  const oldProof = createHmac("sha256", shared.ARCHESTRA_AUTH_SECRET).update("relay-reply").digest("base64url");
+  const forged = {
+    method: "POST",
+    headers: { "content-type": "application/json", "x-replica-proof": oldProof },
+    body: JSON.stringify({ principal: id, reply: { id: 1, result: {} } }),
+  };
+  expect((await fetch(`${a}/api/internal/relay`, forged)).status).toBe(404);
+  expect((await fetch(`${a}/api/%69nternal/relay`, forged)).status).toBe(404);
+  expect((await fetch(`${internals[0]}/api/internal/relay`, forged)).status).toBe(403);
+  // Metrics: on the internal listener, not (without ARCHESTRA_METRICS_TOKEN) on the public port.
+  expect((await fetch(`${a}/api/metrics`)).status).toBe(404);
+  const metrics = await fetch(`${internals[0]}/api/metrics`);
+  expect(metrics.status).toBe(200);
+  expect(await metrics.text()).toContain('gateway="shared"');
+  // The internal listener serves nothing else.
+  expect((await fetch(`${internals[0]}/api/mcp/shared`, { method: "POST" })).status).toBe(404);
+  expect((await fetch(`${internals[0]}/api/ready`)).status).toBe(404);
 
   // A cancellation sent to B stops the call running on A: its stream ends well before the
   // operation would have finished.
