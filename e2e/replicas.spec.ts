@@ -155,17 +155,35 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect(answer.status).toBe(202);
   expect(JSON.stringify((await nextMatching(messages, (m) => m.id === 1)).result)).toContain("answered via B");
 
-  // The replica routes are not on the public port, and on the internal one only signed: the
-  // old proof (an HMAC of a fixed string, computable from the secret alone) is refused.
-  const oldProof = createHmac("sha256", shared.ARCHESTRA_AUTH_SECRET).update("relay-reply").digest("base64url");
-  const forged = {
+  // The issue's attack: an instance route called with the old proof (an HMAC of a fixed string and
+  // the instance id, computable from the secret alone) and no token. The replica routes are not on
+  // the public port, however spelled, and on the internal one take only signed requests.
+  const instance = "7f0c7c3e-1111-4222-8333-944444444444";
+  const forged = (proof: string, body: unknown) => ({
     method: "POST",
-    headers: { "content-type": "application/json", "x-replica-proof": oldProof },
-    body: JSON.stringify({ principal: id, reply: { id: 1, result: {} } }),
-  };
-  expect((await fetch(`${a}/api/internal/relay`, forged)).status).toBe(404);
-  expect((await fetch(`${a}/api/%69nternal/relay`, forged)).status).toBe(404);
-  expect((await fetch(`${internals[0]}/api/internal/relay`, forged)).status).toBe(403);
+    headers: {
+      "content-type": "application/json",
+      accept: "application/json, text/event-stream",
+      "x-replica-proof": proof,
+      "x-replica-origin": "http://127.0.0.1:1",
+    },
+    body: JSON.stringify(body),
+  });
+  const proofFor = (subject: string) =>
+    createHmac("sha256", shared.ARCHESTRA_AUTH_SECRET).update(subject).digest("base64url");
+  const initialize = forged(proofFor(`forward:${instance}`), {
+    jsonrpc: "2.0",
+    id: 1,
+    method: "initialize",
+    params: { protocolVersion: "2025-06-18", capabilities: {}, clientInfo: { name: "attacker", version: "1" } },
+  });
+  const reply = forged(proofFor("relay-reply"), { principal: id, reply: { id: 1, result: {} } });
+  for (const path of [`/api/internal/instances/${instance}/mcp`, `/api/%69nternal/instances/${instance}/mcp`]) {
+    expect((await fetch(`${a}${path}`, initialize)).status).toBe(404);
+  }
+  expect((await fetch(`${a}/api/internal/relay`, reply)).status).toBe(404);
+  expect((await fetch(`${internals[0]}/api/internal/instances/${instance}/mcp`, initialize)).status).toBe(403);
+  expect((await fetch(`${internals[0]}/api/internal/relay`, reply)).status).toBe(403);
   // Metrics: on the internal listener, not (without ARCHESTRA_METRICS_TOKEN) on the public port.
   expect((await fetch(`${a}/api/metrics`)).status).toBe(404);
   const metrics = await fetch(`${internals[0]}/api/metrics`);
