@@ -11,6 +11,7 @@ const call = (principal: string, live: boolean, mixed: boolean, requestId?: numb
 
 describe("the rule, on the calls in flight", () => {
   // [what, calls in flight (oldest first), the request the message came with, expected]
+  // biome-ignore format: a table reads best one row a line
   const rows: [string, InflightCall[], number | undefined, number | string][] = [
     ["no call", [], undefined, "no-call"],
     ["one caller's call", [call("alice", true, false, 1)], undefined, 0],
@@ -58,6 +59,7 @@ describe("the rule over time, as the tracker applies it", () => {
   afterEach(() => void vi.useRealTimers());
   const LINGER_MS = 60_000;
   // [what, steps, where an uncorrelated server request goes then: a call's name or a refusal]
+  // biome-ignore format: a table reads best one row a line
   const rows: [string, Step[], string][] = [
     ["one person", [["start", "a1", "alice"]], "a1"],
     ["one person, two tokens", [["start", "a1", "user:alice"], ["start", "a2", "user:alice"]], "a2"],
