@@ -44,6 +44,8 @@ function watchMessages(client: Client): void {
         queueMicrotask(() => deliver(message, extra));
         return;
       }
+      // Only what is relayed by call needs to know its stream; progress is matched by its token.
+      if (!("id" in message) && message.method !== "notifications/message") return deliver(message, extra);
       const related = (extra as CorrelatedMessageExtra | undefined)?.relatedRequestId;
       relatedRequest.run({ related }, () => deliver(message, extra));
     };
