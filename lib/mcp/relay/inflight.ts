@@ -38,7 +38,15 @@ interface ConnectionCalls {
   calls: CallRecord[];
   /** The call whose request is being sent right now (see `TrackedCall.send`). */
   sending?: CallRecord;
+  /** Requests in flight that are no tracked call (prompts, resources, lists), by id: when sent. */
+  others: Map<RequestId, number>;
 }
+
+/**
+ * How long a request that is no tracked call counts as in flight without an answer: twice the
+ * SDK's default request timeout, after which its caller has long given up.
+ */
+const OTHER_REQUEST_MAX_MS = 120_000;
 
 const KEY = Symbol.for("mcp-orchestrator.inflight-calls");
 type InflightGlobal = typeof globalThis & { [KEY]?: WeakMap<object, ConnectionCalls> };
@@ -53,7 +61,7 @@ function registry(): WeakMap<object, ConnectionCalls> {
 function stateOf(connection: object): ConnectionCalls {
   let state = registry().get(connection);
   if (!state) {
-    state = { calls: [] };
+    state = { calls: [], others: new Map() };
     registry().set(connection, state);
   }
   return state;
@@ -122,17 +130,20 @@ export function trackCall(connection: object, channel: ClientChannel): () => voi
   return () => call.end();
 }
 
-/** A request goes out on `connection`: the call being sent, if any, learns its id. */
+/** A request goes out on `connection`: the call being sent learns its id; any other is noted. */
 export function requestSent(connection: object, id: RequestId): void {
-  const sending = registry().get(connection)?.sending;
+  const state = stateOf(connection);
+  const sending = state.sending;
   if (sending && sending.requestId === undefined) sending.requestId = id;
+  else state.others.set(id, Date.now());
 }
 
 /** The server answered request `id` on `connection`: a call with that id is no longer in flight. */
 export function responseReceived(connection: object, id: RequestId): void {
   const state = registry().get(connection);
-  const call = state?.calls.find((c) => c.requestId === id);
-  if (!state || !call) return;
+  if (!state || state.others.delete(id)) return;
+  const call = state.calls.find((c) => c.requestId === id);
+  if (!call) return;
   call.answered = true;
   if (!call.live) remove(state, call);
 }
@@ -142,6 +153,9 @@ export function responseReceived(connection: object, id: RequestId): void {
  * request on whose event stream it came, when the transport says so.
  */
 export function routeFor(connection: object, related?: RequestId): Route<ClientChannel> {
-  const route = routeServerMessage(stateOf(connection).calls, related);
+  const state = stateOf(connection);
+  const stale = Date.now() - OTHER_REQUEST_MAX_MS;
+  for (const [id, sent] of state.others) if (sent < stale) state.others.delete(id);
+  const route = routeServerMessage(state.calls, related, state.others.size > 0);
   return route.kind === "call" ? { kind: "call", call: route.call.channel } : route;
 }

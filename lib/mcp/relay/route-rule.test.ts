@@ -12,7 +12,7 @@ const call = (principal: string, live: boolean, mixed: boolean, requestId?: numb
 describe("the rule, on the calls in flight", () => {
   // [what, calls in flight (oldest first), the request the message came with, expected]
   // biome-ignore format: a table reads best one row a line
-  const rows: [string, InflightCall[], number | undefined, number | string][] = [
+  const rows: [string, InflightCall[], number | undefined, number | string, boolean?][] = [
     ["no call", [], undefined, "no-call"],
     ["one caller's call", [call("alice", true, false, 1)], undefined, 0],
     ["the latest of one caller's calls", [call("alice", true, false, 1), call("alice", true, false, 2)], undefined, 1],
@@ -28,9 +28,12 @@ describe("the rule, on the calls in flight", () => {
     ["the named call of two callers'", [call("alice", true, true, 1), call("bob", true, true, 2)], 1, 0],
     ["the named call, abandoned", [call("alice", false, true, 1), call("bob", true, true, 2)], 1, "call-ended"],
     ["a named request that is no call", [call("alice", true, false, 1)], 7, "not-a-call"],
+    // A request that is no tracked call (prompts/get, resources/read) of whoever is in flight.
+    ["a call while another request is in flight", [call("alice", true, false, 1)], undefined, "other-request", true],
+    ["the named call while another request is in flight", [call("alice", true, false, 1)], 1, 0, true],
   ];
-  it.each(rows)("%s", (_what, inflight, related, expected) => {
-    const route = routeServerMessage(inflight, related);
+  it.each(rows)("%s", (_what, inflight, related, expected, others = false) => {
+    const route = routeServerMessage(inflight, related, others);
     if (typeof expected === "number") expect(route).toEqual({ kind: "call", call: inflight[expected] });
     else expect(route).toEqual({ kind: "refused", reason: expected });
   });
@@ -53,6 +56,7 @@ type Step =
   | ["give up", string] // the caller stops waiting (cancellation, timeout)
   | ["answer", string] // the server answers the call's request
   | ["done", string] // the server answers, then the caller has its result
+  | ["other", string] // a request that is no tracked call goes out (prompts/get, resources/read)
   | ["later", number]; // time passes (ms)
 
 describe("the rule over time, as the tracker applies it", () => {
@@ -96,15 +100,22 @@ describe("the rule over time, as the tracker applies it", () => {
       "b2",
     ],
     ["everyone is done", [["start", "a", "alice"], ["done", "a"]], "no-call"],
+    ["a call while another request is in flight", [["start", "a", "alice"], ["other", "p"]], "other-request"],
+    ["a call once the other request is answered", [["start", "a", "alice"], ["other", "p"], ["answer", "p"]], "a"],
+    ["a call after another request that was never answered", [["other", "p"], ["later", 120_001], ["start", "a", "alice"]], "a"],
   ];
   it.each(rows)("%s", (_what, steps, expected) => {
     vi.useFakeTimers();
     const connection = {};
-    const calls = new Map<string, { tracked: TrackedCall; id: number }>();
+    const calls = new Map<string, { tracked?: TrackedCall; id: number }>();
     let nextId = 0;
     for (const step of steps) {
       if (step[0] === "later") vi.advanceTimersByTime(step[1]);
-      else if (step[0] === "start") {
+      else if (step[0] === "other") {
+        const id = nextId++;
+        requestSent(connection, id);
+        calls.set(step[1], { id });
+      } else if (step[0] === "start") {
         const tracked = openCall(connection, channel(step[1]), { principal: step[2], lingerMs: LINGER_MS });
         const id = nextId++;
         tracked.send(() => requestSent(connection, id));
@@ -112,9 +123,9 @@ describe("the rule over time, as the tracker applies it", () => {
       } else {
         const c = calls.get(step[1]);
         if (!c) throw new Error(`no call ${step[1]}`);
-        if (step[0] === "give up") c.tracked.end();
+        if (step[0] === "give up") c.tracked?.end();
         if (step[0] === "answer" || step[0] === "done") responseReceived(connection, c.id);
-        if (step[0] === "done") c.tracked.end();
+        if (step[0] === "done") c.tracked?.end();
       }
     }
     expect(where(routeFor(connection))).toBe(expected);

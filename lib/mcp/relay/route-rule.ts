@@ -14,7 +14,9 @@ import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
  * - Uncorrelated (stdio, or the server's own GET stream): it goes to the latest call whose caller
  *   waits, only if no other principal's call was in flight on the connection at any moment of
  *   that call's life ("mixed"). Otherwise it is refused, so that nothing one person's call asks
- *   (or asks for, as with sampling) can reach another person.
+ *   (or asks for, as with sampling) can reach another person. It is refused too while a request
+ *   of nobody known (one that is not a tracked call: prompts, resources, lists) is in flight,
+ *   since it may be that request's.
  */
 export interface InflightCall {
   /** Who the call is for, as `relayPrincipal` names them. */
@@ -35,7 +37,9 @@ export type Refusal =
   /** The server named a call whose caller has gone. */
   | "call-ended"
   /** The server named a request that is not a call we relay for. */
-  | "not-a-call";
+  | "not-a-call"
+  /** A request that is not a tracked call is in flight: the message may be its. */
+  | "other-request";
 
 export type Route<C> = { kind: "call"; call: C } | { kind: "refused"; reason: Refusal };
 
@@ -47,8 +51,15 @@ export function startsMixed(inflight: readonly Pick<InflightCall, "principal">[]
   return inflight.some((c) => c.principal !== principal);
 }
 
-/** The call a server's message belongs to, or why it belongs to none (see above). */
-export function routeServerMessage<C extends InflightCall>(inflight: readonly C[], related?: RequestId): Route<C> {
+/**
+ * The call a server's message belongs to, or why it belongs to none (see above).
+ * `othersInFlight`: whether a request that is not a tracked call awaits the server's answer.
+ */
+export function routeServerMessage<C extends InflightCall>(
+  inflight: readonly C[],
+  related?: RequestId,
+  othersInFlight = false,
+): Route<C> {
   if (related !== undefined) {
     const call = inflight.find((c) => c.requestId !== undefined && c.requestId === related);
     if (!call) return { kind: "refused", reason: "not-a-call" };
@@ -56,6 +67,7 @@ export function routeServerMessage<C extends InflightCall>(inflight: readonly C[
   }
   const latest = inflight.findLast((c) => c.live);
   if (!latest) return { kind: "refused", reason: "no-call" };
+  if (othersInFlight) return { kind: "refused", reason: "other-request" };
   if (latest.mixed) return { kind: "refused", reason: "several-callers" };
   return { kind: "call", call: latest };
 }
@@ -85,5 +97,7 @@ export function refusalMessage(method: string, reason: Refusal): string {
       return `${method} cannot be relayed: the call it belongs to has ended.`;
     case "not-a-call":
       return `${method} cannot be relayed: it does not belong to a tool call.`;
+    case "other-request":
+      return `${method} cannot be relayed: a request other than a tool call is in flight on this connection.`;
   }
 }
