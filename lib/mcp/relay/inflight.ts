@@ -96,7 +96,14 @@ export interface TrackOptions {
 
 /** Marks a call in flight on `connection`. */
 export function openCall(connection: object, channel: ClientChannel, options: TrackOptions = {}): TrackedCall {
-  const state = stateOf(connection);
+  return open(stateOf(connection), channel, options).tracked;
+}
+
+function open(
+  state: ConnectionCalls,
+  channel: ClientChannel,
+  options: TrackOptions,
+): { call: CallRecord; tracked: TrackedCall } {
   const principal = options.principal ?? channel.principal;
   const call: CallRecord = { channel, principal, live: true, mixed: false, answered: false };
   if (startsMixed(state.calls, principal)) {
@@ -104,7 +111,7 @@ export function openCall(connection: object, channel: ClientChannel, options: Tr
     for (const other of state.calls) if (other.principal !== principal) other.mixed = true;
   }
   state.calls.push(call);
-  return {
+  const tracked: TrackedCall = {
     send(send) {
       const outer = state.sending;
       state.sending = call;
@@ -122,20 +129,40 @@ export function openCall(connection: object, channel: ClientChannel, options: Tr
       setTimeout(() => remove(state, call), lingerMs).unref?.();
     },
   };
+  return { call, tracked };
 }
 
-/** Marks a call in flight on `connection` until the returned function is called. */
+/**
+ * Marks a call in flight on `connection` until the returned function is called; the next
+ * request sent on the connection is taken to be its own, so send it at once.
+ * (`openCall` says which request is the call's for certain.)
+ */
 export function trackCall(connection: object, channel: ClientChannel): () => void {
-  const call = openCall(connection, channel);
-  return () => call.end();
+  const state = stateOf(connection);
+  const { call, tracked } = open(state, channel, {});
+  state.sending = call;
+  return () => {
+    if (state.sending === call) state.sending = undefined;
+    tracked.end();
+  };
+}
+
+function pruneOthers(state: ConnectionCalls): void {
+  const stale = Date.now() - OTHER_REQUEST_MAX_MS;
+  for (const [id, sent] of state.others) if (sent < stale) state.others.delete(id);
 }
 
 /** A request goes out on `connection`: the call being sent learns its id; any other is noted. */
 export function requestSent(connection: object, id: RequestId): void {
   const state = stateOf(connection);
   const sending = state.sending;
-  if (sending && sending.requestId === undefined) sending.requestId = id;
-  else state.others.set(id, Date.now());
+  if (sending && sending.requestId === undefined) {
+    sending.requestId = id;
+    state.sending = undefined;
+    return;
+  }
+  if (state.others.size >= 100) pruneOthers(state);
+  state.others.set(id, Date.now());
 }
 
 /** The server answered request `id` on `connection`: a call with that id is no longer in flight. */
@@ -154,8 +181,7 @@ export function responseReceived(connection: object, id: RequestId): void {
  */
 export function routeFor(connection: object, related?: RequestId): Route<ClientChannel> {
   const state = stateOf(connection);
-  const stale = Date.now() - OTHER_REQUEST_MAX_MS;
-  for (const [id, sent] of state.others) if (sent < stale) state.others.delete(id);
+  pruneOthers(state);
   const route = routeServerMessage(state.calls, related, state.others.size > 0);
   return route.kind === "call" ? { kind: "call", call: route.call.channel } : route;
 }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cancelCall, cancellableCall } from "./cancellation";
 import { asCancellation, asReply } from "./follow-up";
-import { type ClientChannel, routeFor, trackCall } from "./inflight";
+import { type ClientChannel, requestSent, responseReceived, routeFor, trackCall } from "./inflight";
 import { awaitReply, deliverReply, newRelayId, relayRoute } from "./pending-replies";
 
 const channel = (principal: string): ClientChannel => ({
@@ -34,6 +34,23 @@ describe("which call a server's request belongs to", () => {
     // Calls on another connection are not mixed in.
     trackCall({}, channel("token-b"));
     expect(routeFor(connection)).toEqual({ kind: "call", call: a3 });
+  });
+});
+
+describe("a call tracked without saying which request is its own", () => {
+  it("takes the next request sent as its own; later ones are other requests", () => {
+    const connection = {};
+    const a = channel("token-a");
+    const end = trackCall(connection, a);
+    requestSent(connection, 1);
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a });
+    expect(routeFor(connection, 1)).toEqual({ kind: "call", call: a });
+    requestSent(connection, 2);
+    expect(routeFor(connection)).toEqual({ kind: "refused", reason: "other-request" });
+    responseReceived(connection, 2);
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a });
+    end();
+    expect(routeFor(connection, 1)).toEqual({ kind: "refused", reason: "not-a-call" });
   });
 });
 
