@@ -1,3 +1,4 @@
+import { spawn } from "node:child_process";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
@@ -16,6 +17,57 @@ import { ADMIN, api, firstText, MEMBER, tokenFor } from "./support";
 // A server of our own asks its client for sampling, elicitation and roots during tool calls,
 // logs and reports progress, and notices cancellation; the gateway relays all of it both ways.
 const RELAY_SERVER = path.resolve("test/servers/relay-server.mjs");
+const TOOL_COUNT = 9;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** A client of `url` as `token` that can be asked things; each question it hears goes to `asked`. */
+async function askableClient(url: string, token: string, name: string, asked: string[]): Promise<Client> {
+  const client = new Client({ name, version: "1" }, { capabilities: { elicitation: { form: {} } } });
+  client.setRequestHandler(ElicitRequestSchema, async (req) => {
+    asked.push(req.params.message);
+    return { action: "accept", content: { answer: `from ${name}` } };
+  });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+  );
+  return client;
+}
+
+/** What became of each question the relay server asked late (its `late_answers` tool). */
+async function lateAnswers(client: Client): Promise<Record<string, unknown>> {
+  return JSON.parse(firstText(await client.callTool({ name: "late_answers", arguments: {} })));
+}
+
+/**
+ * The reported attack: the first person's call asks something 1.5 s in, and is cancelled after
+ * 0.5 s; the second person's call is open when the server asks anyway.
+ */
+async function lateQuestionScenario(options: {
+  first: Client;
+  second: Client;
+  question: string;
+  /** What the second person's call does meanwhile (open for longer than 1.5 s). */
+  secondCall: () => Promise<unknown>;
+}) {
+  const cancel = new AbortController();
+  const firstCall = options.first.callTool(
+    { name: "ask_user_later", arguments: { question: options.question, delayMs: 1500 } },
+    undefined,
+    { signal: cancel.signal, onprogress: () => {} },
+  );
+  firstCall.catch(() => {});
+  await sleep(300);
+  const secondCall = options.secondCall();
+  await sleep(200);
+  cancel.abort("changed my mind");
+  await expect(firstCall).rejects.toThrow();
+  await secondCall;
+  await expect
+    .poll(async () => (await lateAnswers(options.second))[options.question], { timeout: 10_000 })
+    .toBeTruthy();
+  return (await lateAnswers(options.second))[options.question];
+}
 
 test.describe
   .serial("server-to-client requests are relayed through a gateway", () => {
@@ -47,7 +99,7 @@ test.describe
             )?.tools.length,
           { timeout: 30_000 },
         )
-        .toBe(7);
+        .toBe(TOOL_COUNT);
       credentialId = credential.id;
       await api(base, admin, "PUT", "/gateways/relay/assignments", {
         assignments: [{ server: "relay-test", prefix: "", mode: "static", credentialId }],
@@ -91,6 +143,117 @@ test.describe
       ]);
       expect(asked).toEqual(["hello", "Favourite colour?"]);
       await client.close();
+    });
+
+    test("two people's calls that never overlap are each asked their own questions", async () => {
+      const memberAsked: string[] = [];
+      const adminAsked: string[] = [];
+      const first = await askableClient(url, member, "member", memberAsked);
+      const second = await askableClient(url, admin, "admin", adminAsked);
+      await first.callTool({ name: "ask_user", arguments: { question: "member's question" } });
+      await second.callTool({ name: "ask_user", arguments: { question: "admin's question" } });
+      expect(memberAsked).toEqual(["member's question"]);
+      expect(adminAsked).toEqual(["admin's question"]);
+      await Promise.all([first.close(), second.close()]);
+    });
+
+    test("stdio: a cancelled call's late question does not reach another person's open call; the server is refused", async () => {
+      const memberAsked: string[] = [];
+      const adminAsked: string[] = [];
+      const first = await askableClient(url, member, "member", memberAsked);
+      const second = await askableClient(url, admin, "admin", adminAsked);
+      const question = `member's private question ${Date.now()}`;
+      const outcome = await lateQuestionScenario({
+        first,
+        second,
+        question,
+        secondCall: async () =>
+          expect(
+            firstText(
+              await second.callTool({ name: "slow", arguments: { steps: 60, delayMs: 50 } }, undefined, {
+                onprogress: () => {},
+              }),
+            ),
+          ).toBe("counted to 60"),
+      });
+      expect(outcome).toEqual({ refused: expect.stringContaining("several callers") });
+      expect(adminAsked).toEqual([]);
+      expect(memberAsked).toEqual([]);
+      await Promise.all([first.close(), second.close()]);
+    });
+
+    test("stdio: the same person's other open call, with another of their tokens, may answer it", async ({
+      baseURL,
+    }) => {
+      const other = await tokenFor(baseURL ?? "", MEMBER.email, MEMBER.password);
+      const firstAsked: string[] = [];
+      const secondAsked: string[] = [];
+      const first = await askableClient(url, member, "first", firstAsked);
+      const second = await askableClient(url, other, "second", secondAsked);
+      const question = `member's own question ${Date.now()}`;
+      const outcome = await lateQuestionScenario({
+        first,
+        second,
+        question,
+        secondCall: () =>
+          second.callTool({ name: "slow", arguments: { steps: 60, delayMs: 50 } }, undefined, { onprogress: () => {} }),
+      });
+      expect(outcome).toEqual({ action: "accept", content: { answer: "from second" } });
+      expect(secondAsked).toEqual([question]);
+      expect(firstAsked).toEqual([]);
+      await Promise.all([first.close(), second.close()]);
+    });
+
+    test("streamable HTTP: each call is asked on its own stream, and a cancelled call's question reaches nobody", async ({
+      baseURL,
+    }) => {
+      const base = baseURL ?? "";
+      const upstream = spawn(process.execPath, [RELAY_SERVER, "--http", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+      try {
+        const port = await new Promise<number>((resolve, reject) => {
+          upstream.stdout.on("data", (chunk: Buffer) => {
+            const found = /listening (\d+)/.exec(String(chunk));
+            if (found) resolve(Number(found[1]));
+          });
+          upstream.once("exit", () => reject(new Error("the relay server over HTTP did not start")));
+        });
+        await api(base, admin, "POST", "/catalog", {
+          kind: "remote",
+          name: "Relay over HTTP",
+          slug: "relay-http",
+          url: `http://127.0.0.1:${port}/mcp`,
+          authKind: "none",
+        });
+        const { credential } = (await api(base, admin, "POST", "/catalog/relay-http/credentials", {})) as {
+          credential: { id: string };
+        };
+        await api(base, admin, "POST", "/gateways", { name: "Relay HTTP", slug: "relay-http" });
+        await api(base, admin, "PUT", "/gateways/relay-http/assignments", {
+          assignments: [{ server: "relay-http", prefix: "", mode: "static", credentialId: credential.id }],
+        });
+        const httpUrl = `${base}/api/mcp/relay-http`;
+        const memberAsked: string[] = [];
+        const adminAsked: string[] = [];
+        const first = await askableClient(httpUrl, member, "member", memberAsked);
+        const second = await askableClient(httpUrl, admin, "admin", adminAsked);
+        await expect.poll(async () => (await first.listTools()).tools.length, { timeout: 30_000 }).toBe(TOOL_COUNT);
+        const question = `member's private question ${Date.now()}`;
+        const own = `admin's own question ${Date.now()}`;
+        const outcome = await lateQuestionScenario({
+          first,
+          second,
+          question,
+          // Asked while the member's call is in flight: on stdio this would be refused.
+          secondCall: () => second.callTool({ name: "ask_user_later", arguments: { question: own, delayMs: 1500 } }),
+        });
+        expect(outcome).toEqual({ refused: expect.stringContaining("has ended") });
+        expect((await lateAnswers(second))[own]).toEqual({ action: "accept", content: { answer: "from admin" } });
+        expect(adminAsked).toEqual([own]);
+        expect(memberAsked).toEqual([]);
+        await Promise.all([first.close(), second.close()]);
+      } finally {
+        upstream.kill();
+      }
     });
 
     test("a client that cannot sample gets the server's error, not a hang", async () => {
@@ -217,7 +380,7 @@ test.describe
           requestInit: { headers: { Authorization: `Bearer ${member}` } },
         }),
       );
-      expect((await client.listTools()).tools).toHaveLength(7);
+      expect((await client.listTools()).tools).toHaveLength(TOOL_COUNT);
       // The client opens its GET stream after initializing; give it a moment to be listening.
       await new Promise((r) => setTimeout(r, 500));
       await api(baseURL ?? "", admin, "PUT", "/gateways/relay/assignments", {

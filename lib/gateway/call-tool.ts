@@ -9,7 +9,8 @@ import type { Database } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
-import { type ClientChannel, trackCall } from "@/lib/mcp/relay/inflight";
+import { type ClientChannel, openCall, type TrackedCall } from "@/lib/mcp/relay/inflight";
+import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { getMetrics } from "@/lib/metrics";
 import { NeedsReauthError } from "@/lib/oauth/access-token";
 import type { Orchestrator } from "@/lib/orchestrator";
@@ -130,7 +131,7 @@ export async function callGatewayTool(
   }
 
   touchCredential(ctx.db, resolution.credentialId);
-  let untrack = () => {};
+  let tracked: TrackedCall | undefined;
   try {
     const client = await upstreamClient(
       ctx.db,
@@ -139,24 +140,29 @@ export async function callGatewayTool(
       assignment.item,
       resolution.credentialId,
     );
-    untrack = trackCall(client, channel);
+    // What the server asks during the call reaches this caller only (see route-rule.ts); a call
+    // given up on counts as in flight until the server answers it, for as long as a call may last.
+    const call = openCall(client, channel, { principal: relayPrincipal(ctx.caller), lingerMs: ctx.timeoutMs });
+    tracked = call;
     const progressToken = extra._meta?.progressToken;
     // Made for this caller: another replica that serves the call is told who, signed.
     const { tokenId, tokenKind, userId, teamId } = ctx.caller;
     const result = (await withCaller({ tokenId, tokenKind, userId, teamId, gatewayId: ctx.gateway.id }, () =>
-      client.request(
-        { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
-        // Passed on as the server sent it (the client checks it against the tool's schema).
-        ResultSchema,
-        {
-          signal: extra.signal,
-          timeout: ctx.timeoutMs,
-          resetTimeoutOnProgress: true,
-          onprogress:
-            progressToken === undefined
-              ? undefined
-              : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
-        },
+      call.send(() =>
+        client.request(
+          { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
+          // Passed on as the server sent it (the client checks it against the tool's schema).
+          ResultSchema,
+          {
+            signal: extra.signal,
+            timeout: ctx.timeoutMs,
+            resetTimeoutOnProgress: true,
+            onprogress:
+              progressToken === undefined
+                ? undefined
+                : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
+          },
+        ),
       ),
     )) as CallToolResult;
     await channel.flush();
@@ -177,6 +183,6 @@ export async function callGatewayTool(
     if (extra.signal.aborted) throw err;
     return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);
   } finally {
-    untrack();
+    tracked?.end();
   }
 }

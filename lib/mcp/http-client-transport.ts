@@ -2,7 +2,7 @@ import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { urlToHttpOptions } from "node:url";
 import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 import { readBody } from "@/lib/http/node-web";
 import { isJsonRpcMessage } from "./json-rpc-message";
@@ -24,6 +24,15 @@ export interface HttpClientTransportOptions {
   sign?: (method: string, body: string | undefined) => Record<string, string>;
 }
 
+/**
+ * What the transport tells the client with a message the server sent on the event stream that
+ * answers one of the client's requests: the id of that request, so that whatever the server asks
+ * there can be relayed to that call's caller and nobody else.
+ */
+export interface CorrelatedMessageExtra extends MessageExtraInfo {
+  relatedRequestId?: RequestId;
+}
+
 const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Agent({ keepAlive: true }) };
 const RECONNECT_MS = 1000;
 /** How much of an error answer's body is kept for the error message. */
@@ -32,7 +41,7 @@ const ERROR_BODY_BYTES = 500;
 export class HttpClientTransport implements Transport {
   onclose?: () => void;
   onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: CorrelatedMessageExtra) => void;
   sessionId?: string;
   private protocolVersion?: string;
   private closed = false;
@@ -71,8 +80,9 @@ export class HttpClientTransport implements Transport {
       throw new Error(`Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, ERROR_BODY_BYTES)}`);
     }
     const type = res.headers["content-type"] ?? "";
+    const related = "method" in message && "id" in message ? message.id : undefined;
     if (type.includes("text/event-stream")) {
-      this.readEvents(res);
+      this.readEvents(res, undefined, related);
       return;
     }
     if (type.includes("application/json")) {
@@ -96,13 +106,14 @@ export class HttpClientTransport implements Transport {
    * handlers a microtask later and forgets a request's progress handler when its response
    * arrives, so a progress notification read together with the response would be lost.
    */
-  private deliver(message: unknown): void {
+  private deliver(message: unknown, related?: RequestId): void {
     if (!isJsonRpcMessage(message)) {
       this.onerror?.(new Error(`not a JSON-RPC message: ${JSON.stringify(message).slice(0, 200)}`));
       return;
     }
-    if ("method" in message) this.onmessage?.(message);
-    else queueMicrotask(() => this.onmessage?.(message));
+    const extra = related === undefined ? undefined : { relatedRequestId: related };
+    if ("method" in message) this.onmessage?.(message, extra);
+    else queueMicrotask(() => this.onmessage?.(message, extra));
   }
 
   /** The server's own event stream (GET): notifications and requests outside any call. */
@@ -123,12 +134,13 @@ export class HttpClientTransport implements Transport {
       });
   }
 
-  private readEvents(res: IncomingMessage, onEnd?: () => void): void {
+  /** Reads an event stream; `related` names the request it answers (none for the GET stream). */
+  private readEvents(res: IncomingMessage, onEnd?: () => void, related?: RequestId): void {
     const parser = createParser({
       onEvent: (event) => {
         if (event.event && event.event !== "message") return;
         try {
-          this.deliver(JSON.parse(event.data));
+          this.deliver(JSON.parse(event.data), related);
         } catch (err) {
           this.onerror?.(err as Error);
         }

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { cancelCall, cancellableCall } from "./cancellation";
 import { asCancellation, asReply } from "./follow-up";
-import { type ClientChannel, channelFor, trackCall } from "./inflight";
+import { type ClientChannel, requestSent, responseReceived, routeFor, trackCall } from "./inflight";
 import { awaitReply, deliverReply, newRelayId, relayRoute } from "./pending-replies";
 
 const channel = (principal: string): ClientChannel => ({
@@ -14,22 +14,43 @@ const channel = (principal: string): ClientChannel => ({
 describe("which call a server's request belongs to", () => {
   it("is none without calls, the latest call of one caller, and refused across callers", () => {
     const connection = {};
-    expect(channelFor(connection).kind).toBe("none");
+    expect(routeFor(connection)).toEqual({ kind: "refused", reason: "no-call" });
     const a1 = channel("token-a");
     const a2 = channel("token-a");
     const endA1 = trackCall(connection, a1);
     const endA2 = trackCall(connection, a2);
-    expect(channelFor(connection)).toEqual({ kind: "channel", channel: a2 });
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a2 });
     const endB = trackCall(connection, channel("token-b"));
-    expect(channelFor(connection).kind).toBe("ambiguous");
+    expect(routeFor(connection)).toEqual({ kind: "refused", reason: "several-callers" });
     endB();
     endA2();
-    expect(channelFor(connection)).toEqual({ kind: "channel", channel: a1 });
+    // a1 shared its life with token-b's call: still refused.
+    expect(routeFor(connection)).toEqual({ kind: "refused", reason: "several-callers" });
     endA1();
-    expect(channelFor(connection).kind).toBe("none");
+    expect(routeFor(connection).kind).toBe("refused");
+    const a3 = channel("token-a");
+    trackCall(connection, a3);
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a3 });
     // Calls on another connection are not mixed in.
     trackCall({}, channel("token-b"));
-    expect(channelFor(connection).kind).toBe("none");
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a3 });
+  });
+});
+
+describe("a call tracked without saying which request is its own", () => {
+  it("takes the next request sent as its own; later ones are other requests", () => {
+    const connection = {};
+    const a = channel("token-a");
+    const end = trackCall(connection, a);
+    requestSent(connection, 1);
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a });
+    expect(routeFor(connection, 1)).toEqual({ kind: "call", call: a });
+    requestSent(connection, 2);
+    expect(routeFor(connection)).toEqual({ kind: "refused", reason: "other-request" });
+    responseReceived(connection, 2);
+    expect(routeFor(connection)).toEqual({ kind: "call", call: a });
+    end();
+    expect(routeFor(connection, 1)).toEqual({ kind: "refused", reason: "not-a-call" });
   });
 });
 
