@@ -107,7 +107,11 @@ export function AssignmentsForm({ gateway, servers }: { gateway: string; servers
             <input type="checkbox" name={`noprefix.${s.id}`} defaultChecked={s.current?.prefix === ""} />
             No prefix (tools keep their own names)
           </label>
-          <div className="mt-3 grid gap-3 sm:grid-cols-2">
+          {/* Keyed by what is saved: after a save the choices show it, not what the form held before. */}
+          <div
+            className="mt-3 grid gap-3 sm:grid-cols-2"
+            key={JSON.stringify([s.current?.prompts, s.current?.resources, s.current === null])}
+          >
             <ExposureChoice server={s} field="prompts" />
             <ExposureChoice server={s} field="resources" />
           </div>
