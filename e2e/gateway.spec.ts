@@ -233,6 +233,7 @@ test.describe
       await expect(
         client.readResource({ uri: "mcp-gateway://everything/demo%3A%2F%2Fresource%2Fdynamic%2Ftext%2F1" }),
       ).rejects.toThrow(/Unknown resource/);
+      await expect(client.subscribeResource({ uri })).rejects.toThrow(/Unknown resource/);
       await expect(client.getPrompt({ name: "everything__simple-prompt" })).rejects.toThrow(/Unknown prompt/);
       await expect(
         client.complete({
