@@ -173,6 +173,10 @@ export interface GatewayToolAssignmentsTable {
   static_credential_id: string | null;
   /** Its place in the gateway's list as saved (see migration 0004). */
   position: Generated<number>;
+  /** Prompts exposed, by the server's names: null = all (rows older than migration 0008), [] = none. */
+  prompts: JsonWithDefault<string[] | null>;
+  /** Resources exposed, by the server's URIs and URI templates: null = all, [] = none. */
+  resources: JsonWithDefault<string[] | null>;
   created_at: CreatedAt;
 }
 

@@ -31,6 +31,7 @@ test.describe
     let teamToken = "";
     let orgToken = "";
     let url = "";
+    let everythingCredential = "";
 
     test("set up: two servers, credentials, a team token, an org token and a gateway", async ({ baseURL }) => {
       const base = baseURL ?? "";
@@ -62,6 +63,7 @@ test.describe
         env: { MEMORY_FILE_PATH: path.join(dir, "member.json") },
       });
       const everything = await api(base, admin, "POST", "/catalog/everything/credentials", {});
+      everythingCredential = everything.credential.id;
       const platform = (await api(base, admin, "GET", "/teams/platform")) as { team: { id: string } };
       teamToken = (
         (await api(base, admin, "POST", `/teams/${platform.team.id}/tokens`, { name: "platform ci" })) as {
@@ -105,6 +107,9 @@ test.describe
             prefix: "ev",
             mode: "static",
             credentialId: everything.credential.id,
+            // Chosen tools alone would expose none of its prompts and resources.
+            prompts: "all",
+            resources: "all",
           },
         ],
       });
@@ -186,6 +191,137 @@ test.describe
       });
       expect(departments.completion.values).toEqual(["Sales", "Support"]);
       await client.close();
+    });
+
+    test("a server narrowed to one tool, with no prompts or resources, lets none of them through", async ({
+      baseURL,
+    }) => {
+      const base = baseURL ?? "";
+      // The server's own resource, as the main gateway (which exposes all of them) names it.
+      const main = await mcp(url, member);
+      const doc = (await main.listResources()).resources.find((r) => r.uri.startsWith("mcp-gateway://ev/"));
+      await main.close();
+      expect(doc).toBeDefined();
+      const original = doc?.uri.slice("mcp-gateway://ev/".length) ?? "";
+
+      await api(base, admin, "POST", "/gateways", { name: "Narrow", slug: "narrow" });
+      const credentialId = everythingCredential;
+      await api(base, admin, "PUT", "/gateways/narrow/assignments", {
+        assignments: [
+          {
+            server: "everything",
+            tools: ["echo"],
+            mode: "static",
+            credentialId,
+            prompts: "none",
+            resources: "none",
+          },
+        ],
+      });
+      const shown = (await api(base, admin, "GET", "/gateways/narrow")) as {
+        assignments: { prompts: unknown; resources: unknown }[];
+      };
+      expect(shown.assignments).toEqual([expect.objectContaining({ prompts: "none", resources: "none" })]);
+
+      const client = await mcp(url.replace("/main", "/narrow"), admin);
+      expect((await client.listTools()).tools.map((t) => t.name)).toEqual(["everything__echo"]);
+      expect((await client.listPrompts()).prompts).toEqual([]);
+      expect((await client.listResources()).resources).toEqual([]);
+      expect((await client.listResourceTemplates()).resourceTemplates).toEqual([]);
+      // Named directly, they are unknown, exactly like ones no server offers.
+      const uri = `mcp-gateway://everything/${original}`;
+      await expect(client.readResource({ uri })).rejects.toThrow(/Unknown resource/);
+      await expect(
+        client.readResource({ uri: "mcp-gateway://everything/demo%3A%2F%2Fresource%2Fdynamic%2Ftext%2F1" }),
+      ).rejects.toThrow(/Unknown resource/);
+      await expect(client.subscribeResource({ uri })).rejects.toThrow(/Unknown resource/);
+      await expect(client.getPrompt({ name: "everything__simple-prompt" })).rejects.toThrow(/Unknown prompt/);
+      await expect(
+        client.complete({
+          ref: { type: "ref/prompt", name: "everything__completable-prompt" },
+          argument: { name: "department", value: "S" },
+        }),
+      ).rejects.toThrow(/Unknown prompt/);
+      await client.close();
+
+      // Left out, the choice follows the tools: a subset of tools exposes no prompts or resources.
+      await api(base, admin, "PUT", "/gateways/narrow/assignments", {
+        assignments: [
+          {
+            server: "everything",
+            tools: ["echo"],
+            mode: "static",
+            credentialId,
+          },
+        ],
+      });
+      const again = await mcp(url.replace("/main", "/narrow"), admin);
+      expect((await again.listPrompts()).prompts).toEqual([]);
+      await expect(again.readResource({ uri })).rejects.toThrow(/Unknown resource/);
+      // Chosen by name and URI: those, and only those.
+      await api(base, admin, "PUT", "/gateways/narrow/assignments", {
+        assignments: [
+          {
+            server: "everything",
+            tools: ["echo"],
+            mode: "static",
+            credentialId,
+            prompts: ["simple-prompt"],
+            resources: [decodeURIComponent(original)],
+          },
+        ],
+      });
+      const chosen = await mcp(url.replace("/main", "/narrow"), admin);
+      expect((await chosen.listPrompts()).prompts.map((p) => p.name)).toEqual(["everything__simple-prompt"]);
+      expect((await chosen.listResources()).resources.map((r) => r.uri)).toEqual([uri]);
+      expect((await chosen.readResource({ uri })).contents[0]?.uri).toBe(uri);
+      await expect(chosen.getPrompt({ name: "everything__args-prompt", arguments: { city: "x" } })).rejects.toThrow(
+        /Unknown prompt/,
+      );
+      await again.close();
+      await chosen.close();
+    });
+
+    test("a token that opens event stream after event stream is refused past the limit, 429", async () => {
+      const streams: AbortController[] = [];
+      const statuses: number[] = [];
+      try {
+        for (let i = 0; i < 12; i++) {
+          const abort = new AbortController();
+          streams.push(abort);
+          const res = await fetch(url, {
+            headers: { authorization: `Bearer ${member}`, accept: "text/event-stream" },
+            signal: abort.signal,
+          });
+          statuses.push(res.status);
+          if (res.status === 429) {
+            expect(res.headers.get("retry-after")).toBe("10");
+            expect((await res.json()).error.message).toContain("Too many event streams");
+          }
+        }
+        expect(statuses.filter((s) => s === 200)).toHaveLength(10);
+        expect(statuses.slice(10)).toEqual([429, 429]);
+        // Another token is not held back.
+        const other = await fetch(url, {
+          headers: { authorization: `Bearer ${admin}`, accept: "text/event-stream" },
+          signal: streams[0]?.signal,
+        });
+        expect(other.status).toBe(200);
+      } finally {
+        for (const s of streams) s.abort();
+      }
+      // Closed streams make room again.
+      await expect
+        .poll(async () => {
+          const abort = new AbortController();
+          const res = await fetch(url, {
+            headers: { authorization: `Bearer ${member}`, accept: "text/event-stream" },
+            signal: abort.signal,
+          });
+          abort.abort();
+          return res.status;
+        })
+        .toBe(200);
     });
 
     test("progress notifications from the server reach the caller before the result", async () => {
@@ -394,6 +530,13 @@ test.describe
       await page.getByRole("button", { name: "Save tools" }).click();
       await expect(page.getByRole("status")).toContainText("Saved: 1 server assigned.");
       await expect(page.getByRole("table", { name: "Tools" })).toContainText("notes__read_graph");
+      // Chosen tools, and nothing said of prompts and resources: none of them.
+      const exposure = page.getByRole("table", { name: "Prompts and resources" });
+      await expect(exposure.getByRole("row", { name: /Notes/ })).toHaveText(/Notes\s*none\s*none/);
+      await expect(notes.getByLabel("Prompts of Notes")).toHaveValue("none");
+      await notes.getByLabel("Resources of Notes").selectOption("all");
+      await page.getByRole("button", { name: "Save tools" }).click();
+      await expect(exposure.getByRole("row", { name: /Notes/ })).toHaveText(/Notes\s*none\s*all/);
       await snap(page, testInfo, "12-gateway-admin");
 
       // Every call so far is in the audit log, and in the metrics.

@@ -96,6 +96,18 @@ const schema = z
         .max(65535, { message: "expected a port number from 1 to 65535" })
         .optional(),
     ),
+    ARCHESTRA_GATEWAY_MAX_UPSTREAM_MESSAGE_MB: z.coerce
+      .number({ message: "expected a number of megabytes from 1 to 1024" })
+      .int({ message: "expected a whole number of megabytes" })
+      .min(1, { message: "expected a number of megabytes from 1 to 1024" })
+      .max(1024, { message: "expected a number of megabytes from 1 to 1024" })
+      .default(16),
+    ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN: z.coerce
+      .number({ message: "expected a number of event streams from 1 to 10000" })
+      .int({ message: "expected a whole number" })
+      .min(1, { message: "expected a number of event streams from 1 to 10000" })
+      .max(10000, { message: "expected a number of event streams from 1 to 10000" })
+      .default(10),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -7,9 +7,11 @@ import { gatewayCache } from "./hot-path-cache";
  * server's tools were discovered again), and `resources/updated` for its session's
  * subscriptions, on whichever replica the change was made or the subscription is held. The
  * caller's right to it is checked again every second: a revoked token, a caller who may no longer
- * use the gateway, or an ended session loses the stream.
+ * use the gateway, or an ended session loses the stream. A token holds no more than a set number of
+ * streams on one replica (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN): one more is refused, 429.
  */
 type Listener = {
+  tokenId: string;
   gatewayId: string;
   itemIds: ReadonlySet<string>;
   session: string | null;
@@ -49,13 +51,38 @@ const LIST_CHANGED = ["tools", "prompts", "resources"].map((what) =>
 const KEEP_ALIVE_MS = 25_000;
 const RECHECK_MS = 1000;
 
-export function changeStream(
-  gatewayId: string,
-  itemIds: ReadonlySet<string>,
-  session: string | null,
-  signal: AbortSignal,
-  stillAllowed: () => Promise<boolean>,
-): Response {
+/** The streams a token holds open on this replica. */
+export function streamsOfToken(tokenId: string): number {
+  let n = 0;
+  for (const l of listeners()) if (l.tokenId === tokenId) n++;
+  return n;
+}
+
+/** Sessions with an event stream open on this replica (their subscriptions are in use). */
+export function sessionsWithStreams(): Set<string> {
+  const sessions = new Set<string>();
+  for (const l of listeners()) if (l.session) sessions.add(l.session);
+  return sessions;
+}
+
+export interface ChangeStreamOptions {
+  tokenId: string;
+  gatewayId: string;
+  /** The servers the gateway offers: a change to one of them is a change to the gateway. */
+  itemIds: ReadonlySet<string>;
+  session: string | null;
+  signal: AbortSignal;
+  stillAllowed: () => Promise<boolean>;
+  /** The most streams one token may hold on this replica. */
+  maxPerToken: number;
+}
+
+/** The event stream, or null when the token already holds as many as it may. */
+export function changeStream(options: ChangeStreamOptions): Response | null {
+  const { tokenId, gatewayId, itemIds, session, signal, stillAllowed } = options;
+  // Counted and registered in the same turn (the stream's start runs in its constructor), so
+  // requests arriving together cannot all pass the count.
+  if (streamsOfToken(tokenId) >= options.maxPerToken) return null;
   const encoder = new TextEncoder();
   let end = () => {};
   const body = new ReadableStream<Uint8Array>({
@@ -68,6 +95,7 @@ export function changeStream(
         }
       };
       const listener: Listener = {
+        tokenId,
         gatewayId,
         itemIds,
         session,

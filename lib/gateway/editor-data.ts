@@ -2,6 +2,7 @@ import type { Database } from "@/db";
 import type { DiscoveredTool } from "@/db/schema";
 import { isAdmin } from "@/lib/auth/actor";
 import type { Gateway, GatewayViewer } from "./gateway-access";
+import type { Exposure } from "./schemas";
 
 export interface EditorServer {
   id: string;
@@ -14,6 +15,9 @@ export interface EditorServer {
     prefix: string | null;
     mode: "static" | "call_time";
     credentialId: string | null;
+    /** Prompts and resources it exposes (null: all; []: none). */
+    prompts: string[] | null;
+    resources: string[] | null;
   } | null;
 }
 
@@ -65,10 +69,26 @@ export async function gatewayEditorData(
             prefix: a.prefix,
             mode: a.credential_mode,
             credentialId: a.static_credential_id,
+            prompts: a.prompts ?? null,
+            resources: a.resources ?? null,
           }
         : null,
     };
   });
+}
+
+/**
+ * Pure: a prompts or resources choice from the editor: "auto" (left out, so it follows the
+ * tools), "all", "none", or "some" with one name or URI per line.
+ */
+function exposureFromForm(form: FormData, field: "prompts" | "resources", id: string): Exposure | undefined {
+  const choice = String(form.get(`${field}.${id}`) ?? "auto");
+  if (choice === "all" || choice === "none") return choice;
+  if (choice !== "some") return undefined;
+  return String(form.get(`${field}List.${id}`) ?? "")
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 }
 
 /** Pure: the editor's form fields back into assignments. */
@@ -85,6 +105,8 @@ export function assignmentsFromForm(form: FormData, servers: { id: string }[]) {
         prefix: form.get(`noprefix.${s.id}`) === "on" ? "" : prefix || null,
         mode: choice === "call_time" ? ("call_time" as const) : ("static" as const),
         credentialId: choice === "call_time" ? null : choice,
+        prompts: exposureFromForm(form, "prompts", s.id),
+        resources: exposureFromForm(form, "resources", s.id),
       };
     });
 }

@@ -43,6 +43,8 @@ export function gatewayServer(options: {
   tools: ExposedTool[];
   assignments: LoadedAssignment[];
   sessionId: string | null;
+  /** The caller's token: its sessions' subscriptions are counted together. */
+  tokenId: string;
   callTool(params: CallParams, extra: CallExtra): Promise<CallToolResult>;
 }): Server {
   const { ctx, tools, assignments, sessionId } = options;
@@ -79,8 +81,9 @@ export function gatewayServer(options: {
     return sessionId;
   };
   server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    const key = sessionFor("Subscribing");
-    await subscribe(key, req.params.uri, await resourceTarget(ctx, assignments, req.params.uri));
+    const session = sessionFor("Subscribing");
+    const target = await resourceTarget(ctx, assignments, req.params.uri);
+    await subscribe({ session, tokenId: options.tokenId }, req.params.uri, target);
     return {};
   });
   server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {

@@ -18,7 +18,7 @@ import { markSessionEnded, sessionEnded } from "./ended-sessions";
 import { fastPathMessage, toolCallParams } from "./fast-path";
 import { gatewayServer, listedTools } from "./gateway-server";
 import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession, readSession } from "./session";
-import { endSession } from "./subscriptions";
+import { endSession, sessionSeen } from "./subscriptions";
 import { gatewayCaller } from "./caller";
 import { canUseGateway, findGateway } from "./gateway-access";
 import { callerCache, gatewayCache } from "./hot-path-cache";
@@ -138,6 +138,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     if (sessionId) {
       const ended = sessionEnded(db, sessionId);
       if (ended instanceof Promise ? await ended : ended) return sessionGone();
+      sessionSeen(sessionId);
     }
     // Ending a session: every replica answers it 404 from now on, and its resource subscriptions
     // end wherever they are held.
@@ -157,12 +158,23 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
         const viewer = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
         return canUseGateway(viewer.viewer, gateway);
       };
-      return changeStream(
-        gateway.id,
-        new Set(assignments.map((a) => a.item.id)),
-        session ? sessionId : null,
-        exchange.signal,
+      const stream = changeStream({
+        tokenId: principal.token.id,
+        gatewayId: gateway.id,
+        itemIds: new Set(assignments.map((a) => a.item.id)),
+        session: session ? sessionId : null,
+        signal: exchange.signal,
         stillAllowed,
+        maxPerToken: env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN,
+      });
+      return (
+        stream ??
+        jsonRpcError(
+          429,
+          ErrorCode.InvalidRequest,
+          `Too many event streams: this token already holds ${env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN} open (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN). Close one (end unused sessions) and try again.`,
+          { "Retry-After": "10" },
+        )
       );
     }
     const { body, error } = await readBody(exchange);
@@ -256,6 +268,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       tools,
       assignments,
       sessionId: session ? sessionId : null,
+      tokenId: principal.token.id,
       callTool: (params, extra) => runToolCall(params, extra, transport),
     });
     await server.connect(transport);

@@ -96,6 +96,38 @@ describe.each(backends)("gateway tools and sessions on $name", (backend) => {
     expect(clashes).toEqual([]);
   });
 
+  it("an assignment keeps its choice of prompts and resources; rows saved before the choice existed expose all", async () => {
+    const viewer = await userViewer(t.db, await makeUser(t.db, "admin"));
+    const item = await makeLocalItem(t.db, { slug: unique("pr"), command: "x", args: [] });
+    await t.db
+      .updateTable("catalog_items")
+      .set({ tools: JSON.stringify([tool("echo"), tool("add")]) })
+      .where("id", "=", item.id)
+      .execute();
+    const gateway = await createGateway(t.db, viewer, { name: unique("g") });
+    await saveAssignments(t.db, viewer, gateway.slug, { assignments: [{ server: item.slug, tools: ["echo"] }] });
+    let [a] = (await loadGateway(t.db, gateway)).assignments;
+    expect([a?.prompts, a?.resources]).toEqual([[], []]);
+    await saveAssignments(t.db, viewer, gateway.slug, {
+      assignments: [{ server: item.slug, tools: ["echo"], prompts: ["p"], resources: "all" }],
+    });
+    [a] = (await loadGateway(t.db, gateway)).assignments;
+    expect([a?.prompts, a?.resources]).toEqual([["p"], null]);
+    // As migration 0008 leaves a row written before it: no value.
+    await t.db
+      .insertInto("gateway_tool_assignments")
+      .values({
+        gateway_id: gateway.id,
+        catalog_item_id: item.id,
+        tools: JSON.stringify(["add"]),
+        prefix: "old",
+        credential_mode: "call_time",
+      })
+      .execute();
+    const old = (await loadGateway(t.db, gateway)).assignments.find((x) => x.prefix === "old");
+    expect([old?.prompts, old?.resources]).toEqual([null, null]);
+  });
+
   it("an ended session stays ended, also for a replica that learns it from the database", async () => {
     const id = unique("session");
     // An end older than any session can be is forgotten when the next one is recorded.

@@ -18,6 +18,10 @@ export interface LoadedAssignment {
   prefix: string | null;
   mode: "static" | "call_time";
   staticCredentialId: string | null;
+  /** Prompts exposed by the server's names (null: all; []: none). */
+  prompts: string[] | null;
+  /** Resources exposed by the server's URIs and URI templates (null: all; []: none). */
+  resources: string[] | null;
   item: { id: string; slug: string; name: string; kind: "local" | "remote" };
 }
 
@@ -48,6 +52,8 @@ export async function loadGateway(
       "a.prefix",
       "a.credential_mode",
       "a.static_credential_id",
+      "a.prompts",
+      "a.resources",
       "item.id as item_id",
       "item.slug",
       "item.name",
@@ -64,6 +70,8 @@ export async function loadGateway(
     prefix: row.prefix,
     mode: row.credential_mode,
     staticCredentialId: row.static_credential_id,
+    prompts: row.prompts ?? null,
+    resources: row.resources ?? null,
     item: { id: row.item_id, slug: row.slug, name: row.name, kind: row.kind },
   }));
   const byName = new Map<string, ExposedTool>();

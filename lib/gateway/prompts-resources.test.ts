@@ -1,6 +1,14 @@
 import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import { describe, expect, it } from "vitest";
-import { gatewayResourceTemplate, gatewayResourceUri, parseGatewayResourceUri } from "./prompts-resources";
+import { saveAssignmentsSchema } from "./schemas";
+import {
+  gatewayResourceTemplate,
+  gatewayResourceUri,
+  parseGatewayResourceUri,
+  promptExposed,
+  resourceExposed,
+  templateExposed,
+} from "./prompts-resources";
 
 describe("gateway resource URIs", () => {
   it("wrap any upstream URI reversibly, with the server's prefix", () => {
@@ -36,5 +44,42 @@ describe("gateway resource URIs", () => {
     expect(parseGatewayResourceUri("file:///etc/passwd")).toBeNull();
     expect(parseGatewayResourceUri("mcp-gateway://gh")).toBeNull();
     expect(parseGatewayResourceUri("mcp-gateway://gh/%E0%A4%A")).toBeNull();
+  });
+});
+
+describe("what an assignment exposes of a server's prompts and resources", () => {
+  it("all, none, or chosen ones: a resource by its URI or by a chosen template it matches", () => {
+    expect(promptExposed({ prompts: null }, "any")).toBe(true);
+    expect(promptExposed({ prompts: [] }, "any")).toBe(false);
+    expect(promptExposed({ prompts: ["simple-prompt"] }, "simple-prompt")).toBe(true);
+    expect(promptExposed({ prompts: ["simple-prompt"] }, "args-prompt")).toBe(false);
+
+    const chosen = { resources: ["demo://resource/static/document/a.md", "demo://resource/dynamic/text/{id}"] };
+    expect(resourceExposed({ resources: null }, "file:///etc/passwd")).toBe(true);
+    expect(resourceExposed({ resources: [] }, "demo://resource/static/document/a.md")).toBe(false);
+    expect(resourceExposed(chosen, "demo://resource/static/document/a.md")).toBe(true);
+    expect(resourceExposed(chosen, "demo://resource/static/document/b.md")).toBe(false);
+    expect(resourceExposed(chosen, "demo://resource/dynamic/text/42")).toBe(true);
+    expect(resourceExposed(chosen, "demo://resource/dynamic/text/42/../../static/document/b.md")).toBe(false);
+    expect(templateExposed(chosen, "demo://resource/dynamic/text/{id}")).toBe(true);
+    expect(templateExposed(chosen, "demo://resource/dynamic/blob/{id}")).toBe(false);
+  });
+
+  it("left out, they follow the tools: all with all tools, none with a chosen subset", () => {
+    const parsed = saveAssignmentsSchema.parse({
+      assignments: [
+        { server: "a" },
+        { server: "b", tools: ["echo"] },
+        { server: "c", tools: ["echo"], prompts: "all", resources: ["x://1", "x://1"] },
+        { server: "d", prompts: "none", resources: "none" },
+      ],
+    }).assignments;
+    expect(parsed.map((a) => [a.prompts, a.resources])).toEqual([
+      [null, null],
+      [[], []],
+      [null, ["x://1"]],
+      [[], []],
+    ]);
+    expect(saveAssignmentsSchema.safeParse({ assignments: [{ server: "a", prompts: "some" }] }).success).toBe(false);
   });
 });

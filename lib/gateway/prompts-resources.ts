@@ -1,4 +1,5 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import {
   type CompleteRequest,
   ErrorCode,
@@ -8,6 +9,7 @@ import {
   type ResourceTemplate,
 } from "@modelcontextprotocol/sdk/types.js";
 import { getLogger } from "@/lib/log";
+import { listAllPages } from "@/lib/mcp/list-all-pages";
 import { type CallToolContext, resolveForCaller } from "./call-tool";
 import type { LoadedAssignment } from "./load-gateway";
 import { exposedToolName, SEPARATOR } from "./tool-names";
@@ -19,6 +21,8 @@ import { upstreamClient } from "./upstream";
  * Prompt names are prefixed like tools; resource URIs are wrapped as
  * `mcp-gateway://<prefix>/<encoded URI>` so a read finds its server again, and resource
  * templates the same way with their `{expressions}` left intact for the client to expand.
+ * Each assignment exposes all, none or some of its server's prompts and resources (see
+ * assignmentSchema): what it does not expose is neither listed nor reachable by name or URI.
  */
 export const RESOURCE_SCHEME = "mcp-gateway";
 
@@ -47,6 +51,30 @@ export function parseGatewayResourceUri(uri: string): { prefix: string; original
   }
 }
 
+/** Pure: whether an assignment exposes this prompt (by the server's name for it). */
+export function promptExposed(a: Pick<LoadedAssignment, "prompts">, name: string): boolean {
+  return a.prompts === null || a.prompts.includes(name);
+}
+
+/** Pure: whether an assignment exposes this resource URI: chosen by itself, or by a chosen template it matches. */
+export function resourceExposed(a: Pick<LoadedAssignment, "resources">, uri: string): boolean {
+  if (a.resources === null) return true;
+  return a.resources.some((chosen) => {
+    if (chosen === uri) return true;
+    if (!UriTemplate.isTemplate(chosen)) return false;
+    try {
+      return new UriTemplate(chosen).match(uri) !== null;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** Pure: whether an assignment exposes this resource template (chosen by itself). */
+export function templateExposed(a: Pick<LoadedAssignment, "resources">, template: string): boolean {
+  return a.resources === null || a.resources.includes(template);
+}
+
 async function clientFor(ctx: CallToolContext, a: LoadedAssignment): Promise<Client | null> {
   const resolution = await resolveForCaller(ctx, a);
   if (resolution.kind !== "resolved") return null;
@@ -60,8 +88,12 @@ async function eachReachable<T>(
   capability: "prompts" | "resources" | "completions",
   work: (c: Client, a: LoadedAssignment) => Promise<T[]>,
 ): Promise<T[]> {
+  // An assignment that exposes none is not asked (nor its server started).
+  const exposing = assignments.filter((a) =>
+    capability === "prompts" ? a.prompts?.length !== 0 : capability === "resources" ? a.resources?.length !== 0 : true,
+  );
   const lists = await Promise.all(
-    assignments.map(async (a) => {
+    exposing.map(async (a) => {
       try {
         const client = await clientFor(ctx, a);
         if (!client?.getServerCapabilities()?.[capability]) return [];
@@ -77,7 +109,17 @@ async function eachReachable<T>(
 
 export function listPrompts(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Prompt[]> {
   return eachReachable(ctx, assignments, "prompts", async (client, a) =>
-    (await client.listPrompts()).prompts.map((p) => ({ ...p, name: exposedToolName(a.prefix, a.item.slug, p.name) })),
+    (
+      await listAllPages(
+        async (cursor) => {
+          const page = await client.listPrompts(cursor ? { cursor } : {});
+          return { items: page.prompts, nextCursor: page.nextCursor };
+        },
+        { what: `${a.item.name}'s prompt list` },
+      )
+    )
+      .filter((p) => promptExposed(a, p.name))
+      .map((p) => ({ ...p, name: exposedToolName(a.prefix, a.item.slug, p.name) })),
   );
 }
 
@@ -91,7 +133,7 @@ async function promptTarget(ctx: CallToolContext, assignments: LoadedAssignment[
         : name.startsWith(`${exposedPrefix}${SEPARATOR}`)
           ? name.slice(exposedPrefix.length + SEPARATOR.length)
           : null;
-    if (upstreamName === null) continue;
+    if (upstreamName === null || !promptExposed(a, upstreamName)) continue;
     const client = await clientFor(ctx, a);
     if (!client) throw new McpError(ErrorCode.InvalidParams, `Connect ${a.item.name} first to use its prompts.`);
     return { client, upstreamName };
@@ -99,11 +141,23 @@ async function promptTarget(ctx: CallToolContext, assignments: LoadedAssignment[
   throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
 }
 
-/** The server behind a wrapped resource URI or template, and the caller's connection to it. */
-export async function resourceTarget(ctx: CallToolContext, assignments: LoadedAssignment[], uri: string) {
+/**
+ * The server behind a wrapped resource URI (or, for completions, template), and the caller's
+ * connection to it. One the assignment does not expose is unknown, like one no server has.
+ */
+export async function resourceTarget(
+  ctx: CallToolContext,
+  assignments: LoadedAssignment[],
+  uri: string,
+  kind: "uri" | "template" = "uri",
+) {
   const parsed = parseGatewayResourceUri(uri);
   const a = parsed && assignments.find((x) => prefixOf(x) === parsed.prefix);
-  if (!parsed || !a) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri}`);
+  const exposed =
+    parsed &&
+    a &&
+    (resourceExposed(a, parsed.original) || (kind === "template" && templateExposed(a, parsed.original)));
+  if (!parsed || !a || !exposed) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri.slice(0, 500)}`);
   const client = await clientFor(ctx, a);
   if (!client) throw new McpError(ErrorCode.InvalidParams, `Connect ${a.item.name} first to read its resources.`);
   return { client, prefix: parsed.prefix, original: parsed.original };
@@ -121,7 +175,17 @@ export async function getPrompt(
 
 export function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {
   return eachReachable(ctx, assignments, "resources", async (client, a) =>
-    (await client.listResources()).resources.map((r) => ({ ...r, uri: gatewayResourceUri(prefixOf(a), r.uri) })),
+    (
+      await listAllPages(
+        async (cursor) => {
+          const page = await client.listResources(cursor ? { cursor } : {});
+          return { items: page.resources, nextCursor: page.nextCursor };
+        },
+        { what: `${a.item.name}'s resource list` },
+      )
+    )
+      .filter((r) => resourceExposed(a, r.uri))
+      .map((r) => ({ ...r, uri: gatewayResourceUri(prefixOf(a), r.uri) })),
   );
 }
 
@@ -130,10 +194,17 @@ export function listResourceTemplates(
   assignments: LoadedAssignment[],
 ): Promise<ResourceTemplate[]> {
   return eachReachable(ctx, assignments, "resources", async (client, a) =>
-    (await client.listResourceTemplates()).resourceTemplates.map((t) => ({
-      ...t,
-      uriTemplate: gatewayResourceTemplate(prefixOf(a), t.uriTemplate),
-    })),
+    (
+      await listAllPages(
+        async (cursor) => {
+          const page = await client.listResourceTemplates(cursor ? { cursor } : {});
+          return { items: page.resourceTemplates, nextCursor: page.nextCursor };
+        },
+        { what: `${a.item.name}'s resource template list` },
+      )
+    )
+      .filter((t) => templateExposed(a, t.uriTemplate))
+      .map((t) => ({ ...t, uriTemplate: gatewayResourceTemplate(prefixOf(a), t.uriTemplate) })),
   );
 }
 
@@ -155,7 +226,7 @@ export async function complete(
     if (!client.getServerCapabilities()?.completions) return empty;
     return client.complete({ ...params, ref: { ...params.ref, name: upstreamName } });
   }
-  const { client, original } = await resourceTarget(ctx, assignments, params.ref.uri);
+  const { client, original } = await resourceTarget(ctx, assignments, params.ref.uri, "template");
   if (!client.getServerCapabilities()?.completions) return empty;
   return client.complete({ ...params, ref: { ...params.ref, uri: original } });
 }

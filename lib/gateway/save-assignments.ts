@@ -12,7 +12,8 @@ import { type SaveAssignmentsInput, saveAssignmentsSchema } from "./schemas";
 import { type AssignmentTools, findNameCollisions } from "./tool-names";
 
 /**
- * Replaces a gateway's tool assignments. Checked when saved, not at call time: servers exist,
+ * Replaces a gateway's tool assignments, with the prompts and resources each exposes (see
+ * assignmentSchema for the default). Checked when saved, not at call time: servers exist,
  * chosen tools exist, a static credential belongs to the server and may be bound by this
  * person, and no two tools end up with the same name.
  */
@@ -55,6 +56,8 @@ export async function saveAssignments(
       credential_mode: a.mode,
       static_credential_id: a.mode === "static" ? a.credentialId : null,
       position: i,
+      prompts: JSON.stringify(a.prompts),
+      resources: JSON.stringify(a.resources),
     });
     naming.push({ assignmentId: String(i), prefix: a.prefix, serverSlug: item.slug, tools: a.tools ?? offered });
   }

@@ -2,17 +2,29 @@ import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
 import { getReplicaBus } from "@/lib/replica-bus";
+import { sessionsWithStreams } from "./change-stream";
 import { gatewayResourceUri } from "./prompts-resources";
 
 /**
  * Resource subscriptions of gateway sessions. The replica that receives `resources/subscribe`
  * subscribes upstream on the caller's connection and holds the subscription; updates go out on
  * the bus to whichever replica holds the session's event stream. An unsubscribe or a session's
- * end that reaches another replica is passed on the same way. Subscriptions live as long as the
- * process that holds them.
+ * end that reaches another replica is passed on the same way.
+ *
+ * Bounded: a session holds at most MAX_PER_SESSION subscriptions and a token at most
+ * MAX_PER_TOKEN (one more is refused with a message saying so), and a session's subscriptions
+ * expire once this replica has seen no sign of the session for IDLE_EXPIRY_MS: no request of its
+ * here and no event stream of its open here (clients that vanish without ending their session
+ * leave nothing behind for long).
  */
+export const MAX_PER_SESSION = 100;
+export const MAX_PER_TOKEN = 500;
+export const IDLE_EXPIRY_MS = 60 * 60_000;
+const SWEEP_MS = 60_000;
+
 interface Subscription {
   session: string;
+  tokenId: string;
   uri: string;
   client: Client;
   original: string;
@@ -20,18 +32,44 @@ interface Subscription {
 }
 
 const KEY = Symbol.for("mcp-orchestrator.gateway-subscriptions");
-type SubsGlobal = typeof globalThis & { [KEY]?: Map<string, Subscription> };
+/** Every subscription held here, and when each session holding one was last seen. */
+type State = { subs: Map<string, Subscription>; seen: Map<string, number> };
+type SubsGlobal = typeof globalThis & { [KEY]?: State };
 
-function subscriptions(): Map<string, Subscription> {
+function state(): State {
   const g = globalThis as SubsGlobal;
   if (!g[KEY]) {
-    g[KEY] = new Map();
+    g[KEY] = { subs: new Map(), seen: new Map() };
     getReplicaBus().subscribe((m) => {
       if (m.kind === "unsubscribe") void unsubscribeHere(m.session, m.uri);
       if (m.kind === "session-ended") void endSessionHere(m.session);
     });
+    setInterval(() => void expireIdleSubscriptions(), SWEEP_MS).unref();
   }
   return g[KEY];
+}
+
+const subscriptions = () => state().subs;
+
+/** A request of this session reached this replica: its subscriptions here are in use. */
+export function sessionSeen(session: string, now = Date.now()): void {
+  const { seen } = state();
+  if (seen.has(session)) seen.set(session, now);
+}
+
+/** Ends the subscriptions of sessions not seen here for IDLE_EXPIRY_MS; returns how many sessions. */
+export async function expireIdleSubscriptions(now = Date.now()): Promise<number> {
+  const { seen } = state();
+  const streaming = sessionsWithStreams();
+  let expired = 0;
+  for (const [session, at] of [...seen]) {
+    if (streaming.has(session)) seen.set(session, now);
+    else if (now - at >= IDLE_EXPIRY_MS) {
+      expired += 1;
+      await endSessionHere(session);
+    }
+  }
+  return expired;
 }
 
 const keyOf = (session: string, uri: string) => `${session}\u0000${uri}`;
@@ -40,16 +78,38 @@ const subscribedUpstream = (client: Client, original: string) =>
   [...subscriptions().values()].some((o) => o.client === client && o.original === original);
 
 export async function subscribe(
-  session: string,
+  who: { session: string; tokenId: string },
   uri: string,
   target: { client: Client; prefix: string; original: string },
 ): Promise<void> {
+  const { session, tokenId } = who;
   const key = keyOf(session, uri);
-  if (subscriptions().has(key)) return;
+  const { seen } = state();
+  if (subscriptions().has(key)) {
+    seen.set(session, Date.now());
+    return;
+  }
   if (!target.client.getServerCapabilities()?.resources?.subscribe)
     throw new McpError(ErrorCode.InvalidParams, "This resource's server does not offer subscriptions.");
+  let ofSession = 0;
+  let ofToken = 0;
+  for (const s of subscriptions().values()) {
+    if (s.session === session) ofSession++;
+    if (s.tokenId === tokenId) ofToken++;
+  }
+  if (ofSession >= MAX_PER_SESSION)
+    throw new McpError(
+      ErrorCode.InvalidRequest,
+      `Too many subscriptions: a session may hold ${MAX_PER_SESSION}. Unsubscribe from resources you no longer follow.`,
+    );
+  if (ofToken >= MAX_PER_TOKEN)
+    throw new McpError(
+      ErrorCode.InvalidRequest,
+      `Too many subscriptions: this token's sessions hold ${MAX_PER_TOKEN}. Unsubscribe, or end sessions you no longer use (HTTP DELETE).`,
+    );
   const subscription: Subscription = {
     session,
+    tokenId,
     uri,
     client: target.client,
     original: target.original,
@@ -62,12 +122,14 @@ export async function subscribe(
   };
   const upstreamAlready = subscribedUpstream(target.client, target.original);
   subscriptions().set(key, subscription);
+  seen.set(session, Date.now());
   if (!upstreamAlready) {
     try {
       await target.client.subscribeResource({ uri: target.original });
     } catch (err) {
       subscription.stopWatching();
       subscriptions().delete(key);
+      forgetIfNone(session);
       throw err;
     }
   }
@@ -78,14 +140,22 @@ async function unsubscribeHere(session: string, uri: string): Promise<boolean> {
   const s = subscriptions().get(key);
   if (!s) return false;
   subscriptions().delete(key);
+  forgetIfNone(session);
   s.stopWatching();
   if (!subscribedUpstream(s.client, s.original))
     await s.client.unsubscribeResource({ uri: s.original }).catch(() => {});
   return true;
 }
 
+/** A session with no subscription left here is no longer watched. */
+function forgetIfNone(session: string): void {
+  for (const s of subscriptions().values()) if (s.session === session) return;
+  state().seen.delete(session);
+}
+
 async function endSessionHere(session: string): Promise<void> {
   for (const s of [...subscriptions().values()]) if (s.session === session) await unsubscribeHere(session, s.uri);
+  state().seen.delete(session);
 }
 
 /** Ends a subscription wherever it is held. */

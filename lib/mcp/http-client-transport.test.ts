@@ -124,3 +124,124 @@ describe("HttpClientTransport against the SDK's server (JSON answers, its own ev
     await expect.poll(() => closed).toBe(true);
   });
 });
+
+/**
+ * A hostile server: it answers initialize properly, then each tool call in its own way (a 100 MB
+ * JSON body, one event that never ends, progress forever with no answer, an answer on a stream it
+ * never closes). It counts what it sent and sees when the client hung up.
+ */
+describe("HttpClientTransport against a server whose answers never end", () => {
+  let server: http.Server;
+  let url: URL;
+  const sent = new Map<string, number>();
+  const hungUp = new Set<string>();
+
+  beforeAll(async () => {
+    server = http.createServer(async (req, res) => {
+      if (req.method !== "POST") return void res.writeHead(405).end();
+      const chunks: Buffer[] = [];
+      for await (const c of req) chunks.push(c as Buffer);
+      const msg = JSON.parse(Buffer.concat(chunks).toString()) as {
+        id?: number;
+        method: string;
+        params?: { name?: string };
+      };
+      if (msg.id === undefined) return void res.writeHead(202).end();
+      const answer = (result: unknown) => JSON.stringify({ jsonrpc: "2.0", id: msg.id, result });
+      if (msg.method === "initialize") {
+        res.writeHead(200, { "content-type": "application/json", "mcp-session-id": "s1" });
+        return void res.end(
+          answer({
+            protocolVersion: "2025-06-18",
+            capabilities: { tools: {} },
+            serverInfo: { name: "evil", version: "1" },
+          }),
+        );
+      }
+      const name = msg.params?.name ?? "";
+      if (name === "ok") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return void res.end(answer({ content: [{ type: "text", text: "fine" }] }));
+      }
+      res.once("close", () => hungUp.add(name));
+      const chunk = Buffer.alloc(64 * 1024, "x");
+      const pump = (prefix: string, total: number, suffix: string) => {
+        res.write(prefix);
+        let count = 0;
+        const more = () => {
+          while (!res.destroyed && count < total) {
+            count += chunk.length;
+            sent.set(name, count);
+            if (!res.write(chunk)) return void res.once("drain", more);
+          }
+          if (!res.destroyed) res.end(suffix);
+        };
+        more();
+      };
+      if (name === "huge-json") {
+        res.writeHead(200, { "content-type": "application/json" });
+        return pump(
+          `{"jsonrpc":"2.0","id":${msg.id},"result":{"content":[{"type":"text","text":"`,
+          100 * 1024 * 1024,
+          '"}]}}',
+        );
+      }
+      res.writeHead(200, { "content-type": "text/event-stream" });
+      if (name === "huge-event") return pump("event: message\ndata: ", Number.POSITIVE_INFINITY, "");
+      if (name === "forever") {
+        const timer = setInterval(() => {
+          const note = { jsonrpc: "2.0", method: "notifications/message", params: { level: "info", data: "tick" } };
+          res.write(`event: message\ndata: ${JSON.stringify(note)}\n\n`);
+        }, 20);
+        return void res.once("close", () => clearInterval(timer));
+      }
+      if (name === "answer-then-stay") {
+        res.write(`event: message\ndata: ${answer({ content: [{ type: "text", text: "done" }] })}\n\n`);
+        return; // and never end
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", () => r()));
+    url = new URL(`http://127.0.0.1:${(server.address() as AddressInfo).port}/mcp`);
+  });
+  afterAll(() => {
+    server.closeAllConnections();
+    server.close();
+  });
+
+  const connect = async () => {
+    const client = new Client({ name: "t", version: "1" });
+    await client.connect(new HttpClientTransport(url, { maxMessageBytes: 1024 * 1024 }));
+    return client;
+  };
+
+  it("a 100 MB JSON answer fails that call with a clear error, unread; the connection serves the next call", async () => {
+    const client = await connect();
+    await expect(client.callTool({ name: "huge-json", arguments: {} })).rejects.toThrow(
+      /larger than 1 MB, the most the gateway accepts/,
+    );
+    await expect.poll(() => hungUp.has("huge-json")).toBe(true);
+    expect(sent.get("huge-json") ?? 0).toBeLessThan(50 * 1024 * 1024);
+    expect(text(await client.callTool({ name: "ok", arguments: {} }))).toBe("fine");
+    await client.close();
+  });
+
+  it("an event that never ends fails that call; the connection serves the next call", async () => {
+    const client = await connect();
+    await expect(client.callTool({ name: "huge-event", arguments: {} })).rejects.toThrow(/larger than 1 MB/);
+    await expect.poll(() => hungUp.has("huge-event")).toBe(true);
+    expect(sent.get("huge-event") ?? 0).toBeLessThan(50 * 1024 * 1024);
+    expect(text(await client.callTool({ name: "ok", arguments: {} }))).toBe("fine");
+    await client.close();
+  });
+
+  it("a stream that never answers is closed when the call times out; one that stays open after its answer, soon after it", async () => {
+    const client = await connect();
+    await expect(client.callTool({ name: "forever", arguments: {} }, undefined, { timeout: 300 })).rejects.toThrow(
+      /timed out/i,
+    );
+    await expect.poll(() => hungUp.has("forever")).toBe(true);
+    expect(text(await client.callTool({ name: "answer-then-stay", arguments: {} }))).toBe("done");
+    await expect.poll(() => hungUp.has("answer-then-stay"), { timeout: 3000 }).toBe(true);
+    await client.close();
+  });
+});

@@ -5,7 +5,7 @@ import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
 import { createParser } from "eventsource-parser";
 import { readBody } from "@/lib/http/node-web";
-import { isJsonRpcMessage } from "./json-rpc-message";
+import { isJsonRpcMessage, maxUpstreamMessageBytes, tooLargeAnswer } from "./json-rpc-message";
 
 /**
  * The client side of MCP streamable HTTP over node:http with keep-alive connections: what the
@@ -13,6 +13,10 @@ import { isJsonRpcMessage } from "./json-rpc-message";
  * StreamableHTTPClientTransport (POST per message, answers as JSON or an event stream, the
  * session id and protocol version headers, the GET event stream for what the server sends on its
  * own) without Fetch and web streams, which cost several times more CPU per call.
+ * Every answer is bounded: a JSON answer or one event larger than `maxMessageBytes` is dropped and
+ * the call it answered fails with an error answer; a call's stream is closed when the call is
+ * cancelled (the client gave up on it) or soon after its answer came, so a server that streams
+ * forever holds nothing for long. Other calls on the connection go on.
  * Not here: resuming a broken event stream from its last event id (a new stream is opened).
  */
 export interface HttpClientTransportOptions {
@@ -22,6 +26,8 @@ export interface HttpClientTransportOptions {
   bearer?: (refused?: string) => Promise<string>;
   /** Headers made for each request from its method and body (a request signature). */
   sign?: (method: string, body: string | undefined) => Record<string, string>;
+  /** The largest JSON answer or event accepted (bytes); ARCHESTRA_GATEWAY_MAX_UPSTREAM_MESSAGE_MB by default. */
+  maxMessageBytes?: number;
 }
 
 /**
@@ -37,6 +43,8 @@ const agents = { http: new http.Agent({ keepAlive: true }), https: new https.Age
 const RECONNECT_MS = 1000;
 /** How much of an error answer's body is kept for the error message. */
 const ERROR_BODY_BYTES = 500;
+/** How long a call's event stream may stay open after the call's answer came. */
+const AFTER_ANSWER_MS = 1000;
 
 export class HttpClientTransport implements Transport {
   onclose?: () => void;
@@ -46,6 +54,9 @@ export class HttpClientTransport implements Transport {
   private protocolVersion?: string;
   private closed = false;
   private readonly open = new Set<http.ClientRequest>();
+  /** The POST of each call still in progress, by request id: ended when the call is cancelled. */
+  private readonly calls = new Map<RequestId, http.ClientRequest>();
+  private readonly maxMessageBytes: number;
   /** The URL as request options, converted once rather than on every request. */
   private readonly target: http.RequestOptions;
 
@@ -54,6 +65,7 @@ export class HttpClientTransport implements Transport {
     private readonly options: HttpClientTransportOptions = {},
   ) {
     this.target = urlToHttpOptions(url);
+    this.maxMessageBytes = options.maxMessageBytes ?? maxUpstreamMessageBytes();
   }
 
   async start(): Promise<void> {}
@@ -63,7 +75,13 @@ export class HttpClientTransport implements Transport {
   }
 
   async send(message: JSONRPCMessage): Promise<void> {
-    const res = await this.authorized("POST", JSON.stringify(message));
+    const id = "method" in message && "id" in message ? (message.id as RequestId) : undefined;
+    // The client gave up on a call (timeout or the caller's cancellation): its stream is not read further.
+    if ("method" in message && message.method === "notifications/cancelled") {
+      const cancelled = (message.params as { requestId?: RequestId } | undefined)?.requestId;
+      if (cancelled !== undefined) this.calls.get(cancelled)?.destroy();
+    }
+    const res = await this.authorized("POST", JSON.stringify(message), id);
     const session = res.headers["mcp-session-id"];
     if (typeof session === "string") this.sessionId = session;
     const status = res.statusCode ?? 0;
@@ -74,19 +92,25 @@ export class HttpClientTransport implements Transport {
     }
     if (status < 200 || status >= 300) {
       const text = (await readBody(res, ERROR_BODY_BYTES)).toString();
+      if (!res.complete) res.destroy();
       // The server no longer knows the session (it restarted): this connection is done, and the
       // next call opens a new one.
       if (status === 404 && this.sessionId) setImmediate(() => void this.close());
       throw new Error(`Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, ERROR_BODY_BYTES)}`);
     }
     const type = res.headers["content-type"] ?? "";
-    const related = "method" in message && "id" in message ? message.id : undefined;
     if (type.includes("text/event-stream")) {
-      this.readEvents(res, undefined, related);
+      this.readEvents(res, { call: id });
       return;
     }
     if (type.includes("application/json")) {
-      const data: unknown = JSON.parse((await readBody(res, Number.POSITIVE_INFINITY)).toString());
+      const bytes = await readBody(res, this.maxMessageBytes);
+      if (bytes.length > this.maxMessageBytes) {
+        res.destroy();
+        this.tooLarge(id);
+        return;
+      }
+      const data: unknown = JSON.parse(bytes.toString());
       for (const m of Array.isArray(data) ? data : [data]) this.deliver(m);
       return;
     }
@@ -98,6 +122,7 @@ export class HttpClientTransport implements Transport {
     this.closed = true;
     for (const req of this.open) req.destroy();
     this.open.clear();
+    this.calls.clear();
     this.onclose?.();
   }
 
@@ -116,6 +141,12 @@ export class HttpClientTransport implements Transport {
     else queueMicrotask(() => this.onmessage?.(message, extra));
   }
 
+  /** A call whose answer was too large gets an error answer instead; the size is reported. */
+  private tooLarge(id: RequestId | undefined): void {
+    this.onerror?.(new Error(`the server sent a message larger than ${this.maxMessageBytes} bytes: dropped`));
+    if (id !== undefined) queueMicrotask(() => this.onmessage?.(tooLargeAnswer(id, this.maxMessageBytes)));
+  }
+
   /** The server's own event stream (GET): notifications and requests outside any call. */
   private listen(): void {
     if (this.closed) return;
@@ -127,43 +158,76 @@ export class HttpClientTransport implements Transport {
           throw new Error(`the server's event stream answered HTTP ${res.statusCode}`);
         }
         // A stream that was open and ended is opened again; one that could not open is reported.
-        this.readEvents(res, () => setTimeout(() => this.listen(), RECONNECT_MS).unref());
+        this.readEvents(res, { onEnd: () => setTimeout(() => this.listen(), RECONNECT_MS).unref() });
       })
       .catch((err: Error) => {
         if (!this.closed) this.onerror?.(err);
       });
   }
 
-  /** Reads an event stream; `related` names the request it answers (none for the GET stream). */
-  private readEvents(res: IncomingMessage, onEnd?: () => void, related?: RequestId): void {
+  /**
+   * Reads an event stream: a call's (POST; `call` is its request id, told with each message so
+   * that what the server asks there reaches that call's caller only) or the server's own (GET).
+   * An event over the size limit ends the stream: the call fails, the server's own stream is
+   * opened again.
+   */
+  private readEvents(res: IncomingMessage, options: { call?: RequestId; onEnd?: () => void }): void {
+    const { call, onEnd } = options;
+    let answered = false;
+    let ended = false;
+    const finish = () => {
+      if (ended) return;
+      ended = true;
+      if (!this.closed) onEnd?.();
+    };
     const parser = createParser({
+      maxBufferSize: this.maxMessageBytes,
       onEvent: (event) => {
         if (event.event && event.event !== "message") return;
+        let message: unknown;
         try {
-          this.deliver(JSON.parse(event.data), related);
+          message = JSON.parse(event.data);
         } catch (err) {
           this.onerror?.(err as Error);
+          return;
         }
+        this.deliver(message, call);
+        const m = message as { id?: unknown; method?: unknown };
+        if (call !== undefined && m.method === undefined && m.id === call && !answered) {
+          answered = true;
+          // The answer ends the call: a server that keeps its stream open after it is cut off.
+          setTimeout(() => res.destroy(), AFTER_ANSWER_MS).unref();
+        }
+      },
+      onError: (err) => {
+        if (err.type !== "max-buffer-size-exceeded") return;
+        res.destroy();
+        if (!answered) this.tooLarge(call);
+        answered = true;
+        finish();
       },
     });
     res.setEncoding("utf8");
-    res.on("data", (chunk: string) => parser.feed(chunk));
-    res.once("end", () => !this.closed && onEnd?.());
+    res.on("data", (chunk: string) => {
+      if (!ended) parser.feed(chunk);
+    });
+    res.once("end", finish);
+    res.once("close", finish);
     res.once("error", (err) => {
-      if (!this.closed) this.onerror?.(err);
+      if (!this.closed && !ended) this.onerror?.(err);
     });
   }
 
-  private async authorized(method: "GET" | "POST", body?: string): Promise<IncomingMessage> {
+  private async authorized(method: "GET" | "POST", body?: string, call?: RequestId): Promise<IncomingMessage> {
     const { bearer } = this.options;
     const token = bearer ? await bearer() : undefined;
-    const res = await this.request(method, body, token);
+    const res = await this.request(method, body, token, call);
     if (res.statusCode !== 401 || !bearer || !token) return res;
     res.resume();
-    return this.request(method, body, await bearer(token));
+    return this.request(method, body, await bearer(token), call);
   }
 
-  private request(method: "GET" | "POST", body?: string, token?: string): Promise<IncomingMessage> {
+  private request(method: "GET" | "POST", body?: string, token?: string, call?: RequestId): Promise<IncomingMessage> {
     if (this.closed) return Promise.reject(new Error("the connection is closed"));
     const headers: Record<string, string> = {
       ...this.options.headers,
@@ -186,7 +250,11 @@ export class HttpClientTransport implements Transport {
         agent: secure ? agents.https : agents.http,
       });
       this.open.add(req);
-      req.once("close", () => this.open.delete(req));
+      if (call !== undefined) this.calls.set(call, req);
+      req.once("close", () => {
+        this.open.delete(req);
+        if (call !== undefined && this.calls.get(call) === req) this.calls.delete(call);
+      });
       req.once("response", resolve);
       req.once("error", reject);
       req.end(body);

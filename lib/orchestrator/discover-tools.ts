@@ -1,27 +1,27 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import type { Database } from "@/db";
 import type { DiscoveredTool } from "@/db/schema";
+import { getLogger } from "@/lib/log";
+import { listAllPages } from "@/lib/mcp/list-all-pages";
 import { getReplicaBus } from "@/lib/replica-bus";
 
-/** Every tool a server offers, across pages. */
-export async function listAllTools(client: Client): Promise<DiscoveredTool[]> {
-  const tools: DiscoveredTool[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await client.listTools(cursor ? { cursor } : {});
-    for (const t of page.tools) {
-      tools.push({
-        name: t.name,
-        ...(t.title ? { title: t.title } : {}),
-        ...(t.description ? { description: t.description } : {}),
-        inputSchema: t.inputSchema,
-        ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
-        ...(t.annotations ? { annotations: t.annotations } : {}),
-      });
-    }
-    cursor = page.nextCursor;
-  } while (cursor);
-  return tools;
+/** Every tool a server offers, across pages (no more than listAllPages allows). */
+export async function listAllTools(client: Client, what = "The server's tool list"): Promise<DiscoveredTool[]> {
+  const tools = await listAllPages(
+    async (cursor) => {
+      const page = await client.listTools(cursor ? { cursor } : {});
+      return { items: page.tools, nextCursor: page.nextCursor };
+    },
+    { what },
+  );
+  return tools.map((t) => ({
+    name: t.name,
+    ...(t.title ? { title: t.title } : {}),
+    ...(t.description ? { description: t.description } : {}),
+    inputSchema: t.inputSchema,
+    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
+    ...(t.annotations ? { annotations: t.annotations } : {}),
+  }));
 }
 
 /** Stores a server's tools; gateways that offer the server hear that their tools changed. */
@@ -56,8 +56,13 @@ export async function discoverMissingTools(
   for (const row of rows) {
     if (seen.has(row.item_id)) continue;
     seen.add(row.item_id);
-    await storeDiscoveredTools(db, row.item_id, await listAllTools(await client(row.instance_id)));
-    discovered += 1;
+    // A server whose list cannot be read (one that never ends, say) does not hold up the others.
+    try {
+      await storeDiscoveredTools(db, row.item_id, await listAllTools(await client(row.instance_id)));
+      discovered += 1;
+    } catch (err) {
+      getLogger().warn({ itemId: row.item_id, err: (err as Error).message }, "could not discover a server's tools");
+    }
   }
   return discovered;
 }

@@ -2,7 +2,7 @@
 import Link from "next/link";
 import { useActionState } from "react";
 import { SubmitButton } from "@/components/ui/button";
-import { Field, SelectField } from "@/components/ui/field";
+import { Field, SelectField, TextareaField } from "@/components/ui/field";
 import { FormMessage } from "@/components/ui/form-message";
 import type { EditorServer } from "@/lib/gateway/editor-data";
 import { initialFormState } from "@/lib/http/form-state";
@@ -107,9 +107,67 @@ export function AssignmentsForm({ gateway, servers }: { gateway: string; servers
             <input type="checkbox" name={`noprefix.${s.id}`} defaultChecked={s.current?.prefix === ""} />
             No prefix (tools keep their own names)
           </label>
+          {/* Keyed by what is saved: after a save the choices show it, not what the form held before. */}
+          <div
+            className="mt-3 grid gap-3 sm:grid-cols-2"
+            key={JSON.stringify([s.current?.prompts, s.current?.resources, s.current === null])}
+          >
+            <ExposureChoice server={s} field="prompts" />
+            <ExposureChoice server={s} field="resources" />
+          </div>
         </fieldset>
       ))}
       <SubmitButton pendingText="Saving…">Save tools</SubmitButton>
     </form>
+  );
+}
+
+const EXPOSURE = {
+  prompts: {
+    label: "Prompts",
+    some: "Only these prompts",
+    hint: "Prompt names as the server gives them, one per line.",
+  },
+  resources: {
+    label: "Resources",
+    some: "Only these resources",
+    hint: "Resource URIs or URI templates as the server gives them, one per line; a template also lets its URIs be read.",
+  },
+};
+
+/**
+ * Which of a server's prompts or resources the gateway exposes. A new assignment follows its
+ * tools: all of them with all tools, none with chosen tools.
+ */
+function ExposureChoice({ server, field }: { server: EditorServer; field: "prompts" | "resources" }) {
+  const current = server.current?.[field];
+  const choice = !server.current ? "auto" : current === null ? "all" : current?.length ? "some" : "none";
+  const text = EXPOSURE[field];
+  return (
+    <div className="space-y-2">
+      <SelectField
+        label={text.label}
+        name={`${field}.${server.id}`}
+        id={`${field}-${server.id}`}
+        aria-label={`${text.label} of ${server.name}`}
+        defaultValue={choice}
+        options={[
+          ...(server.current
+            ? []
+            : [{ value: "auto", label: "As the tools: all with all tools, none with chosen ones" }]),
+          { value: "all", label: `All ${field}, including ones it adds later` },
+          { value: "none", label: `No ${field}` },
+          { value: "some", label: text.some },
+        ]}
+      />
+      <TextareaField
+        label={`${text.some} (when chosen above)`}
+        name={`${field}List.${server.id}`}
+        id={`${field}List-${server.id}`}
+        rows={2}
+        defaultValue={choice === "some" ? (current ?? []).join("\n") : ""}
+        hint={text.hint}
+      />
+    </div>
   );
 }

@@ -24,7 +24,8 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
   const db = getDb();
   const viewer = await userViewer(db, await requireActor());
   const gateway = await orNotFound(getGatewayOrThrow(db, viewer, slug));
-  const { tools, clashes } = await loadGateway(db, gateway);
+  const { tools, clashes, assignments } = await loadGateway(db, gateway);
+  const exposure = (list: string[] | null) => (list === null ? "all" : list.length === 0 ? "none" : list.join(", "));
   const editable = canEditGateway(viewer, gateway);
   const servers = editable ? await gatewayEditorData(db, viewer, gateway) : [];
   const url = `${publicOrigin(await headers())}/api/mcp/${gateway.slug}`;
@@ -96,11 +97,27 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
               </Table>
             )}
           </Card>
+          {assignments.length > 0 && (
+            <Card
+              title="Prompts and resources"
+              description="What clients may list and read of each server besides its tools; anything else is unknown to them."
+            >
+              <Table label="Prompts and resources" head={["Server", "Prompts", "Resources"]}>
+                {assignments.map((a) => (
+                  <tr key={a.id}>
+                    <Td>{a.item.name}</Td>
+                    <Td>{exposure(a.prompts)}</Td>
+                    <Td>{exposure(a.resources)}</Td>
+                  </tr>
+                ))}
+              </Table>
+            </Card>
+          )}
         </div>
         {editable && (
           <Card
             title="Choose tools"
-            description="Pick servers, which of their tools, and how each call finds its credential."
+            description="Pick servers, which of their tools, prompts and resources, and how each call finds its credential."
           >
             {servers.length === 0 ? (
               <EmptyState title="The registry is empty">Add a server to the registry first.</EmptyState>

@@ -1,0 +1,92 @@
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { describe, expect, it } from "vitest";
+import { changeStream } from "./change-stream";
+import {
+  expireIdleSubscriptions,
+  IDLE_EXPIRY_MS,
+  MAX_PER_SESSION,
+  MAX_PER_TOKEN,
+  sessionSeen,
+  subscribe,
+} from "./subscriptions";
+
+/** A real MCP server that offers subscriptions and counts who is subscribed upstream. */
+async function subscribableServer() {
+  const server = new Server({ name: "subs", version: "1" }, { capabilities: { resources: { subscribe: true } } });
+  const upstream = new Set<string>();
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    upstream.add(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    upstream.delete(req.params.uri);
+    return {};
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(a);
+  const client = new Client({ name: "gateway", version: "1" });
+  await client.connect(b);
+  return { client, upstream };
+}
+
+const target = (client: Client, i: number) => ({ client, prefix: "s", original: `demo://r/${i}` });
+
+describe("resource subscriptions of gateway sessions", () => {
+  it("a session that subscribes to ever more resources is refused past its limit", async () => {
+    const { client, upstream } = await subscribableServer();
+    const who = { session: `s-${crypto.randomUUID()}`, tokenId: crypto.randomUUID() };
+    for (let i = 0; i < MAX_PER_SESSION; i++) await subscribe(who, `mcp-gateway://s/${i}`, target(client, i));
+    await expect(subscribe(who, "mcp-gateway://s/more", target(client, 1000))).rejects.toThrow(
+      `Too many subscriptions: a session may hold ${MAX_PER_SESSION}`,
+    );
+    expect(upstream.size).toBe(MAX_PER_SESSION);
+    // Subscribing again to one it holds is not one more.
+    await subscribe(who, "mcp-gateway://s/0", target(client, 0));
+    await expireIdleSubscriptions(Date.now() + IDLE_EXPIRY_MS);
+  });
+
+  it("a token that spreads subscriptions over many sessions is refused past its limit", async () => {
+    const { client } = await subscribableServer();
+    const tokenId = crypto.randomUUID();
+    const sessions = Math.ceil(MAX_PER_TOKEN / MAX_PER_SESSION);
+    for (let s = 0; s < sessions; s++)
+      for (let i = 0; i < MAX_PER_SESSION; i++)
+        await subscribe({ session: `t-${tokenId}-${s}`, tokenId }, `mcp-gateway://s/${i}`, target(client, i));
+    await expect(
+      subscribe({ session: `t-${tokenId}-new`, tokenId }, "mcp-gateway://s/0", target(client, 0)),
+    ).rejects.toThrow(`this token's sessions hold ${MAX_PER_TOKEN}`);
+    await expireIdleSubscriptions(Date.now() + IDLE_EXPIRY_MS);
+  });
+
+  it("expire, upstream too, once the session is neither seen nor streaming here", async () => {
+    const { client, upstream } = await subscribableServer();
+    const tokenId = crypto.randomUUID();
+    const idle = { session: `idle-${tokenId}`, tokenId };
+    const busy = { session: `busy-${tokenId}`, tokenId };
+    const streaming = { session: `streaming-${tokenId}`, tokenId };
+    await subscribe(idle, "mcp-gateway://s/1", target(client, 1));
+    await subscribe(busy, "mcp-gateway://s/2", target(client, 2));
+    await subscribe(streaming, "mcp-gateway://s/3", target(client, 3));
+    const abort = new AbortController();
+    changeStream({
+      tokenId,
+      gatewayId: "g",
+      itemIds: new Set(),
+      session: streaming.session,
+      signal: abort.signal,
+      stillAllowed: async () => true,
+      maxPerToken: 10,
+    });
+    const later = Date.now() + IDLE_EXPIRY_MS - 1000;
+    sessionSeen(busy.session, later);
+    expect(await expireIdleSubscriptions(later + 1000)).toBe(1);
+    expect([...upstream].sort()).toEqual(["demo://r/2", "demo://r/3"]);
+    // The streaming session is still in use; once its stream closes and time passes, it goes too.
+    abort.abort();
+    expect(await expireIdleSubscriptions(later + 2 * IDLE_EXPIRY_MS)).toBe(2);
+    expect(upstream.size).toBe(0);
+  });
+});
