@@ -59,7 +59,7 @@ export async function addTeamMember(
     });
     return { kind: "member", userId: user.id, role: data.role, changed: "role" };
   }
-  if (data.invite) {
+  if (!isAdmin(actor) || data.invite) {
     const invitation = await inviteToTeam(db, actor, { teamId: team.id, userId: user.id, role: data.role });
     return { kind: "invited", invitation };
   }
