@@ -25,8 +25,18 @@ Usage: npm run cli -- <command> [options]
   teams show <team>                a team (id or slug) and its members
   teams create --name <name>       (admins)
   teams rename <team> --name <name>
-  members add <team> --email <e> [--role admin|member]
+  teams invitations                your team invitations waiting for an answer
+  teams accept <team>              accept an invitation: you join the team
+  teams decline <team>             decline an invitation
+  members add <team> --email <e> [--role admin|member] [--invite]
+                                   team admins invite: the person joins when they accept;
+                                   admins add at once (or invite, with --invite)
+  members invited <team>           the team's pending invitations (team admins)
+  members cancel <team> <email>    withdraw a pending invitation (team admins)
   members remove <team> <email>
+  credentials list                 your credentials and your teams', with team use
+  credentials team-use <id> on|off let your teams' tokens use your personal credential, or not
+  credentials calls <id>           the latest calls made with a credential, and by whom
   tokens list [--team <team> | --org]
                                    your tokens; a team's (team admins) or the organisation's (admins)
   tokens create --name <name> [--expires-days <n>] [--team <team> | --org]
@@ -94,6 +104,7 @@ const OPTIONS = {
   team: { type: "string" },
   tail: { type: "string" },
   org: { type: "boolean", default: false },
+  invite: { type: "boolean", default: false },
   json: { type: "boolean", default: false },
   help: { type: "boolean", short: "h", default: false },
 } satisfies ParseArgsConfig["options"];
@@ -310,11 +321,111 @@ async function main(): Promise<void> {
     }
     case "members add": {
       const team = encodeURIComponent(need(arg1, "<team>"));
-      const data = await call("POST", `/teams/${team}/members`, {
+      const data = (await call("POST", `/teams/${team}/members`, {
         email: need(opts.email, "--email"),
         role: opts.role ?? "member",
+        ...(opts.invite ? { invite: true } : {}),
+      })) as { invitation?: unknown; changed?: string };
+      return print(data, () => {
+        const role = opts.role ?? "member";
+        if (data.invitation) {
+          console.log(`Invited ${opts.email} as ${role}. They join the team when they accept the invitation:`);
+          console.log(`on their Teams page, or with: npm run cli -- teams accept ${arg1}`);
+        } else if (data.changed === "role") console.log(`${opts.email} is now ${role}.`);
+        else if (data.changed === "unchanged") console.log(`${opts.email} is already in the team as ${role}.`);
+        else console.log(`Added ${opts.email} as ${role}.`);
       });
-      return print(data, () => console.log(`Added ${opts.email} as ${opts.role ?? "member"}.`));
+    }
+    case "members invited": {
+      const team = encodeURIComponent(need(arg1, "<team>"));
+      const data = (await call("GET", `/teams/${team}/invitations`)) as { invitations: Record<string, unknown>[] };
+      return print(data, () => table(data.invitations, ["email", "name", "role", "invited_by_name", "expires_at"]));
+    }
+    case "members cancel": {
+      const team = encodeURIComponent(need(arg1, "<team>"));
+      const email = need(arg2, "<email>").toLowerCase();
+      const { invitations } = (await call("GET", `/teams/${team}/invitations`)) as {
+        invitations: { id: string; email: string }[];
+      };
+      const invitation = invitations.find((i) => i.email.toLowerCase() === email);
+      if (!invitation) throw new CliError(`${email} has no pending invitation to that team.`);
+      await call("DELETE", `/teams/${team}/invitations/${invitation.id}`);
+      console.log(`Withdrew the invitation of ${email}.`);
+      return;
+    }
+    case "teams invitations": {
+      const data = (await call("GET", "/invitations")) as { invitations: Record<string, unknown>[] };
+      return print(data, () => {
+        table(data.invitations, ["team_slug", "team_name", "role", "invited_by_name", "expires_at"]);
+        if (data.invitations.length)
+          console.log("You are not in these teams until you accept: npm run cli -- teams accept <team>");
+      });
+    }
+    case "teams accept":
+    case "teams decline": {
+      const team = need(arg1, "<team>").toLowerCase();
+      const { invitations } = (await call("GET", "/invitations")) as {
+        invitations: { id: string; team_id: string; team_slug: string; team_name: string }[];
+      };
+      const invitation = invitations.find(
+        (i) => i.team_slug === team || i.team_id === team || i.team_name.toLowerCase() === team,
+      );
+      if (!invitation)
+        throw new CliError(`You have no pending invitation to ${arg1}. See: npm run cli -- teams invitations`);
+      const data = await call("POST", `/invitations/${invitation.id}/${verb}`);
+      return print(data, () =>
+        console.log(
+          verb === "accept"
+            ? `You joined ${invitation.team_name}. Its tokens may now use your personal credentials, unless you turn team use off (credentials team-use <id> off).`
+            : `Declined the invitation to ${invitation.team_name}.`,
+        ),
+      );
+    }
+    case "credentials list": {
+      const data = (await call("GET", "/credentials")) as { credentials: Record<string, unknown>[] };
+      return print(data, () =>
+        table(data.credentials, [
+          "id",
+          "server_slug",
+          "scope",
+          "owner_name",
+          "team_name",
+          "status",
+          "team_use",
+          "last_used_at",
+        ]),
+      );
+    }
+    case "credentials team-use": {
+      const id = encodeURIComponent(need(arg1, "<id>"));
+      const choice = need(arg2, "on|off");
+      if (choice !== "on" && choice !== "off") throw new CliError("Say on or off.");
+      const data = await call("PATCH", `/credentials/${id}`, { teamUse: choice === "on" });
+      return print(data, () =>
+        console.log(
+          choice === "on"
+            ? "Team use allowed: your teams' tokens may use this credential when the team has none of its own."
+            : "Team use off: only your own token uses this credential.",
+        ),
+      );
+    }
+    case "credentials calls": {
+      const id = encodeURIComponent(need(arg1, "<id>"));
+      const data = (await call("GET", `/credentials/${id}/calls`)) as { calls: Record<string, unknown>[] };
+      return print(data, () =>
+        table(
+          data.calls.map((c) => ({
+            ...c,
+            by:
+              c.token_kind === "team"
+                ? `team ${c.caller_team_name} token`
+                : c.token_kind === "org"
+                  ? "org token"
+                  : c.caller_email,
+          })),
+          ["at", "gateway_slug", "tool_name", "by", "outcome"],
+        ),
+      );
     }
     case "members remove": {
       const team = encodeURIComponent(need(arg1, "<team>"));

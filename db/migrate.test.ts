@@ -23,6 +23,7 @@ describe.each(backends)("migrations on $name", (backend) => {
       "users",
       "teams",
       "team_members",
+      "team_invitations",
       "catalog_items",
       "credentials",
       "runtime_instances",

@@ -68,6 +68,17 @@ export interface TeamMembersTable {
   created_at: CreatedAt;
 }
 
+/** A team admin's invitation; the person is not a member until they accept (migration 0006). */
+export interface TeamInvitationsTable {
+  id: Generated<string>;
+  team_id: string;
+  user_id: string;
+  role: TeamRole;
+  invited_by: string | null;
+  created_at: CreatedAt;
+  expires_at: Timestamp;
+}
+
 export interface CatalogItemsTable {
   id: Generated<string>;
   slug: string;
@@ -114,6 +125,8 @@ export interface CredentialsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   revoked_at: Timestamp | null;
+  /** Personal credentials: may team tokens (and the org token) use it? Default true (migration 0006). */
+  team_use: Generated<boolean>;
 }
 
 export interface OauthStatesTable {
@@ -225,6 +238,7 @@ export interface DB {
   users: UsersTable;
   teams: TeamsTable;
   team_members: TeamMembersTable;
+  team_invitations: TeamInvitationsTable;
   catalog_items: CatalogItemsTable;
   credentials: CredentialsTable;
   oauth_states: OauthStatesTable;

@@ -665,7 +665,8 @@ test("a person without a credential follows the link from the tool result, conne
 
   // Revoked on the Credentials page: the next call asks to connect again.
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Credentials" }).click();
-  const row = page.getByRole("row", { name: /Notes/ });
+  // The Credentials table, not the latest-calls table below it.
+  const row = page.getByRole("table", { name: "Credentials" }).getByRole("row", { name: /Notes/ });
   await expect(row).toContainText("you");
   await expect(row).toContainText("active");
   await snap(page, testInfo, "16-credentials");

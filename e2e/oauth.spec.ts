@@ -74,7 +74,7 @@ test("each person connects the OAuth server from the tool result's link and call
     expect(firstText(retry)).toBe(person);
     // The credential is on their Credentials page.
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Credentials" }).click();
-    const row = page.getByRole("row", { name: /Protected/ });
+    const row = page.getByRole("table", { name: "Credentials" }).getByRole("row", { name: /Protected/ });
     await expect(row).toContainText("you");
     await expect(row).toContainText("active");
     if (person === "olga") await snap(page, testInfo, "22-oauth-credential");

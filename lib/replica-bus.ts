@@ -17,7 +17,11 @@ export type BusMessage =
   | { kind: "resource-updated"; session: string; uri: string }
   /** A session unsubscribed (at a replica that may not hold the subscription), or ended. */
   | { kind: "unsubscribe"; session: string; uri: string }
-  | { kind: "session-ended"; session: string };
+  | { kind: "session-ended"; session: string }
+  /** Team membership changed: who a team token's members are, which teams a person is in. */
+  | { kind: "callers-changed" }
+  /** A server's credentials changed (installed, revoked, team use switched). */
+  | { kind: "credentials-changed"; itemId: string };
 
 type Handler = (message: BusMessage) => void;
 

@@ -6,17 +6,28 @@ import { getDb } from "@/db";
 import { listTeams } from "@/db/queries/teams";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
+import { listMyInvitations } from "@/lib/teams/invitations";
 
 export default async function OverviewPage() {
   const actor = await requireActor();
   const teams = await listTeams(getDb(), actor.id, { all: false });
   const admin = isAdmin(actor);
+  const invitations = await listMyInvitations(getDb(), actor);
   return (
     <>
       <PageHeader
         title={`Welcome, ${actor.name}`}
         description="Run MCP servers for your organisation, connect your credentials to them, and reach everything through one authenticated endpoint."
       />
+      {invitations.length > 0 && (
+        <p className="mb-6 rounded-md bg-indigo-50 px-4 py-3 text-sm text-indigo-900" role="note">
+          You are invited to {invitations.map((i) => i.team_name).join(", ")}. You join a team when you accept:{" "}
+          <Link className="font-medium underline" href="/teams">
+            review your invitations
+          </Link>
+          .
+        </p>
+      )}
       <div className="grid gap-6 md:grid-cols-2">
         <Card title="Your teams" description="Team credentials and gateways are shared by everyone in the team.">
           {teams.length === 0 ? (
@@ -27,7 +38,7 @@ export default async function OverviewPage() {
                   Create one
                 </Link>
               ) : (
-                "Ask an admin to add you."
+                "Ask a team admin to invite you."
               )}
             </p>
           ) : (

@@ -4,6 +4,7 @@ import * as m0002 from "./0002_audit_action_index";
 import * as m0003 from "./0003_ended_sessions";
 import * as m0004 from "./0004_assignment_position";
 import * as m0005 from "./0005_seeded_instance_dirs";
+import * as m0006 from "./0006_invitations_team_use";
 import * as m0008 from "./0008_assignment_prompts_resources";
 
 /**
@@ -16,5 +17,6 @@ export const migrations: Record<string, Migration> = {
   "0003_ended_sessions": m0003,
   "0004_assignment_position": m0004,
   "0005_seeded_instance_dirs": m0005,
+  "0006_invitations_team_use": m0006,
   "0008_assignment_prompts_resources": m0008,
 };

@@ -22,6 +22,8 @@ export async function listVisibleCredentials(db: Database, actor: Actor) {
       "c.expires_at",
       "c.owner_user_id",
       "c.owner_team_id",
+      "c.team_use",
+      "c.catalog_item_id",
       "item.slug as server_slug",
       "item.name as server_name",
       "u.name as owner_name",

@@ -24,10 +24,38 @@ function personal(
   status: CredentialStatus = "active",
   expiresAt: Date | null = null,
 ): CandidateCredential {
-  return { id, scope: "personal", ownerUserId: owner, ownerTeamId: null, status, createdAt: t(day), expiresAt };
+  return {
+    id,
+    scope: "personal",
+    ownerUserId: owner,
+    ownerTeamId: null,
+    status,
+    createdAt: t(day),
+    expiresAt,
+    teamUse: true,
+  };
+}
+/** A personal credential its owner keeps out of team use. */
+function kept(
+  id: string,
+  owner: string,
+  day: number,
+  status: CredentialStatus = "active",
+  expiresAt: Date | null = null,
+): CandidateCredential {
+  return { ...personal(id, owner, day, status, expiresAt), teamUse: false };
 }
 function team(id: string, owner: string, day: number, status: CredentialStatus = "active"): CandidateCredential {
-  return { id, scope: "team", ownerUserId: null, ownerTeamId: owner, status, createdAt: t(day), expiresAt: null };
+  return {
+    id,
+    scope: "team",
+    ownerUserId: null,
+    ownerTeamId: owner,
+    status,
+    createdAt: t(day),
+    expiresAt: null,
+    teamUse: true,
+  };
 }
 
 const callTime = { mode: "call_time" as const, staticCredentialId: null };
@@ -116,6 +144,31 @@ const worlds: { world: string; creds: CandidateCredential[]; expect: Record<stri
     expect: { "alice's token": "resolved:a1" },
   },
   {
+    world: "alice keeps her personal credential out of team use",
+    creds: [kept("a1", users.alice, 5)],
+    expect: {
+      "alice's token": "resolved:a1", // still hers
+      "team X token": "missing", // not the team's, though she is a member
+      "org token": "missing", // nor the organisation's
+      "dave's token": "missing",
+    },
+  },
+  {
+    world: "alice keeps hers (older), bob shares his",
+    creds: [kept("a1", users.alice, 1), personal("b1", users.bob, 5)],
+    expect: { "alice's token": "resolved:a1", "team X token": "resolved:b1", "org token": "resolved:b1" },
+  },
+  {
+    world: "alice keeps an expired one: team tokens are not sent to re-authenticate it",
+    creds: [kept("a1", users.alice, 1, "active", new Date("2026-05-01T00:00:00Z"))],
+    expect: { "alice's token": "reauth:a1", "team X token": "missing", "org token": "missing" },
+  },
+  {
+    world: "a team credential is the team's whatever alice keeps",
+    creds: [kept("a1", users.alice, 1), team("x1", teams.X, 2)],
+    expect: { "team X token": "resolved:x1", "org token": "resolved:x1", "alice's token": "resolved:a1" },
+  },
+  {
     world: "team Y credential only",
     creds: [team("y1", teams.Y, 1)],
     expect: {
@@ -176,6 +229,25 @@ describe("credential resolution at call time", () => {
       }
     }
   });
+
+  it("consent: a team or org token never gets a personal credential kept out of team use, in any world", () => {
+    for (const { creds } of worlds) {
+      for (const caller of ["team X token", "team Y token", "org token"]) {
+        const r = resolve(caller, creds);
+        if (r.kind === "missing") continue;
+        expect(creds.find((c) => c.id === r.credentialId)?.teamUse).toBe(true);
+      }
+    }
+  });
+
+  it("consent: a team token only reaches the personal credentials of the members it was given", () => {
+    // The scenario of the issue: dave is in no team; an admin of team X names him anyway.
+    const creds = [personal("d1", users.dave, 1)];
+    expect(id(resolve("team X token", creds))).toBe("missing");
+    const withDave: Caller = { kind: "team", teamId: teams.X, memberIds: [users.alice, users.dave] };
+    expect(id(resolveCredential(callTime, withDave, creds, now))).toBe("resolved:d1");
+    expect(id(resolveCredential(callTime, withDave, [kept("d1", users.dave, 1)], now))).toBe("missing");
+  });
 });
 
 describe("static assignments", () => {
@@ -183,6 +255,15 @@ describe("static assignments", () => {
   it.each(Object.keys(callers))("use the chosen credential whoever calls (%s)", (caller) => {
     const r = resolveCredential({ mode: "static", staticCredentialId: "a1" }, callers[caller] as Caller, creds, now);
     expect(r).toEqual({ kind: "resolved", credentialId: "a1", via: "static" });
+  });
+  it("a static assignment is its binder's choice: it ignores team use", () => {
+    const r = resolveCredential(
+      { mode: "static", staticCredentialId: "k1" },
+      { kind: "org" },
+      [kept("k1", users.alice, 1)],
+      now,
+    );
+    expect(r).toEqual({ kind: "resolved", credentialId: "k1", via: "static" });
   });
   it("a revoked static credential asks for re-authentication; a deleted one is missing", () => {
     expect(resolveCredential({ mode: "static", staticCredentialId: "c1" }, { kind: "org" }, creds, now)).toEqual({

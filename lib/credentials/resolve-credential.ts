@@ -17,6 +17,11 @@ export interface CandidateCredential {
   status: CredentialStatus;
   createdAt: Date;
   expiresAt: Date | null;
+  /**
+   * A personal credential its owner lets others' tokens use: team tokens of the owner's teams
+   * (and the org token). Off, only the owner's own token (or a static assignment) uses it.
+   */
+  teamUse: boolean;
 }
 
 export interface AssignmentMode {
@@ -46,9 +51,10 @@ const byAge = (a: CandidateCredential, b: CandidateCredential) =>
  * calls. "Resolve at call time" follows the priority:
  *   1. a user token: the caller's own personal credential;
  *   2. a team token: a credential of that team, else a personal credential of one of its
- *      members; a user token without a personal credential: a credential of one of the
+ *      members (who accepted membership) that its owner lets teams use; a user token without a personal credential: a credential of one of the
  *      caller's teams (team credentials are shared by the team's members);
- *   3. the org token: the first available credential.
+ *   3. the org token: the first available credential (personal ones only where their owner
+ *      lets them be shared).
  * Among several at one step, the oldest wins. Unusable credentials (expired, revoked,
  * needing sign-in) are skipped; when nothing usable is found, the highest-priority unusable
  * one is named so the caller can re-authenticate it.
@@ -75,10 +81,10 @@ export function resolveCredential(
     steps.push(["team", (c) => c.scope === "team" && c.ownerTeamId === caller.teamId]);
     steps.push([
       "team_member",
-      (c) => c.scope === "personal" && c.ownerUserId !== null && caller.memberIds.includes(c.ownerUserId),
+      (c) => c.scope === "personal" && c.teamUse && c.ownerUserId !== null && caller.memberIds.includes(c.ownerUserId),
     ]);
   } else {
-    steps.push(["first_available", () => true]);
+    steps.push(["first_available", (c) => c.scope === "team" || c.teamUse]);
   }
 
   let stale: CandidateCredential | undefined;

@@ -35,7 +35,7 @@ export interface CallToolContext {
 async function candidates(db: Database, itemId: string): Promise<CandidateCredential[]> {
   const rows = await db
     .selectFrom("credentials")
-    .select(["id", "scope", "owner_user_id", "owner_team_id", "status", "created_at", "expires_at"])
+    .select(["id", "scope", "owner_user_id", "owner_team_id", "status", "created_at", "expires_at", "team_use"])
     .where("catalog_item_id", "=", itemId)
     .execute();
   return rows.map((r) => ({
@@ -46,6 +46,7 @@ async function candidates(db: Database, itemId: string): Promise<CandidateCreden
     status: r.status,
     createdAt: r.created_at,
     expiresAt: r.expires_at,
+    teamUse: r.team_use,
   }));
 }
 

@@ -1,20 +1,37 @@
 import type { Database } from "@/db";
+import { findMembership } from "@/db/queries/teams";
 import { findUserByEmail } from "@/db/queries/users";
 import type { TeamRole } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
-import type { Actor } from "@/lib/auth/actor";
+import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { AppError } from "@/lib/errors";
+import { forgetCallers } from "@/lib/gateway/hot-path-cache";
 import { parseInput, uuidOrThrow } from "@/lib/validation";
+import { type PendingInvitation, inviteToTeam } from "./invitations";
 import { addMemberSchema } from "./schemas";
 import { getManagedTeamOrThrow } from "./team-access";
 
-/** Adds a person to a team, or changes their team role when they are already in it. */
+export type AddMemberOutcome =
+  /** Now in the team (an org admin added them), or their role in it changed. */
+  | { kind: "member"; userId: string; role: TeamRole; changed: "added" | "role" | "unchanged" }
+  /** Invited: not a member until they accept. */
+  | { kind: "invited"; invitation: PendingInvitation };
+
+/**
+ * Adds a person to a team, or changes the team role of someone already in it.
+ *
+ * Membership is consensual: a team's members' personal credentials serve its team tokens, so a
+ * team admin who is not an org admin only *invites*; the person counts as a member once they
+ * accept. An org admin adds at once (or invites, with `invite: true`). Changing an existing
+ * member's role needs no new consent: the role decides who manages the team, not whose
+ * credentials it may use. Unknown emails get the same answer as before invitations existed.
+ */
 export async function addTeamMember(
   db: Database,
   actor: Actor,
   teamId: string,
-  input: { email: string; role?: TeamRole },
-): Promise<{ userId: string; role: TeamRole }> {
+  input: { email: string; role?: TeamRole; invite?: boolean },
+): Promise<AddMemberOutcome> {
   const { team } = await getManagedTeamOrThrow(db, actor, teamId);
   const data = parseInput(addMemberSchema, input);
   const user = await findUserByEmail(db, data.email);
@@ -23,19 +40,46 @@ export async function addTeamMember(
       email: "No user has that email.",
     });
   }
-  await db
-    .insertInto("team_members")
-    .values({ team_id: team.id, user_id: user.id, role: data.role })
-    .onConflict((oc) => oc.columns(["team_id", "user_id"]).doUpdateSet({ role: data.role }))
-    .execute();
+  const current = await findMembership(db, team.id, user.id);
+  if (current) {
+    if (current.role === data.role) return { kind: "member", userId: user.id, role: data.role, changed: "unchanged" };
+    await db
+      .updateTable("team_members")
+      .set({ role: data.role })
+      .where("team_id", "=", team.id)
+      .where("user_id", "=", user.id)
+      .execute();
+    forgetCallers();
+    await recordEvent(db, {
+      action: "team.member.role",
+      outcome: "ok",
+      actor_user_id: actor.id,
+      team_id: team.id,
+      details: { userId: user.id, from: current.role, role: data.role },
+    });
+    return { kind: "member", userId: user.id, role: data.role, changed: "role" };
+  }
+  if (!isAdmin(actor) || data.invite) {
+    const invitation = await inviteToTeam(db, actor, { teamId: team.id, userId: user.id, role: data.role });
+    return { kind: "invited", invitation };
+  }
+  await db.transaction().execute(async (trx) => {
+    await trx
+      .insertInto("team_members")
+      .values({ team_id: team.id, user_id: user.id, role: data.role })
+      .onConflict((oc) => oc.columns(["team_id", "user_id"]).doUpdateSet({ role: data.role }))
+      .execute();
+    await trx.deleteFrom("team_invitations").where("team_id", "=", team.id).where("user_id", "=", user.id).execute();
+  });
+  forgetCallers();
   await recordEvent(db, {
     action: "team.member.add",
     outcome: "ok",
     actor_user_id: actor.id,
     team_id: team.id,
-    details: { userId: user.id, role: data.role },
+    details: { userId: user.id, role: data.role, direct: true },
   });
-  return { userId: user.id, role: data.role };
+  return { kind: "member", userId: user.id, role: data.role, changed: "added" };
 }
 
 export async function removeTeamMember(db: Database, actor: Actor, teamId: string, userId: string): Promise<void> {
@@ -46,6 +90,7 @@ export async function removeTeamMember(db: Database, actor: Actor, teamId: strin
     .where("user_id", "=", uuidOrThrow(userId, "Team member"))
     .executeTakeFirst();
   if (Number(removed.numDeletedRows) === 0) throw new AppError("not_found", "That person is not in this team.");
+  forgetCallers();
   await recordEvent(db, {
     action: "team.member.remove",
     outcome: "ok",

@@ -10,4 +10,12 @@ export const teamNameSchema = z
 export const createTeamSchema = z.object({ name: teamNameSchema });
 export const renameTeamSchema = z.object({ name: teamNameSchema });
 export const teamRoleSchema = z.enum(["admin", "member"], { message: "Choose team admin or member." });
-export const addMemberSchema = z.object({ email: emailSchema, role: teamRoleSchema.default("member") });
+/**
+ * `invite`: an org admin's choice to invite rather than add at once. Team admins always invite
+ * (a person joins a team only by accepting), so for them it changes nothing.
+ */
+export const addMemberSchema = z.object({
+  email: emailSchema,
+  role: teamRoleSchema.default("member"),
+  invite: z.boolean({ message: "invite is true or false." }).default(false),
+});

@@ -4,6 +4,7 @@ import { AppError } from "@/lib/errors";
 import { backends, unique, useMigratedDatabase } from "@/test/support/database";
 import { makeUser } from "@/test/support/fixtures";
 import { createTeam } from "./create-team";
+import { acceptInvitation, listMyInvitations } from "./invitations";
 import { addTeamMember, removeTeamMember } from "./members";
 import { renameTeam } from "./rename-team";
 import { getTeamOrThrow } from "./team-access";
@@ -51,7 +52,10 @@ describe.each(backends)("teams on $name", (backend) => {
     const team = await createTeam(t.db, admin, { name: unique("Payments") });
 
     await addTeamMember(t.db, admin, team.id, { email: lead.email, role: "admin" });
-    await addTeamMember(t.db, lead, team.id, { email: dev.email.toUpperCase() });
+    // A team admin invites; the person is in the team once they accept.
+    expect((await addTeamMember(t.db, lead, team.id, { email: dev.email.toUpperCase() })).kind).toBe("invited");
+    expect((await listTeamMembers(t.db, team.id)).map((m) => m.email)).toEqual([lead.email]);
+    await acceptInvitation(t.db, dev, (await listMyInvitations(t.db, dev))[0]?.id ?? "");
     const members = await listTeamMembers(t.db, team.id);
     expect(members.map((m) => [m.email, m.role]).sort()).toEqual(
       [

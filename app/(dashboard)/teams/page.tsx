@@ -9,6 +9,9 @@ import { getDb } from "@/db";
 import { listTeams } from "@/db/queries/teams";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
+import { ActionButton } from "@/components/ui/action-button";
+import { listMyInvitations } from "@/lib/teams/invitations";
+import { acceptInvitationAction, declineInvitationAction } from "./actions";
 import { CreateTeamForm } from "./team-forms";
 
 export const metadata: Metadata = { title: "Teams" };
@@ -17,6 +20,7 @@ export default async function TeamsPage() {
   const actor = await requireActor();
   const admin = isAdmin(actor);
   const teams = await listTeams(getDb(), actor.id, { all: admin });
+  const invitations = await listMyInvitations(getDb(), actor);
   return (
     <>
       <PageHeader
@@ -27,11 +31,48 @@ export default async function TeamsPage() {
             : "The teams you belong to. Team credentials and gateways are shared by a team's members."
         }
       />
+      {invitations.length > 0 && (
+        <Card
+          className="mb-6"
+          title="Invitations"
+          description="You are not in these teams until you accept. Once you are, the team's tokens may use your personal credentials, unless you keep a credential out of team use on the Credentials page."
+        >
+          <Table label="Invitations" head={["Team", "Role", "Invited by", ""]}>
+            {invitations.map((i) => (
+              <tr key={i.id}>
+                <Td className="font-medium">{i.team_name}</Td>
+                <Td>{i.role === "admin" ? "team admin" : "member"}</Td>
+                <Td>{i.invited_by_name ?? "—"}</Td>
+                <Td className="space-x-2 text-right">
+                  <ActionButton
+                    action={acceptInvitationAction}
+                    fields={{ invitationId: i.id }}
+                    label="Accept"
+                    accessibleName={`Accept the invitation to ${i.team_name}`}
+                    pendingText="Joining…"
+                    variant="primary"
+                  />
+                  <ActionButton
+                    action={declineInvitationAction}
+                    fields={{ invitationId: i.id }}
+                    label="Decline"
+                    accessibleName={`Decline the invitation to ${i.team_name}`}
+                    pendingText="Declining…"
+                    variant="secondary"
+                  />
+                </Td>
+              </tr>
+            ))}
+          </Table>
+        </Card>
+      )}
       <div className="grid gap-6 lg:grid-cols-[1fr_20rem]">
         <Card>
           {teams.length === 0 ? (
             <EmptyState title="No teams yet">
-              {admin ? "Create the first team with the form beside this list." : "Ask an admin to add you to a team."}
+              {admin
+                ? "Create the first team with the form beside this list."
+                : "Ask a team admin to invite you; their invitation appears here to accept."}
             </EmptyState>
           ) : (
             <Table label="Teams" head={["Team", "Members", "Your role"]}>

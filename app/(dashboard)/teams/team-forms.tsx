@@ -48,12 +48,22 @@ export function RenameTeamForm({ teamId, name }: { teamId: string; name: string 
   );
 }
 
-export function AddMemberForm({ teamId }: { teamId: string }) {
+/**
+ * Team admins invite (the person joins when they accept, since their personal credentials then
+ * serve the team's tokens); org admins add at once, or invite.
+ */
+export function AddMemberForm({ teamId, orgAdmin }: { teamId: string; orgAdmin: boolean }) {
   const [state, action] = useActionState(addMemberAction, initialFormState);
   return (
     <form action={action} className="space-y-3">
       <input type="hidden" name="teamId" value={teamId} />
       <FormMessage state={state} />
+      {!orgAdmin && (
+        <p className="text-sm text-slate-600" data-testid="invite-explainer">
+          The person is invited and joins the team when they accept. Until then they are not a member: the team's tokens
+          do not use their credentials.
+        </p>
+      )}
       <div className="space-y-3">
         <Field label="Member email" name="email" type="email" required error={state.fields?.email} />
         <SelectField
@@ -65,8 +75,18 @@ export function AddMemberForm({ teamId }: { teamId: string }) {
           ]}
           error={state.fields?.role}
         />
+        {orgAdmin && (
+          <label className="flex items-start gap-2 text-sm text-slate-700">
+            <input type="checkbox" name="invite" className="mt-1" />
+            <span>Invite instead: they join when they accept.</span>
+          </label>
+        )}
       </div>
-      <SubmitButton pendingText="Adding…">Add member</SubmitButton>
+      {orgAdmin ? (
+        <SubmitButton pendingText="Adding…">Add member</SubmitButton>
+      ) : (
+        <SubmitButton pendingText="Inviting…">Invite member</SubmitButton>
+      )}
     </form>
   );
 }

@@ -4,9 +4,16 @@ import { addTeamMember } from "@/lib/teams/members";
 
 type Context = { params: Promise<{ team: string }> };
 
-// POST /api/v1/teams/:team/members - add a person by email, or change their team role
+/** What a team admin who is not an org admin meets: the person joins only by accepting. */
+const INVITED = "Invited. They join the team when they accept the invitation (Teams page, or the CLI).";
+
+// POST /api/v1/teams/:team/members {email, role?, invite?} - invite a person (team admins), add them (admins), or change a member's role
 export const POST = api(async (request, { params }: Context) => {
   const actor = await requireApiActor(request);
-  const member = await addTeamMember(getDb(), actor, (await params).team, (await readJson(request)) as never);
-  return Response.json({ member }, { status: 201 });
+  const outcome = await addTeamMember(getDb(), actor, (await params).team, (await readJson(request)) as never);
+  if (outcome.kind === "invited") {
+    return Response.json({ invitation: outcome.invitation, message: INVITED }, { status: 202 });
+  }
+  const { userId, role, changed } = outcome;
+  return Response.json({ member: { userId, role }, changed }, { status: changed === "added" ? 201 : 200 });
 });
