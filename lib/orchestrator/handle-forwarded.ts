@@ -13,8 +13,9 @@ import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { cancelCall, cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
-import { trackCall } from "@/lib/mcp/relay/inflight";
+import { openCall } from "@/lib/mcp/relay/inflight";
 import { deliverReply } from "@/lib/mcp/relay/pending-replies";
+import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from ".";
@@ -89,17 +90,21 @@ export async function handleForwardedRequest(
     });
     const call = cancellableCall(principal, extra.requestId, [extra.signal]);
     const channel = streamChannel({ stream: transport, relatedRequestId: extra.requestId, principal, timeoutMs });
-    const untrack = trackCall(client, channel);
+    // The stdio rule (route-rule.ts) tells callers apart by who made the call, which the
+    // sending replica signed, not by the replica: people behind one replica are not one caller.
+    const tracked = openCall(client, channel, { principal: relayPrincipal(caller), lingerMs: timeoutMs });
     try {
-      const result = await client.request({ method: "tools/call", params: req.params }, CallToolResultSchema, {
-        signal: call.signal,
-        timeout: timeoutMs,
-        resetTimeoutOnProgress: true,
-        onprogress:
-          progressToken === undefined
-            ? undefined
-            : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
-      });
+      const result = await tracked.send(() =>
+        client.request({ method: "tools/call", params: req.params }, CallToolResultSchema, {
+          signal: call.signal,
+          timeout: timeoutMs,
+          resetTimeoutOnProgress: true,
+          onprogress:
+            progressToken === undefined
+              ? undefined
+              : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
+        }),
+      );
       await channel.flush();
       audit(result.isError ? "error" : "ok", null);
       return result;
@@ -107,7 +112,7 @@ export async function handleForwardedRequest(
       audit("error", (err as Error).message);
       throw err;
     } finally {
-      untrack();
+      tracked.end();
       call.done();
     }
   });

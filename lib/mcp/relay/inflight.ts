@@ -132,21 +132,6 @@ function open(
   return { call, tracked };
 }
 
-/**
- * Marks a call in flight on `connection` until the returned function is called; the next
- * request sent on the connection is taken to be its own, so send it at once.
- * (`openCall` says which request is the call's for certain.)
- */
-export function trackCall(connection: object, channel: ClientChannel): () => void {
-  const state = stateOf(connection);
-  const { call, tracked } = open(state, channel, {});
-  state.sending = call;
-  return () => {
-    if (state.sending === call) state.sending = undefined;
-    tracked.end();
-  };
-}
-
 function pruneOthers(state: ConnectionCalls): void {
   const stale = Date.now() - OTHER_REQUEST_MAX_MS;
   for (const [id, sent] of state.others) if (sent < stale) state.others.delete(id);

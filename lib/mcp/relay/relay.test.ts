@@ -1,7 +1,12 @@
 import { describe, expect, it } from "vitest";
 import { cancelCall, cancellableCall } from "./cancellation";
 import { asCancellation, asReply } from "./follow-up";
-import { type ClientChannel, requestSent, responseReceived, routeFor, trackCall } from "./inflight";
+import { type ClientChannel, openCall, requestSent, responseReceived, routeFor } from "./inflight";
+
+const trackCall = (connection: object, channel: ClientChannel) => {
+  const call = openCall(connection, channel);
+  return () => call.end();
+};
 import { awaitReply, deliverReply, newRelayId, relayRoute } from "./pending-replies";
 
 const channel = (principal: string): ClientChannel => ({
@@ -37,12 +42,13 @@ describe("which call a server's request belongs to", () => {
   });
 });
 
-describe("a call tracked without saying which request is its own", () => {
-  it("takes the next request sent as its own; later ones are other requests", () => {
+describe("a call's own request", () => {
+  it("is the one sent through it; later ones are other requests", () => {
     const connection = {};
     const a = channel("token-a");
-    const end = trackCall(connection, a);
-    requestSent(connection, 1);
+    const call = openCall(connection, a);
+    const end = () => call.end();
+    call.send(() => requestSent(connection, 1));
     expect(routeFor(connection)).toEqual({ kind: "call", call: a });
     expect(routeFor(connection, 1)).toEqual({ kind: "call", call: a });
     requestSent(connection, 2);
