@@ -61,7 +61,8 @@ async function connect(s: InstanceSpec): Promise<Client> {
 
 describe("process runtime", () => {
   it("runs a real stdio server: tools/list and tools/call", async () => {
-    const s = spec({ serverSlug: "memory" });
+    // In its own directory: a sandboxed server cannot write next to its code.
+    const s = spec({ serverSlug: "memory", env: { MEMORY_FILE_PATH: `${INSTANCE_DIR_REFERENCE}/memory.jsonl` } });
     await runtime.ensure(s);
     expect(
       (
@@ -103,9 +104,11 @@ describe("process runtime", () => {
   });
 
   it("runs the filesystem server confined to the directory its spec names", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "fs-root-"));
+    // As the seeded entry does: a directory of the instance's own (a sandbox hides the rest).
+    const s = spec({ serverSlug: "filesystem", ...FILESYSTEM_SERVER(`${INSTANCE_DIR_REFERENCE}/files`) });
+    const root = path.join(workDir, s.name, "files");
+    fs.mkdirSync(root, { recursive: true });
     fs.writeFileSync(path.join(root, "hello.txt"), "hello from the instance");
-    const s = spec({ serverSlug: "filesystem", ...FILESYSTEM_SERVER(root) });
     await runtime.ensure(s);
     await until(
       () => observed(s.name),
@@ -285,7 +288,14 @@ describe("process runtime", () => {
   });
 
   it("passes on only harmless variables of the app's environment", () => {
-    const env = inheritableEnv({ PATH: "/bin", HOME: "/root", DATABASE_URL: "x", ARCHESTRA_ENCRYPTION_KEYS: "k" });
-    expect(env).toEqual({ PATH: "/bin", HOME: "/root" });
+    // Not HOME (each instance has its own) nor a shared npm cache.
+    const env = inheritableEnv({
+      PATH: "/bin",
+      HOME: "/root",
+      npm_config_cache: "/root/.npm",
+      DATABASE_URL: "x",
+      ARCHESTRA_ENCRYPTION_KEYS: "k",
+    });
+    expect(env).toEqual({ PATH: "/bin" });
   });
 });
