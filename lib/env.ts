@@ -86,6 +86,10 @@ const schema = z
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
     ARCHESTRA_METRICS_TOKEN: optional,
     ARCHESTRA_REPLICA_URL: url("this replica's own address, reachable by the other replicas (http://<pod IP>:3000)"),
+    ARCHESTRA_ORCHESTRATOR_SANDBOX: z
+      .enum(["auto", "bubblewrap", "user", "off", ""], { message: "expected auto, bubblewrap, user or off" })
+      .optional()
+      .transform((v) => (v ? v : "auto")),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {
