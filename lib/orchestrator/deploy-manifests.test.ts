@@ -93,7 +93,7 @@ const instance: InstanceSpec = {
 };
 
 describe("pod security", () => {
-  const find = (kind: string) => objects.filter(({ o }) => o.kind === kind).map(({ o }) => o as never);
+  const find = (kind: string) => objects.filter(({ o }) => o.kind === kind).map(({ o }) => o as unknown);
 
   it("the namespace enforces Pod Security 'restricted', and the app and every instance pod pass it", () => {
     const namespace = find("Namespace")[0] as { metadata: { labels: Record<string, string> } };

@@ -131,7 +131,7 @@ class ManagedProcess {
       this.prepareForUser(cwd, uid);
     }
     // An argument array, never a shell: nothing in the catalog entry is interpreted.
-    const child: ChildProcess = spawn(file, argv, {
+    const child: ChildProcess = spawn(/*turbopackIgnore: true*/ file, argv, {
       cwd,
       env: env as NodeJS.ProcessEnv,
       stdio: "pipe",
