@@ -287,6 +287,32 @@ describe("process runtime", () => {
     expect(runtime.pid(s.name)).not.toBe(pid);
   });
 
+  it("drops loader and interpreter variables at spawn, whatever the catalog or a credential holds", async () => {
+    const script =
+      "console.error('seen=' + ['LD_PRELOAD','NODE_OPTIONS','PYTHONPATH','npm_config_registry'].map((n) => n + ':' + (process.env[n] ?? '-')).join(',') + ' home=' + process.env.HOME + ' ok=' + process.env.FINE); setInterval(() => {}, 1000)";
+    const s = spec({
+      serverSlug: "reserved",
+      command: process.execPath,
+      args: ["-e", script],
+      // As if stored before the catalog refused these names, or written to the database directly.
+      env: { LD_PRELOAD: "/tmp/evil.so", PYTHONPATH: "/tmp", FINE: "yes" },
+      secretEnv: { NODE_OPTIONS: "--require /tmp/evil.js", npm_config_registry: "http://127.0.0.1:9/", HOME: "/root" },
+    });
+    await runtime.ensure(s);
+    const lines = await until(
+      () => runtime.logs(s.name, 20),
+      (l) => l.some((x) => x.startsWith("seen=")),
+    );
+    const dir = path.join(workDir, s.name);
+    expect(lines).toContain(
+      `seen=LD_PRELOAD:-,NODE_OPTIONS:-,PYTHONPATH:-,npm_config_registry:- home=${dir}/.home ok=yes`,
+    );
+    expect(lines.join("\n")).toContain(
+      "ignored reserved variables: LD_PRELOAD, PYTHONPATH, NODE_OPTIONS, npm_config_registry, HOME",
+    );
+    await runtime.remove(s.name);
+  });
+
   it("passes on only harmless variables of the app's environment", () => {
     // Not HOME (each instance has its own) nor a shared npm cache.
     const env = inheritableEnv({
