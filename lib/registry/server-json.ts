@@ -87,7 +87,7 @@ export function fromServerJson(json: unknown): CatalogItemInput {
     const reserved = env.find((v) => isReservedEnvName(v.name));
     if (reserved)
       throw new AppError("bad_request", `server.json sets the variable ${reserved.name}: ${RESERVED_ENV_MESSAGE}`, {
-        env: `${reserved.name}: ${RESERVED_ENV_MESSAGE}`,
+        serverJson: `The variable ${reserved.name}: ${RESERVED_ENV_MESSAGE}`,
       });
     const args = argsFrom(field(pkg, "packageArguments"));
     if (type === "npm")
