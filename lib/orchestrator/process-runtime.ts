@@ -126,6 +126,10 @@ class ManagedProcess {
       }
       file = "bwrap";
       argv = bubblewrapArgs(this.sandboxPaths(cwd), resolved, args);
+      if (sandbox.asUser) {
+        uid = instanceUid(spec.name);
+        this.prepareForUser(cwd, uid);
+      }
     } else if (sandbox.mode === "user") {
       uid = instanceUid(spec.name);
       this.prepareForUser(cwd, uid);

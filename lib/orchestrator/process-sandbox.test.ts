@@ -100,6 +100,7 @@ async function snoop(setting: SandboxSetting): Promise<{ report: Report; text: s
     await client.connect(await runtime.connect(snooper));
     const otherPid = runtime.pid(other.name);
     const paths = [
+      "/etc/shadow",
       data,
       path.join(data, "encryption.keys"),
       path.join(data, "auth-secret"),
@@ -157,6 +158,8 @@ describe("a hostile local server", () => {
       expect(report.results[other]).toEqual({ error: "ENOENT" });
       // No process of the app is visible: its own PID namespace.
       expect(report.results[`/proc/${process.pid}/environ`]?.error).toBeDefined();
+      // As root, the app also gives it a user of its own: root-owned files the host shows stay closed.
+      if (setting.asUser) expect(report.results["/etc/shadow"]?.error).toBe("EACCES");
       expect(report.wroteOwn).toBe(true);
     },
   );
@@ -180,16 +183,10 @@ describe("choosing the sandbox", () => {
   });
 
   it("auto takes bubblewrap, else its own user when root, else none with a warning", async () => {
-    expect(await detectSandbox("auto", probe(null, false))).toEqual({
-      mode: "bubblewrap",
-      warning: null,
-      refusal: null,
-    });
-    expect(await detectSandbox("auto", probe("no userns", true))).toEqual({
-      mode: "user",
-      warning: null,
-      refusal: null,
-    });
+    const none = { warning: null, refusal: null };
+    expect(await detectSandbox("auto", probe(null, false))).toEqual({ mode: "bubblewrap", asUser: false, ...none });
+    expect(await detectSandbox("auto", probe(null, true))).toEqual({ mode: "bubblewrap", asUser: true, ...none });
+    expect(await detectSandbox("auto", probe("no userns", true))).toEqual({ mode: "user", asUser: false, ...none });
     const off = await detectSandbox("auto", probe("no userns", false));
     expect(off).toMatchObject({ mode: "off", refusal: null });
     expect(off.warning).toContain("not isolated");

@@ -16,6 +16,12 @@ export type SandboxSetting = "auto" | SandboxMode;
 
 export interface Sandbox {
   mode: SandboxMode;
+  /**
+   * Bubblewrap only: the app is root, so each instance also runs as a user of its own inside the
+   * sandbox (a process of uid 0 without capabilities still owns every root-owned file and socket
+   * the read-only host shows it, such as SSH host keys or a Docker socket).
+   */
+  asUser: boolean;
   /** Set when instances are not isolated, or the setting asked for something this machine cannot do. */
   warning: string | null;
   /** Set when the setting asked for a sandbox this machine cannot provide: instances refuse to start. */
@@ -82,14 +88,19 @@ export function envFilesIn(dir: string): string[] {
 }
 
 /** Runs bubblewrap once with the flags instances get; resolves to why it cannot run, or null. */
-function probeBubblewrap(): Promise<string | null> {
+function probeBubblewrap(uid?: number): Promise<string | null> {
   return new Promise((resolve) => {
     const args = bubblewrapArgs({ instanceDir: "/", hide: [], reveal: [], blankFiles: [] }, "true", []);
     const env: Record<string, string> = { PATH: "/usr/bin:/bin" };
     let stderr = "";
     let child: ReturnType<typeof spawn>;
     try {
-      child = spawn(BWRAP, args, { stdio: ["ignore", "ignore", "pipe"], env: env as NodeJS.ProcessEnv });
+      child = spawn(BWRAP, args, {
+        stdio: ["ignore", "ignore", "pipe"],
+        env: env as NodeJS.ProcessEnv,
+        cwd: "/",
+        ...(uid !== undefined ? { uid, gid: uid } : {}),
+      });
     } catch (err) {
       resolve((err as Error).message);
       return;
@@ -122,30 +133,34 @@ const UNISOLATED =
  */
 export async function detectSandbox(
   setting: SandboxSetting,
-  probe: { bubblewrap(): Promise<string | null>; isRoot(): boolean } = {
+  probe: { bubblewrap(uid?: number): Promise<string | null>; isRoot(): boolean } = {
     bubblewrap: probeBubblewrap,
     isRoot: () => process.getuid?.() === 0,
   },
 ): Promise<Sandbox> {
-  if (setting === "off")
-    return { mode: "off", warning: `${UNISOLATED} (ARCHESTRA_ORCHESTRATOR_SANDBOX=off)`, refusal: null };
+  const none = { asUser: false, warning: null, refusal: null };
+  if (setting === "off") return { ...none, mode: "off", warning: `${UNISOLATED} (ARCHESTRA_ORCHESTRATOR_SANDBOX=off)` };
+  const root = probe.isRoot();
   if (setting === "auto" || setting === "bubblewrap") {
+    // As root, bubblewrap started as an unprivileged user (it then needs user namespaces), else as root.
+    if (root && (await probe.bubblewrap(INSTANCE_UID_BASE)) === null)
+      return { ...none, mode: "bubblewrap", asUser: true };
     const why = await probe.bubblewrap();
-    if (why === null) return { mode: "bubblewrap", warning: null, refusal: null };
+    if (why === null) return { ...none, mode: "bubblewrap" };
     if (setting === "bubblewrap") {
       const refusal = `ARCHESTRA_ORCHESTRATOR_SANDBOX=bubblewrap, but ${why}`;
-      return { mode: "off", warning: refusal, refusal };
+      return { ...none, mode: "off", warning: refusal, refusal };
     }
-    if (probe.isRoot()) return { mode: "user", warning: null, refusal: null };
+    if (root) return { ...none, mode: "user" };
     return {
+      ...none,
       mode: "off",
       warning: `${UNISOLATED} Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or run on Kubernetes. (${why})`,
-      refusal: null,
     };
   }
-  if (probe.isRoot()) return { mode: "user", warning: null, refusal: null };
+  if (root) return { ...none, mode: "user" };
   const refusal = "ARCHESTRA_ORCHESTRATOR_SANDBOX=user needs the app to run as root, to start servers as other users";
-  return { mode: "off", warning: refusal, refusal };
+  return { ...none, mode: "off", warning: refusal, refusal };
 }
 
 /** First user id of the range instances run as in `user` mode (above the usual system and login ranges). */
