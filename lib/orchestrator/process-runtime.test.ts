@@ -138,6 +138,22 @@ describe("process runtime", () => {
     );
     expect(after).toMatchObject({ status: "running", restartCount: 1, lastExitCode: 128 });
     expect(runtime.pid(s.name)).not.toBe(firstPid);
+    // Nothing of the killed one lingers (under bubblewrap: its namespace's init, in the same process group).
+    const groupGone = () => {
+      try {
+        process.kill(-(firstPid as number), 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    expect(
+      await until(
+        async () => groupGone(),
+        (gone) => gone,
+        3000,
+      ),
+    ).toBe(true);
     const client = await connect(s);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     await client.close();

@@ -69,6 +69,7 @@ class ManagedProcess {
   port: number | null = null;
   readonly logs: LogRing;
   private stopping = false;
+  private group = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private backoffMs: number;
 
@@ -139,8 +140,11 @@ class ManagedProcess {
       cwd,
       env: env as NodeJS.ProcessEnv,
       stdio: "pipe",
+      // bubblewrap forks an init for the PID namespace; its own process group lets a signal reach both.
+      detached: sandbox.mode === "bubblewrap",
       ...(uid !== undefined ? { uid, gid: uid } : {}),
     });
+    this.group = sandbox.mode === "bubblewrap";
     this.child = child;
     child.stderr?.on("data", (chunk: Buffer) => this.logs.write(chunk));
     // stdio servers speak the protocol on stdout: it is not logged (it carries tool arguments and results).
@@ -203,7 +207,20 @@ class ManagedProcess {
     this.logs.note(reason);
   }
 
+  /** Signals the instance: bubblewrap's whole process group (its namespace's init with it), else the process. */
+  signal(child: ChildProcess, signal: NodeJS.Signals): void {
+    if (this.group && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, signal);
+        return;
+      } catch {}
+    }
+    child.kill(signal);
+  }
+
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    // Nothing of a sandbox outlives its bubblewrap (its init would otherwise linger when bubblewrap was killed early).
+    if (this.group) this.signal(child, "SIGKILL");
     if (this.child !== child) return;
     this.child = null;
     this.lastExitCode = code ?? (signal ? 128 : null);
@@ -231,8 +248,8 @@ class ManagedProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    this.signal(child, "SIGTERM");
+    const timer = setTimeout(() => this.signal(child, "SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
   }
@@ -263,7 +280,7 @@ export class ProcessRuntime implements Runtime {
 
   // Children do not die with their parent: make sure none outlives the app.
   private readonly killAll = () => {
-    for (const managed of this.instances.values()) managed.child?.kill("SIGTERM");
+    for (const managed of this.instances.values()) if (managed.child) managed.signal(managed.child, "SIGTERM");
   };
 
   constructor(options: ProcessRuntimeOptions) {
