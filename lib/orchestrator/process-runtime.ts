@@ -14,8 +14,9 @@ import {
   detectSandbox,
   envFilesIn,
   instanceUid,
-  isInside,
+  othersCanReach,
   resolveCommand,
+  revealedPaths,
   type Sandbox,
   type SandboxSetting,
 } from "./sandbox";
@@ -126,7 +127,7 @@ class ManagedProcess {
         return;
       }
       file = "bwrap";
-      argv = bubblewrapArgs(this.sandboxPaths(cwd), resolved, args);
+      argv = bubblewrapArgs(this.sandboxPaths(cwd, sandbox.asUser), resolved, args);
       if (sandbox.asUser) {
         uid = instanceUid(spec.name);
         this.prepareForUser(cwd, uid);
@@ -171,7 +172,7 @@ class ManagedProcess {
   }
 
   /** What a bubblewrapped instance cannot see: every other instance, the data directory, the app's home and `.env` files. */
-  private sandboxPaths(instanceDir: string) {
+  private sandboxPaths(instanceDir: string, asUser: boolean) {
     const { workDir, hidePaths, appDir, inheritEnv } = this.options;
     const appHome = inheritEnv.HOME;
     const hide = [...hidePaths, workDir, ...(appHome && appHome !== "/" ? [appHome] : [])]
@@ -181,7 +182,10 @@ class ManagedProcess {
     return {
       instanceDir,
       hide,
-      reveal: hide.some((h) => isInside(app, h)) ? [app] : [],
+      // A user of its own cannot bind what it cannot reach (a root-only home): those stay hidden.
+      reveal: revealedPaths({ hide, appDir: app, searchPath: inheritEnv.PATH }).filter(
+        (p) => fs.existsSync(p) && (!asUser || othersCanReach(p)),
+      ),
       blankFiles: envFilesIn(app),
     };
   }

@@ -5,7 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, describe, expect, it } from "vitest";
 import { instanceName } from "./names";
 import { ProcessRuntime } from "./process-runtime";
-import { detectSandbox, type SandboxSetting } from "./sandbox";
+import { bubblewrapArgs, detectSandbox, revealedPaths, type SandboxSetting } from "./sandbox";
 import { specHash } from "./spec-hash";
 import type { InstanceSpec } from "./types";
 
@@ -197,5 +197,45 @@ describe("choosing the sandbox", () => {
     expect((await detectSandbox("bubblewrap", probe("not installed", true))).refusal).toContain("not installed");
     expect((await detectSandbox("user", probe(null, false))).refusal).toContain("root");
     expect(await detectSandbox("off", probe(null, true))).toMatchObject({ mode: "off", refusal: null });
+  });
+});
+
+describe("the bubblewrap command line", () => {
+  it("hides the home, shows the app's code again, hides the data directory inside it again, then binds the instance", () => {
+    // The container image's layout: HOME is the app's directory, the data directory inside it.
+    const args = bubblewrapArgs(
+      {
+        instanceDir: "/app/data/instances/mcp-a",
+        hide: ["/app/data", "/app/data/instances", "/app"],
+        reveal: ["/app"],
+        blankFiles: ["/app/.env"],
+      },
+      "/usr/local/bin/npx",
+      ["-y", "pkg"],
+    );
+    const line = args.join(" ");
+    expect(line).toContain("--unshare-pid");
+    expect(line).toContain("--die-with-parent");
+    expect(line).not.toContain("--share-net --unshare-net");
+    const at = (s: string) => line.lastIndexOf(s);
+    expect(at("--ro-bind /app /app")).toBeGreaterThan(at("--tmpfs /app "));
+    expect(at("--tmpfs /app/data ")).toBeGreaterThan(at("--ro-bind /app /app"));
+    expect(at("--ro-bind /dev/null /app/.env")).toBeGreaterThan(at("--ro-bind /app /app"));
+    expect(
+      line.endsWith(
+        "--bind /app/data/instances/mcp-a /app/data/instances/mcp-a --chdir /app/data/instances/mcp-a -- /usr/local/bin/npx -y pkg",
+      ),
+    ).toBe(true);
+  });
+
+  it("shows again the app's code and the tools on PATH that live in the hidden home, not the home itself", () => {
+    expect(
+      revealedPaths({
+        hide: ["/srv/app/data", "/root"],
+        appDir: "/srv/app",
+        searchPath: "/root/.pyenv/shims:/root/.nvm/versions/node/v20/bin:/root/bin:/usr/bin:relative",
+      }),
+    ).toEqual(["/root/.pyenv", "/root/.nvm/versions/node/v20", "/root/bin"]);
+    expect(revealedPaths({ hide: ["/app/data", "/app"], appDir: "/app", searchPath: "/usr/bin" })).toEqual(["/app"]);
   });
 });

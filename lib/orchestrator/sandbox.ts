@@ -63,7 +63,7 @@ export function bubblewrapArgs(paths: SandboxPaths, command: string, args: reado
   for (const dir of paths.hide) out.push("--tmpfs", dir);
   for (const dir of paths.reveal) out.push("--ro-bind", dir, dir);
   // Hidden again where a revealed directory holds one of them (./data inside the app's directory).
-  for (const dir of paths.hide) if (paths.reveal.some((r) => isInside(dir, r))) out.push("--tmpfs", dir);
+  for (const dir of paths.hide) if (paths.reveal.some((r) => dir !== r && isInside(dir, r))) out.push("--tmpfs", dir);
   for (const file of paths.blankFiles) out.push("--ro-bind", "/dev/null", file);
   out.push("--bind", paths.instanceDir, paths.instanceDir, "--chdir", paths.instanceDir, "--", command, ...args);
   return out;
@@ -205,4 +205,39 @@ export function resolveCommand(command: string, searchPath: string | undefined, 
     } catch {}
   }
   return null;
+}
+
+/** Whether a user other than the owner can reach `p`: every directory on the way lets others through. */
+export function othersCanReach(p: string): boolean {
+  let dir = path.resolve(p);
+  for (;;) {
+    try {
+      if ((fs.statSync(dir).mode & 0o001) === 0) return false;
+    } catch {
+      return false;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return true;
+    dir = parent;
+  }
+}
+
+/**
+ * Pure: what to show again, read-only, after hiding: the app's own directory when it lies in a
+ * hidden one (its node_modules hold servers), and the install prefix of each `PATH` directory in
+ * a hidden home (`~/.pyenv` for `~/.pyenv/shims`, an nvm version for its `bin`), so that npx and
+ * uvx installed there keep working. Hidden directories inside these are hidden again.
+ */
+export function revealedPaths(options: { hide: string[]; appDir: string; searchPath: string | undefined }): string[] {
+  const { hide, appDir } = options;
+  const reveal = new Set<string>();
+  if (hide.some((h) => isInside(appDir, h))) reveal.add(appDir);
+  for (const entry of (options.searchPath ?? "").split(":").filter((e) => path.isAbsolute(e))) {
+    const dir = path.resolve(entry);
+    const container = hide.find((h) => isInside(dir, h));
+    if (!container || dir === container) continue;
+    const prefix = path.dirname(dir);
+    reveal.add(prefix !== container && isInside(prefix, container) ? prefix : dir);
+  }
+  return [...reveal];
 }
