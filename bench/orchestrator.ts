@@ -4,7 +4,8 @@
  *   - warm tools/call latency on one shared connection;
  *   - concurrency: how many calls in flight on one instance before median latency doubles.
  *
- *   npm run bench:orchestrator            (RUNS=30 to change the sample size)
+ *   npm run bench:orchestrator            (RUNS=30 to change the sample size;
+ *                                          SANDBOX=off|bubblewrap|user to compare isolation modes)
  */
 import fs from "node:fs";
 import os from "node:os";
@@ -14,9 +15,11 @@ import { InstanceConnections } from "@/lib/orchestrator/connections";
 import { instanceName } from "@/lib/orchestrator/names";
 import { ProcessRuntime } from "@/lib/orchestrator/process-runtime";
 import { specHash } from "@/lib/orchestrator/spec-hash";
+import type { SandboxSetting } from "@/lib/orchestrator/sandbox";
 import type { InstanceSpec } from "@/lib/orchestrator/types";
 
 const RUNS = Number(process.env.RUNS ?? 25);
+const SANDBOX = (process.env.SANDBOX ?? "auto") as SandboxSetting;
 const MEMORY = path.resolve("node_modules/.bin/mcp-server-memory");
 
 const pct = (xs: number[], p: number) => {
@@ -48,7 +51,8 @@ function spec(i: number, workDir: string): InstanceSpec {
 
 async function main() {
   const workDir = fs.mkdtempSync(path.join(os.tmpdir(), "bench-orch-"));
-  const runtime = new ProcessRuntime({ workDir, inheritEnv: process.env });
+  const runtime = new ProcessRuntime({ workDir, inheritEnv: process.env, sandbox: SANDBOX });
+  const { mode } = await runtime.isolation();
   const connections = new InstanceConnections(runtime);
 
   // Cold start: a new instance each run, timed to the first tools/list answer.
@@ -107,7 +111,7 @@ async function main() {
   fs.rmSync(workDir, { recursive: true, force: true });
 
   console.log(
-    `\nProcess runtime, server-memory over stdio, ${RUNS} cold starts, ${warm.length} warm calls (${os.cpus().length} cores)\n`,
+    `\nProcess runtime, server-memory over stdio, sandbox ${mode}, ${RUNS} cold starts, ${warm.length} warm calls (${os.cpus().length} cores)\n`,
   );
   console.log("| measure | median | p95 |\n|---|---|---|");
   console.log(`| cold start to first tools/list | ${fmt(pct(cold, 50))} | ${fmt(pct(cold, 95))} |`);

@@ -24,7 +24,6 @@ const text = (result: unknown) => JSON.stringify((result as { content: unknown }
 
 test.describe
   .serial("a gateway exposes two servers and resolves credentials by caller", () => {
-    const dir = fs.mkdtempSync(path.join(os.tmpdir(), "gw-"));
     let admin = "";
     let member = "";
     let outsider = "";
@@ -60,7 +59,8 @@ test.describe
       });
       // The member's own notes; the admin's credential for Everything, assigned statically.
       await api(base, member, "POST", "/catalog/notes/credentials", {
-        env: { MEMORY_FILE_PATH: path.join(dir, "member.json") },
+        // Directly in /tmp: a sandboxed server has a /tmp of its own, and cannot write the host's directories.
+        env: { MEMORY_FILE_PATH: path.join(os.tmpdir(), `gw-member-${Date.now()}.json`) },
       });
       const everything = await api(base, admin, "POST", "/catalog/everything/credentials", {});
       everythingCredential = everything.credential.id;

@@ -57,6 +57,9 @@ test.describe
       await expect(page.getByRole("heading", { name: `Welcome, ${MEMBER.name}` })).toBeVisible();
       await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Servers" }).click();
       await expect(page.getByTestId("runtime-mode")).toContainText("Single-machine mode");
+      // This machine has bubblewrap (CI installs it): servers are sandboxed, and the page says so.
+      await expect(page.getByTestId("runtime-mode")).toContainText("sandboxed with bubblewrap");
+      await expect(page.getByTestId("sandbox-warning")).toHaveCount(0);
       await expect(async () => {
         await page.reload();
         await expect(await statusCell(page, "Memory")).toContainText("running", { timeout: 500 });

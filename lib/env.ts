@@ -108,6 +108,10 @@ const schema = z
       .min(1, { message: "expected a number of event streams from 1 to 10000" })
       .max(10000, { message: "expected a number of event streams from 1 to 10000" })
       .default(10),
+    ARCHESTRA_ORCHESTRATOR_SANDBOX: z
+      .enum(["auto", "bubblewrap", "user", "off", ""], { message: "expected auto, bubblewrap, user or off" })
+      .optional()
+      .transform((v) => (v ? v : "auto")),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -29,7 +29,16 @@ async function createRuntime(): Promise<Runtime> {
       baseImage: env.ARCHESTRA_ORCHESTRATOR_MCP_SERVER_BASE_IMAGE,
     });
   }
-  return new ProcessRuntime({ workDir: path.join(env.dataDir, "instances"), inheritEnv: process.env });
+  const runtime = new ProcessRuntime({
+    workDir: path.join(env.dataDir, "instances"),
+    inheritEnv: process.env,
+    sandbox: env.ARCHESTRA_ORCHESTRATOR_SANDBOX,
+    hidePaths: [env.dataDir],
+  });
+  const isolation = await runtime.isolation();
+  if (isolation.warning) getLogger().warn({ sandbox: isolation.mode }, `orchestrator: ${isolation.warning}`);
+  else getLogger().info({ sandbox: isolation.mode }, `orchestrator: local servers run sandboxed (${isolation.mode})`);
+  return runtime;
 }
 
 const KEY = Symbol.for("mcp-orchestrator.orchestrator");

@@ -2,7 +2,7 @@ import { Pod, Secret, Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { buildInstanceSpec } from "./build-spec";
 import { INSTANCE_DIR_REFERENCE } from "./instance-dir";
-import { buildManifests, INSTANCE_DIR_IN_POD, SPEC_HASH_ANNOTATION } from "./pod-manifest";
+import { buildManifests, INSTANCE_DIR_IN_POD, INSTANCE_POD_UID, SPEC_HASH_ANNOTATION } from "./pod-manifest";
 
 const item = {
   id: "0b1c2d3e-0000-4000-8000-000000000001",
@@ -45,6 +45,7 @@ describe("pod manifests", () => {
     expect(m.pod.spec?.containers[0]?.env).toEqual([
       { name: "GITHUB_HOST", value: "github.com" },
       { name: "MCP_INSTANCE_DIR", value: INSTANCE_DIR_IN_POD },
+      { name: "HOME", value: INSTANCE_DIR_IN_POD },
     ]);
   });
 
@@ -75,6 +76,7 @@ describe("pod manifests", () => {
     expect(container?.env).toEqual([
       { name: "MEMORY_FILE_PATH", value: `${INSTANCE_DIR_IN_POD}/g.jsonl` },
       { name: "MCP_INSTANCE_DIR", value: INSTANCE_DIR_IN_POD },
+      { name: "HOME", value: INSTANCE_DIR_IN_POD },
     ]);
     // Secret values are the person's, byte for byte.
     expect(Buffer.from(m.secret.data?.TOKEN ?? "", "base64").toString()).toBe(INSTANCE_DIR_REFERENCE);
@@ -82,6 +84,46 @@ describe("pod manifests", () => {
     // Arguments may name the directory too.
     const withArgs = buildManifests({ ...memory, args: ["--root", `${INSTANCE_DIR_REFERENCE}/files`] }, options);
     expect(withArgs.pod.spec?.containers[0]?.args).toEqual(["--root", `${INSTANCE_DIR_IN_POD}/files`]);
+  });
+
+  it("pass Pod Security 'restricted': non-root (the node image's user), seccomp, no token, no escalation, no capabilities", () => {
+    for (const s of [spec, { ...spec, image: "ghcr.io/acme/mcp:1.2", command: null }]) {
+      const { pod } = buildManifests(s, options);
+      expect(pod.spec?.automountServiceAccountToken).toBe(false);
+      expect(pod.spec?.securityContext).toEqual({
+        runAsNonRoot: true,
+        runAsUser: INSTANCE_POD_UID,
+        runAsGroup: INSTANCE_POD_UID,
+        fsGroup: INSTANCE_POD_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      });
+      expect(INSTANCE_POD_UID).toBe(1000);
+      for (const c of pod.spec?.containers ?? []) {
+        expect(c.securityContext).toEqual({
+          runAsNonRoot: true,
+          allowPrivilegeEscalation: false,
+          capabilities: { drop: ["ALL"] },
+          seccompProfile: { type: "RuntimeDefault" },
+        });
+        expect(c.securityContext?.privileged).toBeUndefined();
+      }
+      expect(pod.spec?.hostNetwork ?? false).toBe(false);
+      expect(pod.spec?.volumes?.every((v) => v.hostPath === undefined)).toBe(true);
+      // npx needs a writable home: the emptyDir.
+      expect(pod.spec?.containers[0]?.env).toContainEqual({ name: "HOME", value: INSTANCE_DIR_IN_POD });
+    }
+  });
+
+  it("drop loader and interpreter variables from the pod and its Secret, wherever they came from", () => {
+    const hostile = {
+      ...spec,
+      env: { LD_PRELOAD: "/mcp-instance/x.so", GITHUB_HOST: "github.com", PATH: "/mcp-instance" },
+      secretEnv: { NODE_OPTIONS: "--require /mcp-instance/x.js", GITHUB_TOKEN: "t", HOME: "/" },
+    };
+    const m = buildManifests(hostile, options);
+    const names = (m.pod.spec?.containers[0]?.env ?? []).map((e) => e.name);
+    expect(names).toEqual(["GITHUB_HOST", "MCP_INSTANCE_DIR", "HOME"]);
+    expect(Object.keys(m.secret.data ?? {})).toEqual(["GITHUB_TOKEN"]);
   });
 
   it("run command-based servers in the base image with stdin open, and carry labels and the spec hash", () => {

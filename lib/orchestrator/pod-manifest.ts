@@ -1,6 +1,7 @@
 import type { V1Pod, V1Secret, V1Service } from "@kubernetes/client-node";
 import { expandInstanceDir, expandInstanceDirArgs, INSTANCE_DIR_VAR } from "./instance-dir";
 import { instanceLabels, LABELS } from "./names";
+import { withoutReservedEnv } from "./reserved-env";
 import type { InstanceSpec } from "./types";
 
 export const CONTAINER = "mcp";
@@ -8,6 +9,19 @@ export const SPEC_HASH_ANNOTATION = "mcp-orchestrator.io/spec-hash";
 /** Where the pod's own writable directory (an emptyDir: it outlives container restarts, not the pod) is mounted. */
 export const INSTANCE_DIR_IN_POD = "/mcp-instance";
 const INSTANCE_VOLUME = "instance";
+/**
+ * The user instances run as: the `node` user of the official Node.js image (the base image for
+ * npx servers). Custom images run as it too: Pod Security "restricted" wants a non-root user.
+ */
+export const INSTANCE_POD_UID = 1000;
+
+/** Pod Security "restricted": non-root, no privilege escalation, no capabilities, the runtime's seccomp profile. */
+const RESTRICTED_CONTAINER = {
+  runAsNonRoot: true,
+  allowPrivilegeEscalation: false,
+  capabilities: { drop: ["ALL"] },
+  seccompProfile: { type: "RuntimeDefault" },
+};
 
 export interface ManifestOptions {
   namespace: string;
@@ -35,13 +49,17 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
     kind: "Secret",
     metadata,
     type: "Opaque",
+    // Reserved names (LD_PRELOAD, NODE_OPTIONS, ...) are refused by the catalog; dropped here as a second line.
     data: Object.fromEntries(
-      Object.entries(spec.secretEnv).map(([k, v]) => [k, Buffer.from(v, "utf8").toString("base64")]),
+      Object.entries(withoutReservedEnv(spec.secretEnv).env).map(([k, v]) => [
+        k,
+        Buffer.from(v, "utf8").toString("base64"),
+      ]),
     ),
   };
   const usesImageEntrypoint = spec.image !== null && spec.command === null;
   const port = spec.transport === "http" ? (spec.httpPort ?? 8080) : null;
-  const plainEnv = expandInstanceDir(spec.env, INSTANCE_DIR_IN_POD);
+  const plainEnv = withoutReservedEnv(expandInstanceDir(spec.env, INSTANCE_DIR_IN_POD)).env;
   const args = expandInstanceDirArgs(spec.args, INSTANCE_DIR_IN_POD);
   const pod: V1Pod = {
     apiVersion: "v1",
@@ -51,6 +69,14 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
       restartPolicy: "Always",
       automountServiceAccountToken: false,
       enableServiceLinks: false,
+      // fsGroup makes the emptyDir writable for the non-root user.
+      securityContext: {
+        runAsNonRoot: true,
+        runAsUser: INSTANCE_POD_UID,
+        runAsGroup: INSTANCE_POD_UID,
+        fsGroup: INSTANCE_POD_UID,
+        seccompProfile: { type: "RuntimeDefault" },
+      },
       ...(spec.imagePullSecret ? { imagePullSecrets: [{ name: spec.imagePullSecret }] } : {}),
       volumes: [{ name: INSTANCE_VOLUME, emptyDir: {} }],
       containers: [
@@ -66,12 +92,14 @@ export function buildManifests(spec: InstanceSpec, options: ManifestOptions): In
           env: [
             ...Object.entries(plainEnv).map(([name, value]) => ({ name, value })),
             { name: INSTANCE_DIR_VAR, value: INSTANCE_DIR_IN_POD },
+            // npx and uvx keep their caches in HOME, which must be writable for the non-root user.
+            { name: "HOME", value: INSTANCE_DIR_IN_POD },
             ...(port !== null ? [{ name: "PORT", value: String(port) }] : []),
           ],
           envFrom: [{ secretRef: { name: spec.name } }],
           volumeMounts: [{ name: INSTANCE_VOLUME, mountPath: INSTANCE_DIR_IN_POD }],
           ...(port !== null ? { ports: [{ name: "mcp", containerPort: port, protocol: "TCP" }] } : {}),
-          securityContext: { allowPrivilegeEscalation: false, capabilities: { drop: ["ALL"] } },
+          securityContext: RESTRICTED_CONTAINER,
           resources: { requests: { cpu: "50m", memory: "128Mi" }, limits: { memory: "1Gi" } },
         },
       ],

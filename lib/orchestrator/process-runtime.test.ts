@@ -61,7 +61,8 @@ async function connect(s: InstanceSpec): Promise<Client> {
 
 describe("process runtime", () => {
   it("runs a real stdio server: tools/list and tools/call", async () => {
-    const s = spec({ serverSlug: "memory" });
+    // In its own directory: a sandboxed server cannot write next to its code.
+    const s = spec({ serverSlug: "memory", env: { MEMORY_FILE_PATH: `${INSTANCE_DIR_REFERENCE}/memory.jsonl` } });
     await runtime.ensure(s);
     expect(
       (
@@ -103,9 +104,11 @@ describe("process runtime", () => {
   });
 
   it("runs the filesystem server confined to the directory its spec names", async () => {
-    const root = fs.mkdtempSync(path.join(os.tmpdir(), "fs-root-"));
+    // As the seeded entry does: a directory of the instance's own (a sandbox hides the rest).
+    const s = spec({ serverSlug: "filesystem", ...FILESYSTEM_SERVER(`${INSTANCE_DIR_REFERENCE}/files`) });
+    const root = path.join(workDir, s.name, "files");
+    fs.mkdirSync(root, { recursive: true });
     fs.writeFileSync(path.join(root, "hello.txt"), "hello from the instance");
-    const s = spec({ serverSlug: "filesystem", ...FILESYSTEM_SERVER(root) });
     await runtime.ensure(s);
     await until(
       () => observed(s.name),
@@ -135,6 +138,22 @@ describe("process runtime", () => {
     );
     expect(after).toMatchObject({ status: "running", restartCount: 1, lastExitCode: 128 });
     expect(runtime.pid(s.name)).not.toBe(firstPid);
+    // Nothing of the killed one lingers (under bubblewrap: its namespace's init, in the same process group).
+    const groupGone = () => {
+      try {
+        process.kill(-(firstPid as number), 0);
+        return false;
+      } catch {
+        return true;
+      }
+    };
+    expect(
+      await until(
+        async () => groupGone(),
+        (gone) => gone,
+        3000,
+      ),
+    ).toBe(true);
     const client = await connect(s);
     expect((await client.listTools()).tools.length).toBeGreaterThan(0);
     await client.close();
@@ -284,8 +303,41 @@ describe("process runtime", () => {
     expect(runtime.pid(s.name)).not.toBe(pid);
   });
 
+  it("drops loader and interpreter variables at spawn, whatever the catalog or a credential holds", async () => {
+    const script =
+      "console.error('seen=' + ['LD_PRELOAD','NODE_OPTIONS','PYTHONPATH','npm_config_registry'].map((n) => n + ':' + (process.env[n] ?? '-')).join(',') + ' home=' + process.env.HOME + ' ok=' + process.env.FINE); setInterval(() => {}, 1000)";
+    const s = spec({
+      serverSlug: "reserved",
+      command: process.execPath,
+      args: ["-e", script],
+      // As if stored before the catalog refused these names, or written to the database directly.
+      env: { LD_PRELOAD: "/tmp/evil.so", PYTHONPATH: "/tmp", FINE: "yes" },
+      secretEnv: { NODE_OPTIONS: "--require /tmp/evil.js", npm_config_registry: "http://127.0.0.1:9/", HOME: "/root" },
+    });
+    await runtime.ensure(s);
+    const lines = await until(
+      () => runtime.logs(s.name, 20),
+      (l) => l.some((x) => x.startsWith("seen=")),
+    );
+    const dir = path.join(workDir, s.name);
+    expect(lines).toContain(
+      `seen=LD_PRELOAD:-,NODE_OPTIONS:-,PYTHONPATH:-,npm_config_registry:- home=${dir}/.home ok=yes`,
+    );
+    expect(lines.join("\n")).toContain(
+      "ignored reserved variables: LD_PRELOAD, PYTHONPATH, NODE_OPTIONS, npm_config_registry, HOME",
+    );
+    await runtime.remove(s.name);
+  });
+
   it("passes on only harmless variables of the app's environment", () => {
-    const env = inheritableEnv({ PATH: "/bin", HOME: "/root", DATABASE_URL: "x", ARCHESTRA_ENCRYPTION_KEYS: "k" });
-    expect(env).toEqual({ PATH: "/bin", HOME: "/root" });
+    // Not HOME (each instance has its own) nor a shared npm cache.
+    const env = inheritableEnv({
+      PATH: "/bin",
+      HOME: "/root",
+      npm_config_cache: "/root/.npm",
+      DATABASE_URL: "x",
+      ARCHESTRA_ENCRYPTION_KEYS: "k",
+    });
+    expect(env).toEqual({ PATH: "/bin" });
   });
 });

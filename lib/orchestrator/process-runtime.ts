@@ -7,6 +7,19 @@ import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { ChildStdioTransport } from "./child-stdio-transport";
 import { expandInstanceDir, expandInstanceDirArgs, INSTANCE_DIR_VAR } from "./instance-dir";
 import { LogRing } from "./log-ring";
+import { withoutReservedEnv } from "./reserved-env";
+import {
+  bubblewrapArgs,
+  chownTree,
+  detectSandbox,
+  envFilesIn,
+  instanceUid,
+  othersCanReach,
+  resolveCommand,
+  revealedPaths,
+  type Sandbox,
+  type SandboxSetting,
+} from "./sandbox";
 import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
 
 export interface ProcessRuntimeOptions {
@@ -18,9 +31,23 @@ export interface ProcessRuntimeOptions {
   backoff?: { initialMs: number; maxMs: number };
   /** A run that lasts this long resets the backoff. */
   stableAfterMs?: number;
+  /** How instances are isolated (see sandbox.ts); `auto` by default. */
+  sandbox?: SandboxSetting;
+  /** Hidden from sandboxed instances besides workDir and the app's home: the data directory. */
+  hidePaths?: string[];
+  /** The app's own directory: readable (its node_modules) even when it lies in a hidden home, less its `.env` files. */
+  appDir?: string;
 }
 
-const INHERITED = ["PATH", "HOME", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "npm_config_cache"];
+/**
+ * The app's variables an instance inherits. Not HOME (each instance gets its own, in its
+ * directory: the app's home holds its npm cache and whatever else the app's user keeps), nor
+ * npm_config_cache (a cache shared between instances lets one plant code in another's packages).
+ */
+const INHERITED = ["PATH", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS"];
+
+/** The instance's home, inside its own directory: npx and uvx keep their caches there. */
+export const INSTANCE_HOME = ".home";
 
 /** Which of the app's environment variables a server may see. */
 export function inheritableEnv(source: Record<string, string | undefined>): Record<string, string> {
@@ -43,12 +70,14 @@ class ManagedProcess {
   port: number | null = null;
   readonly logs: LogRing;
   private stopping = false;
+  private group = false;
   private restartTimer: NodeJS.Timeout | null = null;
   private backoffMs: number;
 
   constructor(
     readonly spec: InstanceSpec,
     private readonly options: Required<ProcessRuntimeOptions>,
+    private readonly sandbox: () => Promise<Sandbox>,
   ) {
     this.logs = new LogRing(Object.values(spec.secretEnv));
     this.backoffMs = options.backoff.initialMs;
@@ -61,22 +90,62 @@ class ManagedProcess {
       this.fail("this server runs from a container image, which needs the Kubernetes runtime");
       return;
     }
+    const sandbox = await this.sandbox();
+    if (sandbox.refusal) {
+      this.fail(sandbox.refusal);
+      return;
+    }
     if (spec.transport === "http" && this.port === null) this.port = await freePort();
     // Absolute: some servers resolve a relative path against their own code (server-memory does).
     const cwd = path.resolve(this.options.workDir, spec.name);
-    fs.mkdirSync(cwd, { recursive: true });
+    const home = path.join(cwd, INSTANCE_HOME);
+    fs.mkdirSync(home, { recursive: true, mode: 0o700 });
+    // Second line behind the catalog's check: entries stored before it existed, or written around it.
+    const plain = withoutReservedEnv(expandInstanceDir(spec.env, cwd));
+    const secret = withoutReservedEnv(spec.secretEnv);
+    const dropped = [...plain.dropped, ...secret.dropped];
+    if (dropped.length) this.logs.note(`ignored reserved variables: ${dropped.join(", ")}`);
     const env: Record<string, string> = {
       ...inheritableEnv(this.options.inheritEnv),
-      ...expandInstanceDir(spec.env, cwd),
-      ...spec.secretEnv,
+      ...(sandbox.mode === "bubblewrap" ? { TMPDIR: "/tmp" } : {}),
+      ...plain.env,
+      ...secret.env,
+      HOME: home,
       [INSTANCE_DIR_VAR]: cwd,
       ...(this.port !== null ? { PORT: String(this.port) } : {}),
     };
     this.status = "starting";
     const args = expandInstanceDirArgs(spec.args, cwd);
     this.logs.note(`starting: ${[command, ...args].join(" ")}`);
+    let file = command;
+    let argv = args;
+    let uid: number | undefined;
+    if (sandbox.mode === "bubblewrap") {
+      const resolved = resolveCommand(command, env.PATH, cwd);
+      if (!resolved) {
+        this.fail(`could not start ${JSON.stringify(command)}: command not found`);
+        return;
+      }
+      file = "bwrap";
+      argv = bubblewrapArgs(this.sandboxPaths(cwd, sandbox.asUser), resolved, args);
+      if (sandbox.asUser) {
+        uid = instanceUid(spec.name);
+        this.prepareForUser(cwd, uid);
+      }
+    } else if (sandbox.mode === "user") {
+      uid = instanceUid(spec.name);
+      this.prepareForUser(cwd, uid);
+    }
     // An argument array, never a shell: nothing in the catalog entry is interpreted.
-    const child: ChildProcess = spawn(command, args, { cwd, env: env as NodeJS.ProcessEnv, stdio: "pipe" });
+    const child: ChildProcess = spawn(/*turbopackIgnore: true*/ file, argv, {
+      cwd,
+      env: env as NodeJS.ProcessEnv,
+      stdio: "pipe",
+      // bubblewrap forks an init for the PID namespace; its own process group lets a signal reach both.
+      detached: sandbox.mode === "bubblewrap",
+      ...(uid !== undefined ? { uid, gid: uid } : {}),
+    });
+    this.group = sandbox.mode === "bubblewrap";
     this.child = child;
     child.stderr?.on("data", (chunk: Buffer) => this.logs.write(chunk));
     // stdio servers speak the protocol on stdout: it is not logged (it carries tool arguments and results).
@@ -102,6 +171,39 @@ class ManagedProcess {
     });
   }
 
+  /** What a bubblewrapped instance cannot see: every other instance, the data directory, the app's home and `.env` files. */
+  private sandboxPaths(instanceDir: string, asUser: boolean) {
+    const { workDir, hidePaths, appDir, inheritEnv } = this.options;
+    const appHome = inheritEnv.HOME;
+    const hide = [...hidePaths, workDir, ...(appHome && appHome !== "/" ? [appHome] : [])]
+      .map((p) => path.resolve(p))
+      .filter((p) => p !== "/" && fs.existsSync(p));
+    const app = path.resolve(appDir);
+    return {
+      instanceDir,
+      hide,
+      // A user of its own cannot bind what it cannot reach (a root-only home): those stay hidden.
+      reveal: revealedPaths({ hide, appDir: app, searchPath: inheritEnv.PATH }).filter(
+        (p) => fs.existsSync(p) && (!asUser || othersCanReach(p)),
+      ),
+      blankFiles: envFilesIn(app),
+    };
+  }
+
+  /**
+   * A user of its own for the instance: its directory (0700) is its own, and the instances'
+   * directory lets it through without listing the others (0711).
+   */
+  private prepareForUser(instanceDir: string, uid: number): void {
+    fs.chmodSync(this.options.workDir, 0o711);
+    const parent = path.dirname(path.resolve(this.options.workDir));
+    const mode = fs.statSync(parent).mode & 0o777;
+    // The data directory may be 0700: traversal only (0711), its files stay unreadable (0600).
+    if ((mode & 0o001) === 0) fs.chmodSync(parent, mode | 0o011);
+    chownTree(instanceDir, uid);
+    fs.chmodSync(instanceDir, 0o700);
+  }
+
   private fail(reason: string): void {
     this.status = "failed";
     this.reason = reason;
@@ -109,7 +211,20 @@ class ManagedProcess {
     this.logs.note(reason);
   }
 
+  /** Signals the instance: bubblewrap's whole process group (its namespace's init with it), else the process. */
+  signal(child: ChildProcess, signal: NodeJS.Signals): void {
+    if (this.group && child.pid !== undefined) {
+      try {
+        process.kill(-child.pid, signal);
+        return;
+      } catch {}
+    }
+    child.kill(signal);
+  }
+
   private onExit(child: ChildProcess, code: number | null, signal: NodeJS.Signals | null): void {
+    // Nothing of a sandbox outlives its bubblewrap (its init would otherwise linger when bubblewrap was killed early).
+    if (this.group) this.signal(child, "SIGKILL");
     if (this.child !== child) return;
     this.child = null;
     this.lastExitCode = code ?? (signal ? 128 : null);
@@ -137,8 +252,8 @@ class ManagedProcess {
     const child = this.child;
     if (!child || child.exitCode !== null || child.signalCode !== null) return;
     const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-    child.kill("SIGTERM");
-    const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
+    this.signal(child, "SIGTERM");
+    const timer = setTimeout(() => this.signal(child, "SIGKILL"), graceMs);
     await exited;
     clearTimeout(timer);
   }
@@ -169,7 +284,7 @@ export class ProcessRuntime implements Runtime {
 
   // Children do not die with their parent: make sure none outlives the app.
   private readonly killAll = () => {
-    for (const managed of this.instances.values()) managed.child?.kill("SIGTERM");
+    for (const managed of this.instances.values()) if (managed.child) managed.signal(managed.child, "SIGTERM");
   };
 
   constructor(options: ProcessRuntimeOptions) {
@@ -178,15 +293,26 @@ export class ProcessRuntime implements Runtime {
       inheritEnv: {},
       backoff: { initialMs: 1000, maxMs: 300_000 },
       stableAfterMs: 60_000,
+      sandbox: "auto",
+      hidePaths: [],
+      appDir: process.cwd(),
       ...options,
     };
   }
+
+  private detected: Promise<Sandbox> | null = null;
+
+  /** How this machine isolates instances (decided once, on first use). */
+  readonly isolation = (): Promise<Sandbox> => {
+    this.detected ??= detectSandbox(this.options.sandbox);
+    return this.detected;
+  };
 
   async ensure(spec: InstanceSpec): Promise<void> {
     const current = this.instances.get(spec.name);
     if (current && current.spec.specHash === spec.specHash) return;
     if (current) await current.stop();
-    const managed = new ManagedProcess(spec, this.options);
+    const managed = new ManagedProcess(spec, this.options, this.isolation);
     this.instances.set(spec.name, managed);
     await managed.start();
   }
@@ -202,7 +328,7 @@ export class ProcessRuntime implements Runtime {
     const managed = this.instances.get(name);
     if (!managed) return;
     await managed.stop();
-    const fresh = new ManagedProcess(managed.spec, this.options);
+    const fresh = new ManagedProcess(managed.spec, this.options, this.isolation);
     fresh.restartCount = managed.restartCount;
     this.instances.set(name, fresh);
     await fresh.start();

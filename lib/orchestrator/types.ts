@@ -64,6 +64,8 @@ export interface Runtime {
   connect(spec: InstanceSpec): Promise<Transport>;
   /** Releases everything (on shutdown). */
   close(): Promise<void>;
+  /** How instances are kept from the app and each other (the process runtime; pods are isolated by Kubernetes). */
+  isolation?(): Promise<{ mode: string; warning: string | null }>;
 }
 
 export class RuntimeUnavailableError extends Error {

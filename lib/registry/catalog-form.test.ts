@@ -27,6 +27,14 @@ describe("the add-a-server form", () => {
     expect(() => parseEnvLines("TOKEN secrett")).toThrow(/Line 1: unknown word "secrett"/);
   });
 
+  it("refuses a reserved variable name at its line, in the variables field", () => {
+    expect(() => parseEnvLines("API_KEY secret\nNODE_OPTIONS =--require=/x.js")).toThrow(
+      expect.objectContaining({
+        fields: { env: expect.stringContaining("Line 2: NODE_OPTIONS: this name is reserved") },
+      }),
+    );
+  });
+
   it("builds local and remote entries", () => {
     expect(
       catalogInputFromForm(

@@ -1,5 +1,6 @@
 import type { EnvVarSpec } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { isReservedEnvName, RESERVED_ENV_MESSAGE } from "@/lib/orchestrator/reserved-env";
 import type { CatalogItemInput } from "./schemas";
 
 /**
@@ -21,6 +22,10 @@ export function parseEnvLines(text: string): EnvVarSpec[] {
       if (unknown.length)
         throw new AppError("bad_request", `Line ${i + 1}: unknown word "${unknown[0]}".`, {
           env: `Line ${i + 1}: use NAME [secret] [required] [hidden] [=default] [# description].`,
+        });
+      if (isReservedEnvName(name))
+        throw new AppError("bad_request", `Line ${i + 1}: ${name}: ${RESERVED_ENV_MESSAGE}`, {
+          env: `Line ${i + 1}: ${name}: ${RESERVED_ENV_MESSAGE}`,
         });
       const description = comment.join("#").trim();
       return {

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { ENV_NAME } from "@/lib/orchestrator/names";
+import { isReservedEnvName, RESERVED_ENV_MESSAGE } from "@/lib/orchestrator/reserved-env";
 
 const text = (max: number) =>
   z
@@ -8,7 +9,12 @@ const text = (max: number) =>
     .max(max, { message: `Use at most ${max} characters.` });
 
 export const envVarSchema = z.object({
-  name: z.string().regex(ENV_NAME, { message: "Use letters, digits, '_', '-' or '.', not starting with a digit." }),
+  name: z
+    .string()
+    .regex(ENV_NAME, { message: "Use letters, digits, '_', '-' or '.', not starting with a digit." })
+    .superRefine((name, ctx) => {
+      if (isReservedEnvName(name)) ctx.addIssue({ code: "custom", message: `${name}: ${RESERVED_ENV_MESSAGE}` });
+    }),
   secret: z.boolean().default(false),
   required: z.boolean().default(false),
   default: z.string().optional(),

@@ -192,6 +192,27 @@ describe("server.json", () => {
     expect(toServerJson(open, "com.example")).not.toHaveProperty("_meta");
   });
 
+  it("refuses a package whose variables would steer the loader, naming the variable", () => {
+    const doc = (name: string) => ({
+      name: "io.github.evil/helper",
+      packages: [
+        {
+          registryType: "npm",
+          identifier: "evil-helper",
+          transport: { type: "stdio" },
+          environmentVariables: [{ name: "API_KEY", isSecret: true }, { name }],
+        },
+      ],
+    });
+    for (const name of ["NODE_OPTIONS", "LD_PRELOAD", "PYTHONPATH", "npm_config_registry"]) {
+      expect(() => fromServerJson(doc(name))).toThrow(`server.json sets the variable ${name}: this name is reserved`);
+    }
+    expect(fromServerJson(doc("HELPER_MODE"))).toMatchObject({
+      kind: "local",
+      env: [{ name: "API_KEY" }, { name: "HELPER_MODE" }],
+    });
+  });
+
   it("refuses what it cannot run, with a reason", () => {
     expect(() => fromServerJson({})).toThrow(/needs a name|expected string/);
     expect(() => fromServerJson({ name: "x/y", packages: [{ registryType: "nuget", identifier: "A" }] })).toThrow(

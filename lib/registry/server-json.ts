@@ -1,6 +1,7 @@
 import { z } from "zod";
 import type { CatalogItemsTable, EnvVarSpec } from "@/db/schema";
 import { AppError } from "@/lib/errors";
+import { isReservedEnvName, RESERVED_ENV_MESSAGE } from "@/lib/orchestrator/reserved-env";
 import type { CatalogItemInput } from "./schemas";
 
 /**
@@ -82,6 +83,12 @@ export function fromServerJson(json: unknown): CatalogItemInput {
     const transport = (field(pkg, "transport") as Loose | undefined)?.type;
     if (transport && transport !== "stdio") continue;
     const env = envFrom(field(pkg, "environmentVariables"));
+    // Refused here too, so the import says which variable of the document is the problem.
+    const reserved = env.find((v) => isReservedEnvName(v.name));
+    if (reserved)
+      throw new AppError("bad_request", `server.json sets the variable ${reserved.name}: ${RESERVED_ENV_MESSAGE}`, {
+        serverJson: `The variable ${reserved.name}: ${RESERVED_ENV_MESSAGE}`,
+      });
     const args = argsFrom(field(pkg, "packageArguments"));
     if (type === "npm")
       return {

@@ -17,6 +17,7 @@ export const metadata: Metadata = { title: "Servers" };
 export default async function ServersPage() {
   const actor = await requireActor();
   const [instances, orchestrator] = await Promise.all([listVisibleInstances(getDb(), actor), getOrchestrator()]);
+  const isolation = await orchestrator.runtime.isolation?.();
   return (
     <>
       <PageHeader
@@ -26,7 +27,19 @@ export default async function ServersPage() {
       {orchestrator.runtime.kind === "process" && (
         <p className="mb-4 rounded-md bg-indigo-50 px-3 py-2 text-sm text-indigo-800" data-testid="runtime-mode">
           Single-machine mode: servers run as local processes of this app. Configure a Kubernetes cluster to run them as
-          pods.
+          pods.{" "}
+          {isolation?.mode === "bubblewrap" &&
+            "Each server runs sandboxed with bubblewrap: it sees only its own directory."}
+          {isolation?.mode === "user" && "Each server runs as a user of its own: it cannot read this app's files."}
+        </p>
+      )}
+      {isolation?.warning && (
+        <p
+          role="alert"
+          className="mb-4 rounded-md bg-amber-50 px-3 py-2 text-sm text-amber-900"
+          data-testid="sandbox-warning"
+        >
+          {isolation.warning}
         </p>
       )}
       {orchestrator.reconciler.unavailable && (
