@@ -86,6 +86,16 @@ const schema = z
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
     ARCHESTRA_METRICS_TOKEN: optional,
     ARCHESTRA_REPLICA_URL: url("this replica's own address, reachable by the other replicas (http://<pod IP>:3000)"),
+    // Days audit events are kept; 0 keeps them forever. Empty means the default, not 0.
+    ARCHESTRA_AUDIT_RETENTION_DAYS: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.coerce
+        .number({ message: "expected a number of days from 0 (keep forever) to 3650" })
+        .int({ message: "expected a whole number of days" })
+        .min(0, { message: "expected a number of days from 0 (keep forever) to 3650" })
+        .max(3650, { message: "expected a number of days from 0 (keep forever) to 3650" })
+        .default(90),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

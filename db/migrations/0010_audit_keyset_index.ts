@@ -1,0 +1,15 @@
+import type { Kysely } from "kysely";
+
+/**
+ * The Audit page pages by (at, id) and retention prunes by at: one index on both serves each,
+ * and replaces the index on at alone (its leading column does everything that one did).
+ */
+export async function up(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex("audit_events_at_id_idx").on("audit_events").columns(["at", "id"]).execute();
+  await db.schema.dropIndex("audit_events_at_idx").execute();
+}
+
+export async function down(db: Kysely<unknown>): Promise<void> {
+  await db.schema.createIndex("audit_events_at_idx").on("audit_events").column("at").execute();
+  await db.schema.dropIndex("audit_events_at_id_idx").execute();
+}
