@@ -15,6 +15,7 @@ import { performance } from "node:perf_hooks";
 import { sql } from "kysely";
 import { createDatabase, embeddedClient } from "@/db";
 import { migrateToLatest } from "@/db/migrate";
+import { migrations } from "@/db/migrations";
 import { listAuditEvents } from "@/db/queries/audit";
 import { AUDIT_COLUMNS } from "@/lib/audit/audit-queue";
 import { copyRows } from "@/lib/audit/copy-rows";
@@ -86,6 +87,13 @@ async function main() {
   const ms = await write(N, now - SPAN_DAYS * DAY, now);
   console.log(`wrote ${N} events in ${(ms / 1000).toFixed(1)} s`);
   report(`after ${N} events`);
+
+  // Migration 0010 on a log this size: what an upgrade costs at its first start.
+  const m0010 = migrations["0010_audit_keyset_index"];
+  await m0010?.down?.(db);
+  const migrationStarted = performance.now();
+  await m0010?.up(db);
+  console.log(`migration 0010 (indexes) on ${N} events: ${(performance.now() - migrationStarted).toFixed(0)} ms`);
 
   const time = async (label: string, run: () => Promise<unknown>) => {
     const started = performance.now();
