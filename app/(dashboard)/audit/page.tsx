@@ -8,19 +8,15 @@ import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
-import { type AuditCursor, formatAuditCursor, listAuditEvents, parseAuditCursor } from "@/db/queries/audit";
+import { type AuditCursor, formatAuditCursor, listAuditEvents } from "@/db/queries/audit";
 import { isAdmin } from "@/lib/auth/actor";
 import { getEnv } from "@/lib/env";
 import { requireActor } from "@/lib/auth/session";
+import { OUTCOMES, parseAuditPageParams } from "./page-params";
 
 export const metadata: Metadata = { title: "Audit" };
 
-const OUTCOMES = ["ok", "error", "denied"] as const;
 const INPUT = "rounded-md border-0 px-2 py-1.5 text-sm ring-1 ring-inset ring-slate-300";
-
-/** A query parameter given once; a repeated one (an array) or none is ignored. */
-const one = (value: string | string[] | undefined): string | undefined =>
-  typeof value === "string" && value.length <= 200 ? value : undefined;
 
 export default async function AuditPage({
   searchParams,
@@ -29,22 +25,12 @@ export default async function AuditPage({
 }) {
   const actor = await requireActor();
   if (!isAdmin(actor)) notFound();
-  const params = await searchParams;
-  const filter = {
-    action: one(params.action),
-    outcome: OUTCOMES.find((o) => o === one(params.outcome)),
-    gateway: one(params.gateway),
-    user: one(params.user),
-  };
+  const { filter, before, after, badCursor } = parseAuditPageParams(await searchParams);
   const outcome = filter.outcome;
-  // A page link edited by hand or gone stale shows the newest events, and says so.
-  const before = parseAuditCursor(one(params.before));
-  const after = before ? null : parseAuditCursor(one(params.after));
-  const badCursor = (params.before !== undefined && !before) || (params.after !== undefined && !before && !after);
   const { events, older, newer } = await listAuditEvents(getDb(), {
     ...filter,
-    before: before ?? undefined,
-    after: after ?? undefined,
+    before,
+    after,
   });
   const pageHref = (cursor: { before?: AuditCursor; after?: AuditCursor }) => {
     const query = new URLSearchParams();
