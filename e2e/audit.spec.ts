@@ -13,6 +13,8 @@ let server: ChildProcess | undefined;
 let output = "";
 
 test.beforeAll(async ({ browserName: _ }, testInfo) => {
+  // A first start compiles PGlite and migrates: slow on a busy machine.
+  test.setTimeout(180_000);
   server = spawn(process.execPath, [SERVER, "--port", String(PORT), "--hostname", "127.0.0.1"], {
     env: {
       ...process.env,
@@ -31,7 +33,7 @@ test.beforeAll(async ({ browserName: _ }, testInfo) => {
   server.stderr?.on("data", (d) => {
     output += d;
   });
-  for (let i = 0; i < 300; i++) {
+  for (let i = 0; i < 750; i++) {
     if (
       await fetch(`${BASE}/api/ready`).then(
         (r) => r.ok,
