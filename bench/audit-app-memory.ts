@@ -91,7 +91,7 @@ async function measure(events: number): Promise<void> {
     const res = await fetch(`${url}/audit${query}`, { headers: { cookie } });
     const html = await res.text();
     pageMs.push(performance.now() - t);
-    if (res.status !== 200 || !html.includes("Audit events")) throw new Error(`/audit${query}: ${res.status}`);
+    if (res.status !== 200 || !html.includes("Who did what")) throw new Error(`/audit${query}: ${res.status}`);
     older = /before=([^"&]+)/.exec(html)?.[1]?.replaceAll("%3A", ":") ?? older;
   }
   const after = rssKb(pid);

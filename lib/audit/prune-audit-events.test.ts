@@ -165,6 +165,33 @@ describe.each(backends)("audit pruning on $name", (backend) => {
     expect(delay.max / 1e6).toBeLessThan(1000);
   });
 
+  it("stopping (at shutdown) ends a run after the batch in progress, and no batch follows", async () => {
+    const action = unique("tool.call");
+    const now = new Date("2006-06-01T00:00:00.000Z");
+    await pruneAuditEvents(t.db, { before: now });
+    await write(
+      t.db,
+      action,
+      Array.from({ length: 100 }, (_, i) => new Date(now.getTime() - 40 * DAY - i * 1000)),
+    );
+    const retention = new AuditRetention({
+      db: () => t.db,
+      retentionDays: 30,
+      embedded: backend.name === "pglite",
+      log: silent,
+      batchSize: 10,
+      pauseMs: 50,
+    });
+    const run = retention.runOnce(now);
+    await expect.poll(async () => (await timesOf(t.db, action)).length, { interval: 5 }).toBeLessThan(100);
+    await retention.stop();
+    const left = (await timesOf(t.db, action)).length;
+    expect(left).toBeGreaterThan(0);
+    expect((await run).pruned).toBe(100 - left);
+    await new Promise((r) => setTimeout(r, 200));
+    expect((await timesOf(t.db, action)).length).toBe(left);
+  });
+
   it("the retention timer's run keeps events younger than the retention; 0 days keeps everything", async () => {
     const action = unique("tool.call");
     const now = new Date("2004-06-01T00:00:00.000Z");
