@@ -112,6 +112,16 @@ const schema = z
       .enum(["auto", "bubblewrap", "user", "off", ""], { message: "expected auto, bubblewrap, user or off" })
       .optional()
       .transform((v) => (v ? v : "auto")),
+    // Days audit events are kept; 0 keeps them forever. Empty means the default, not 0.
+    ARCHESTRA_AUDIT_RETENTION_DAYS: z.preprocess(
+      (v) => (typeof v === "string" && v.trim() === "" ? undefined : v),
+      z.coerce
+        .number({ message: "expected a number of days from 0 (keep forever) to 3650" })
+        .int({ message: "expected a whole number of days" })
+        .min(0, { message: "expected a number of days from 0 (keep forever) to 3650" })
+        .max(3650, { message: "expected a number of days from 0 (keep forever) to 3650" })
+        .default(90),
+    ),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -1,7 +1,8 @@
-import { getDatabase } from "@/db";
+import { getDatabase, getDb } from "@/db";
 import { migrateToLatest } from "@/db/migrate";
 import { checkReadiness, type Readiness } from "@/db/readiness";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
+import { startAuditRetention } from "@/lib/audit/audit-retention";
 import { KeyringError } from "@/lib/crypto";
 import { ConfigError, getEnv } from "@/lib/env";
 import { getLogger, setLogLevel } from "@/lib/log";
@@ -49,6 +50,17 @@ async function startOrchestrator(): Promise<void> {
   }
 }
 
+/** Audit events past ARCHESTRA_AUDIT_RETENTION_DAYS are pruned on a timer, off the request path. */
+function startRetention(): void {
+  const env = getEnv();
+  startAuditRetention({
+    db: getDb,
+    retentionDays: env.ARCHESTRA_AUDIT_RETENTION_DAYS,
+    embedded: env.embedded,
+    log: getLogger().child({ component: "audit-retention" }),
+  });
+}
+
 /** Idempotent; concurrent callers share one attempt, and a failed attempt schedules a retry. */
 export function ensureDatabaseReady(): Promise<void> {
   const s = state();
@@ -56,6 +68,7 @@ export function ensureDatabaseReady(): Promise<void> {
     () => {
       s.attempts = 0;
       void startOrchestrator();
+      startRetention();
     },
     (err: unknown) => {
       s.prepared = undefined;

@@ -4,7 +4,7 @@ import { copyRows } from "./copy-rows";
 import { type AuditInput, type AuditRow, auditRow } from "./record-event";
 
 /** The columns COPY writes, in order: every one of an AuditRow. */
-const COLUMNS: readonly (keyof AuditRow)[] = [
+export const AUDIT_COLUMNS: readonly (keyof AuditRow)[] = [
   "at",
   "action",
   "outcome",
@@ -77,7 +77,7 @@ async function write(db: Database, rows: AuditRow[]): Promise<void> {
   const client = embeddedClient(db);
   // On the embedded database the COPY goes through Kysely's one connection, so it waits for a
   // transaction in progress instead of landing inside it.
-  if (client) await db.connection().execute(() => copyRows(client, "audit_events", COLUMNS, rows));
+  if (client) await db.connection().execute(() => copyRows(client, "audit_events", AUDIT_COLUMNS, rows));
   else await db.insertInto("audit_events").values(rows).execute();
 }
 
