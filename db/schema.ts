@@ -114,6 +114,8 @@ export interface CredentialsTable {
   created_at: CreatedAt;
   updated_at: UpdatedAt;
   revoked_at: Timestamp | null;
+  /** While set and in the future, one replica is refreshing this credential's OAuth tokens. */
+  refresh_lease_until: Timestamp | null;
 }
 
 export interface OauthStatesTable {

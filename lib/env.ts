@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseEgressAllow } from "./http/egress-policy";
 
 /**
  * The whole configuration, parsed once. Nothing else in the app reads process.env:
@@ -86,6 +87,17 @@ const schema = z
     ARCHESTRA_GATEWAY_ALLOWED_ORIGINS: optional,
     ARCHESTRA_METRICS_TOKEN: optional,
     ARCHESTRA_REPLICA_URL: url("this replica's own address, reachable by the other replicas (http://<pod IP>:3000)"),
+    ARCHESTRA_EGRESS_ALLOW: optional.superRefine((v, ctx) => {
+      try {
+        parseEgressAllow(v);
+      } catch (err) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected CIDRs and host names, comma-separated: ${(err as Error).message}`,
+        });
+      }
+    }),
+    ARCHESTRA_OUTBOUND_TIMEOUT_SECONDS: seconds(10, 1, 300),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {
