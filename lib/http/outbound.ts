@@ -206,7 +206,7 @@ export function outboundFetch(options: OutboundOptions): typeof fetch {
       if (refused) throw refused;
       if (err instanceof OutboundError) throw err;
       if (timeout.aborted)
-        throw new OutboundError(`${url.origin} did not answer within ${Math.round(timeoutMs / 1000)} s.`);
+        throw new OutboundError(`${url.origin} did not answer within ${+(timeoutMs / 1000).toFixed(1)} s.`);
       if (init?.signal?.aborted) throw err;
       throw new OutboundError(`${url.origin} could not be reached: ${causeOf(err)}.`);
     }
