@@ -77,6 +77,7 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
   provider.on("refresh_token.saved", (token: { jti: string }) => refreshTokens.add(token.jti));
   provider.on("server_error", (_ctx: unknown, err: Error) => console.error(`[oauth-as] ${err.message}`));
   let hang = false;
+  let rejectSub: string | undefined;
   let tokenRequests = 0;
   const callback = provider.callback();
   const asServer = http.createServer((req, res) => {
@@ -99,6 +100,17 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
     bearer_methods_supported: ["header"],
   };
   const mcpServer = http.createServer(async (req, res) => {
+    // Test control (this server listens on loopback only): stall the token endpoint, refuse one
+    // person's tokens (so the app refreshes them), and count token requests.
+    if (req.url?.startsWith("/control")) {
+      const q = new URL(req.url, "http://x").searchParams;
+      if (q.has("hang")) hang = q.get("hang") === "1";
+      if (q.has("reject")) rejectSub = q.get("reject") || undefined;
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ tokenRequests, hang, rejectSub }));
+      return;
+    }
     if (req.url === metadataPath) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(metadata));
       return;
@@ -114,6 +126,7 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
       if (!token) throw new Error("no token");
       const { payload } = await jwtVerify(token, jwks, { issuer, audience: mcpUrl });
       sub = String(payload.sub);
+      if (sub === rejectSub) throw new Error("refused by the test");
       accepted.push({ sub, aud: String(payload.aud) });
     } catch {
       res
