@@ -1,7 +1,7 @@
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, type Page, test } from "@playwright/test";
-import { OAUTH_MCP_URL } from "../playwright.config";
+import { OAUTH_MCP_URL, OIDC } from "../playwright.config";
 import { ADMIN, api, firstText, snap, tokenFor } from "./support";
 
 const OAUTH_AS_PORT = Number(process.env.E2E_OAUTH_AS_PORT ?? 3160);
@@ -180,5 +180,41 @@ test("a token endpoint that never answers stalls nothing else, and the credentia
     await control("hang=0&reject=");
     await olga.close();
     await pavel.close();
+  }
+});
+
+test("changed sign-in endpoints wait for an admin to confirm them on the server's page", async ({ page, baseURL }) => {
+  const base = baseURL ?? "";
+  const admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+  // The server's metadata now names another authorization server (here: the SSO provider).
+  await control(`as=${encodeURIComponent(OIDC.issuer)}`);
+  try {
+    await page.context().clearCookies();
+    await page.goto(`${base}/registry/protected?install=1`);
+    await page.getByLabel("Email").fill(ADMIN.email);
+    await page.getByLabel("Password").fill(ADMIN.password);
+    await page.getByRole("button", { name: "Sign in" }).click();
+    const dialog = page.getByRole("dialog", { name: /Protected/ });
+    await dialog.getByRole("button", { name: "Connect with Protected" }).click();
+    await expect(dialog.getByRole("alert")).toContainText("sign-in endpoints changed");
+    await expect(dialog.getByRole("alert")).toContainText("an admin confirms");
+
+    await page.goto(`${base}/registry/protected`);
+    const changed = page.getByRole("region", { name: "Changed sign-in endpoints" });
+    await expect(changed).toContainText(`token endpoint: http://127.0.0.1:${OAUTH_AS_PORT}/token -> ${OIDC.issuer}`);
+    const before = (await api(base, admin, "GET", "/catalog/protected/oauth-endpoints")) as {
+      pinned: { issuer: string };
+      pending: { issuer: string };
+    };
+    expect(before.pending.issuer).toBe(OIDC.issuer);
+    await changed.getByRole("button", { name: "Confirm new sign-in endpoints for Protected" }).click();
+    await expect(changed).toBeHidden();
+    const after = (await api(base, admin, "GET", "/catalog/protected/oauth-endpoints")) as {
+      pinned: { issuer: string };
+      pending: null;
+    };
+    expect(after).toEqual({ pinned: expect.objectContaining({ issuer: OIDC.issuer }), pending: null });
+  } finally {
+    await control("as=");
   }
 });

@@ -106,6 +106,7 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
       const q = new URL(req.url, "http://x").searchParams;
       if (q.has("hang")) hang = q.get("hang") === "1";
       if (q.has("reject")) rejectSub = q.get("reject") || undefined;
+      if (q.has("as")) metadata.authorization_servers = [q.get("as") || issuer];
       res
         .writeHead(200, { "content-type": "application/json" })
         .end(JSON.stringify({ tokenRequests, hang, rejectSub }));
