@@ -4,7 +4,7 @@ import { sql } from "kysely";
 import type { Database } from "@/db";
 import { catalogConfigContext, type Keyring, open } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import { outboundFetch } from "@/lib/http/outbound";
+import { EgressRefusedError, OutboundError, outboundFetch } from "@/lib/http/outbound";
 import type { DiscoveredServer } from "./discover";
 
 type OAuthItem = {
@@ -53,7 +53,9 @@ export async function oauthClient(
   }).catch((err: Error) => {
     throw new AppError(
       "unavailable",
-      `${item.name}'s authorization server refused to register this app: ${err.message}`,
+      err instanceof EgressRefusedError || err instanceof OutboundError
+        ? `This app could not register with ${item.name}'s authorization server: ${err.message}`
+        : `${item.name}'s authorization server refused to register this app: ${err.message}`,
     );
   });
   const registration: Registration = { clientId: client.client_id, authorizationServer, redirectUri };

@@ -8,7 +8,7 @@ import type { Actor } from "@/lib/auth/actor";
 import { storeCredential } from "@/lib/credentials/install-credential";
 import { type Keyring, oauthStateContext, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import { egressPolicyFor, outboundFetch } from "@/lib/http/outbound";
+import { EgressRefusedError, egressPolicyFor, OutboundError, outboundFetch } from "@/lib/http/outbound";
 import { clientForRefresh } from "./client-registration";
 import { callbackUrl, type FlowPayload } from "./start-flow";
 
@@ -100,7 +100,11 @@ export async function finishOAuthFlow(
     resource: flow.resource ? new URL(flow.resource) : undefined,
     fetchFn: outboundFetch({ policy }),
   }).catch((err: Error) => {
-    throw fail(`${item.name} was not connected: the authorization server refused the code (${err.message}).`);
+    throw fail(
+      err instanceof EgressRefusedError || err instanceof OutboundError
+        ? `${item.name} was not connected: the code could not be exchanged (${err.message})`
+        : `${item.name} was not connected: the authorization server refused the code (${err.message}).`,
+    );
   });
   const stored = await storeCredential(
     db,
