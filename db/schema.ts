@@ -127,6 +127,8 @@ export interface CredentialsTable {
   revoked_at: Timestamp | null;
   /** Personal credentials: may team tokens (and the org token) use it? Default true (migration 0006). */
   team_use: Generated<boolean>;
+  /** While set and in the future, one replica is refreshing this credential's OAuth tokens. */
+  refresh_lease_until: Timestamp | null;
 }
 
 export interface OauthStatesTable {

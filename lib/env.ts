@@ -1,5 +1,6 @@
 import path from "node:path";
 import { z } from "zod";
+import { parseEgressAllow } from "./http/egress-policy";
 
 /**
  * The whole configuration, parsed once. Nothing else in the app reads process.env:
@@ -122,6 +123,17 @@ const schema = z
         .max(3650, { message: "expected a number of days from 0 (keep forever) to 3650" })
         .default(90),
     ),
+    ARCHESTRA_EGRESS_ALLOW: optional.superRefine((v, ctx) => {
+      try {
+        parseEgressAllow(v);
+      } catch (err) {
+        ctx.addIssue({
+          code: "custom",
+          message: `expected CIDRs and host names, comma-separated: ${(err as Error).message}`,
+        });
+      }
+    }),
+    ARCHESTRA_OUTBOUND_TIMEOUT_SECONDS: seconds(10, 1, 300),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

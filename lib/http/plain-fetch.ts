@@ -8,7 +8,8 @@ const base: typeof fetch = (() => {
 })();
 
 /**
- * fetch for long-lived upstream connections. It skips Next.js's patched fetch (its data-cache
+ * fetch for long-lived connections to addresses the app itself chose (instance pods, replicas).
+ * URLs that an upstream or a document hands over go through lib/http/outbound.ts instead. It skips Next.js's patched fetch (its data-cache
  * wrapper only costs time here), and it gives each request its own abort signal linked to the
  * caller's: the MCP client transport passes one shared signal to every request, and undici keeps
  * a listener on it per request until garbage collection, which piles up under load.

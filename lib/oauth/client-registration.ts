@@ -1,10 +1,11 @@
 import { registerClient } from "@modelcontextprotocol/sdk/client/auth.js";
-import type { AuthorizationServerMetadata, OAuthClientInformation } from "@modelcontextprotocol/sdk/shared/auth.js";
+import type { OAuthClientInformation } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { sql } from "kysely";
 import type { Database } from "@/db";
 import { catalogConfigContext, type Keyring, open } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import { plainFetch } from "@/lib/http/plain-fetch";
+import { EgressRefusedError, OutboundError, outboundFetch } from "@/lib/http/outbound";
+import type { DiscoveredServer } from "./discover";
 
 type OAuthItem = {
   id: string;
@@ -24,10 +25,10 @@ export async function oauthClient(
   db: Database,
   keyring: Keyring,
   item: OAuthItem,
-  authorizationServer: string,
-  metadata: AuthorizationServerMetadata,
+  server: DiscoveredServer,
   redirectUri: string,
 ): Promise<OAuthClientInformation> {
+  const { authorizationServer, metadata } = server;
   const configured = configuredClient(keyring, item);
   if (configured) return configured;
   const registered = (item.auth_config.registrations as Registration[] | undefined)?.find(
@@ -48,11 +49,13 @@ export async function oauthClient(
       response_types: ["code"],
       token_endpoint_auth_method: "none",
     },
-    fetchFn: plainFetch,
+    fetchFn: outboundFetch({ policy: server.policy }),
   }).catch((err: Error) => {
     throw new AppError(
       "unavailable",
-      `${item.name}'s authorization server refused to register this app: ${err.message}`,
+      err instanceof EgressRefusedError || err instanceof OutboundError
+        ? `This app could not register with ${item.name}'s authorization server: ${err.message}`
+        : `${item.name}'s authorization server refused to register this app: ${err.message}`,
     );
   });
   const registration: Registration = { clientId: client.client_id, authorizationServer, redirectUri };

@@ -1,13 +1,14 @@
 import { exchangeAuthorization } from "@modelcontextprotocol/sdk/client/auth.js";
 import type { AuthorizationServerMetadata } from "@modelcontextprotocol/sdk/shared/auth.js";
 import { sql } from "kysely";
+import * as o from "oauth4webapi";
 import type { Database } from "@/db";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Actor } from "@/lib/auth/actor";
 import { storeCredential } from "@/lib/credentials/install-credential";
 import { type Keyring, oauthStateContext, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import { plainFetch } from "@/lib/http/plain-fetch";
+import { EgressRefusedError, egressPolicyFor, OutboundError, outboundFetch } from "@/lib/http/outbound";
 import { clientForRefresh } from "./client-registration";
 import { callbackUrl, type FlowPayload } from "./start-flow";
 
@@ -75,6 +76,21 @@ export async function finishOAuthFlow(
   const code = query.get("code");
   if (!code) throw fail(`${item.name} was not connected: the authorization server sent no code.`);
   const flow = openJson<FlowPayload>(keyring, row.sealed_payload, oauthStateContext(row));
+  // RFC 9207: the answer must come from the authorization server the flow started with (and say
+  // so when that server promises to), or the code and PKCE verifier would go to another one.
+  try {
+    o.validateAuthResponse(
+      flow.metadata as unknown as o.AuthorizationServer,
+      { client_id: flow.clientId },
+      query,
+      o.skipStateCheck,
+    );
+  } catch (err) {
+    throw fail(
+      `${item.name} was not connected: the sign-in answer did not come from ${flow.authorizationServer} where it started (${(err as Error).message}; issuer ${query.get("iss") ?? "not given"}). Nothing was sent to the authorization server.`,
+    );
+  }
+  const policy = await egressPolicyFor(item.url ?? flow.authorizationServer);
   const tokens = await exchangeAuthorization(flow.authorizationServer, {
     metadata: flow.metadata as AuthorizationServerMetadata,
     clientInformation: clientForRefresh(keyring, item, flow.clientId),
@@ -82,9 +98,13 @@ export async function finishOAuthFlow(
     codeVerifier: flow.codeVerifier,
     redirectUri: row.redirect_uri,
     resource: flow.resource ? new URL(flow.resource) : undefined,
-    fetchFn: plainFetch,
+    fetchFn: outboundFetch({ policy }),
   }).catch((err: Error) => {
-    throw fail(`${item.name} was not connected: the authorization server refused the code (${err.message}).`);
+    throw fail(
+      err instanceof EgressRefusedError || err instanceof OutboundError
+        ? `${item.name} was not connected: the code could not be exchanged (${err.message})`
+        : `${item.name} was not connected: the authorization server refused the code (${err.message}).`,
+    );
   });
   const stored = await storeCredential(
     db,

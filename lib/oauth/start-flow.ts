@@ -8,6 +8,7 @@ import { AppError, notFound } from "@/lib/errors";
 import { findCatalogItem } from "@/lib/registry/create-catalog-item";
 import { oauthClient } from "./client-registration";
 import { discoverServer } from "./discover";
+import { checkPinnedEndpoints, endpointsOf } from "./pin-endpoints";
 
 export const STATE_TTL_MS = 10 * 60 * 1000;
 
@@ -42,8 +43,9 @@ export async function startOAuthFlow(
     throw new AppError("bad_request", `${item.name} is not connected by signing in (OAuth).`);
   await checkInstallScope(db, actor, data);
   const server = await discoverServer(item.url, item.name);
+  await checkPinnedEndpoints(db, item, endpointsOf(server.authorizationServer, server.metadata));
   const redirectUri = callbackUrl(origin);
-  const client = await oauthClient(db, keyring, item, server.authorizationServer, server.metadata, redirectUri);
+  const client = await oauthClient(db, keyring, item, server, redirectUri);
   const configuredScopes = item.auth_config.scopes as string[] | undefined;
   const scope = (configuredScopes?.length ? configuredScopes : server.scopesSupported)?.join(" ") || undefined;
   const state = randomBytes(32).toString("base64url");

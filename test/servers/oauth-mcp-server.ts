@@ -32,6 +32,12 @@ export interface OAuthMcp {
   mcpUrl: string;
   /** Revokes every refresh token, so the next refresh fails. */
   revokeRefreshTokens(): Promise<void>;
+  /** While on, the token endpoint takes requests and never answers (a stalling upstream). */
+  hangTokenEndpoint(on: boolean): void;
+  /** Requests the token endpoint received (hung ones included). */
+  tokenRequests: number;
+  /** Points the protected-resource metadata at another authorization server. */
+  setAuthorizationServer(issuer: string): void;
   /** Subjects and audiences of the tokens the MCP server accepted, in order. */
   accepted: { sub: string; aud: string }[];
   close(): Promise<void>;
@@ -70,7 +76,18 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
   });
   provider.on("refresh_token.saved", (token: { jti: string }) => refreshTokens.add(token.jti));
   provider.on("server_error", (_ctx: unknown, err: Error) => console.error(`[oauth-as] ${err.message}`));
-  const asServer = provider.listen(options.asPort, "127.0.0.1");
+  let hang = false;
+  let rejectSub: string | undefined;
+  let tokenRequests = 0;
+  const callback = provider.callback();
+  const asServer = http.createServer((req, res) => {
+    if (req.url?.startsWith("/token")) {
+      tokenRequests++;
+      if (hang) return;
+    }
+    callback(req, res);
+  });
+  asServer.listen(options.asPort, "127.0.0.1");
   await new Promise<void>((r) => asServer.once("listening", () => r()));
 
   const jwks = createRemoteJWKSet(new URL(`${issuer}/jwks`));
@@ -83,6 +100,18 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
     bearer_methods_supported: ["header"],
   };
   const mcpServer = http.createServer(async (req, res) => {
+    // Test control (this server listens on loopback only): stall the token endpoint, refuse one
+    // person's tokens (so the app refreshes them), and count token requests.
+    if (req.url?.startsWith("/control")) {
+      const q = new URL(req.url, "http://x").searchParams;
+      if (q.has("hang")) hang = q.get("hang") === "1";
+      if (q.has("reject")) rejectSub = q.get("reject") || undefined;
+      if (q.has("as")) metadata.authorization_servers = [q.get("as") || issuer];
+      res
+        .writeHead(200, { "content-type": "application/json" })
+        .end(JSON.stringify({ tokenRequests, hang, rejectSub }));
+      return;
+    }
     if (req.url === metadataPath) {
       res.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify(metadata));
       return;
@@ -98,6 +127,7 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
       if (!token) throw new Error("no token");
       const { payload } = await jwtVerify(token, jwks, { issuer, audience: mcpUrl });
       sub = String(payload.sub);
+      if (sub === rejectSub) throw new Error("refused by the test");
       accepted.push({ sub, aud: String(payload.aud) });
     } catch {
       res
@@ -124,6 +154,15 @@ export async function startOAuthMcp(options: OAuthMcpOptions): Promise<OAuthMcp>
     issuer,
     mcpUrl,
     accepted,
+    hangTokenEndpoint(on) {
+      hang = on;
+    },
+    get tokenRequests() {
+      return tokenRequests;
+    },
+    setAuthorizationServer(other) {
+      metadata.authorization_servers = [other];
+    },
     async revokeRefreshTokens() {
       for (const jti of refreshTokens) await (await provider.RefreshToken.find(jti))?.destroy();
       refreshTokens.clear();

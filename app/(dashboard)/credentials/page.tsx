@@ -81,6 +81,9 @@ export default async function CredentialsPage() {
                 </Td>
                 <Td>
                   <Badge tone={TONE[c.status]}>{c.status.replace("_", " ")}</Badge>
+                  {c.status_reason && (
+                    <div className="mt-1 max-w-xs text-xs text-slate-500 break-words">{c.status_reason}</div>
+                  )}
                   {c.status === "needs_reauth" && (
                     <Link
                       href={`/registry/${c.server_slug}?reauth=1`}

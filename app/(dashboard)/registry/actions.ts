@@ -9,6 +9,7 @@ import { installCredential } from "@/lib/credentials/install-credential";
 import { runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
 import { publicOrigin } from "@/lib/http/public-url";
+import { confirmPinnedEndpoints } from "@/lib/oauth/pin-endpoints";
 import { startOAuthFlow } from "@/lib/oauth/start-flow";
 import { afterInstall } from "@/lib/registry/after-install";
 
@@ -56,4 +57,14 @@ export async function connectOAuthAction(_: FormState, form: FormData): Promise<
   });
   if (!state.ok) return state;
   redirect(authorizationUrl);
+}
+
+/** An admin accepts a server's changed sign-in endpoints (see lib/oauth/pin-endpoints). */
+export async function confirmEndpointsAction(_: FormState, form: FormData): Promise<FormState> {
+  const slug = String(form.get("server") ?? "");
+  return runAction(async () => {
+    await confirmPinnedEndpoints(getDb(), await requireActor(), slug);
+    revalidatePath(`/registry/${slug}`);
+    return { ok: true };
+  });
 }

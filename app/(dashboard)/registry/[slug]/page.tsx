@@ -12,6 +12,10 @@ import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
 import { type RegistryEntry, registryView } from "@/lib/registry/registry-view";
 import { oauthFlowMessage } from "@/lib/oauth/flow-message";
+import { type PinnedEndpoints, pinsOf, endpointChanges } from "@/lib/oauth/pin-endpoints";
+import { findCatalogItem } from "@/lib/registry/create-catalog-item";
+import { ActionButton } from "@/components/ui/action-button";
+import { confirmEndpointsAction } from "../actions";
 import { InstallForm } from "../install-form";
 import { OAuthConnectForm } from "../oauth-connect-form";
 
@@ -47,6 +51,8 @@ export default async function RegistryServerPage({
     .where((eb) => (isAdmin(actor) ? eb.val(true) : eb("team_members.role", "=", "admin")))
     .execute();
   const fields = installFields(entry);
+  const item = entry.authKind === "oauth" ? await findCatalogItem(db, slug) : null;
+  const pins = item ? pinsOf(item) : null;
   const askedToInstall = query.install === "1" || query.reauth === "1";
   const oauthError = await oauthFlowMessage(query.oauth);
   const action =
@@ -96,6 +102,15 @@ export default async function RegistryServerPage({
                 {oauthError}
               </p>
             )}
+            {pins?.pending && (
+              <SignInEndpointsChanged
+                slug={entry.slug}
+                name={entry.name}
+                pinned={pins.pinned}
+                pending={pins.pending}
+                admin={isAdmin(actor)}
+              />
+            )}
             {fields === null ? (
               <Dialog trigger={action} title={`${action}: ${entry.name}`} open={askedToInstall}>
                 <OAuthConnectForm server={entry.slug} serverName={entry.name} action={action} teams={teams} />
@@ -109,5 +124,49 @@ export default async function RegistryServerPage({
         </Card>
       </div>
     </>
+  );
+}
+
+/** Discovery found other sign-in endpoints than the pinned ones: nobody connects until an admin confirms. */
+function SignInEndpointsChanged({
+  slug,
+  name,
+  pinned,
+  pending,
+  admin,
+}: {
+  slug: string;
+  name: string;
+  pinned: PinnedEndpoints | undefined;
+  pending: PinnedEndpoints;
+  admin: boolean;
+}) {
+  const changes = pinned ? endpointChanges(pinned, pending) : [];
+  return (
+    <section aria-label="Changed sign-in endpoints" className="rounded-md bg-amber-50 px-3 py-2 text-amber-900">
+      <p className="font-medium">{name}&apos;s sign-in endpoints changed.</p>
+      <ul className="mt-1 list-disc pl-5 text-xs break-all">
+        {changes.map((c) => (
+          <li key={c}>{c}</li>
+        ))}
+      </ul>
+      {admin ? (
+        <div className="mt-2 space-y-1">
+          <p className="text-xs">
+            Confirm only if you expected this change: the new endpoints receive people&apos;s sign-in codes and tokens.
+          </p>
+          <ActionButton
+            action={confirmEndpointsAction}
+            fields={{ server: slug }}
+            label="Confirm new endpoints"
+            accessibleName={`Confirm new sign-in endpoints for ${name}`}
+            pendingText="Confirming…"
+            variant="secondary"
+          />
+        </div>
+      ) : (
+        <p className="mt-1 text-xs">Nobody can connect until an admin confirms the change.</p>
+      )}
+    </section>
   );
 }
