@@ -10,8 +10,13 @@ import { verifyCredentials } from "./verify-credentials";
 
 export const OIDC_PROVIDER_ID = "oidc";
 
+/**
+ * The caller's address, which keys the sign-in throttle. The app server (scripts/request-entry.mjs)
+ * sets X-Forwarded-For to the one address it found: the peer itself, or the client behind
+ * proxies listed in ARCHESTRA_TRUSTED_PROXIES; a value a client sends is never passed on.
+ */
 export function clientAddress(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
+  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
 }
 
 function config(): NextAuthConfig {
