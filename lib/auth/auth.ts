@@ -1,14 +1,25 @@
-import NextAuth, { type NextAuthConfig } from "next-auth";
+import NextAuth, { type NextAuthConfig, type Profile } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getDb } from "@/db";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
-import { upsertOidcUser } from "./oidc-user";
+import { emailIsVouchedFor, type OidcProfile, upsertOidcUser } from "./oidc-user";
 import { verifyCredentials } from "./verify-credentials";
 
 export const OIDC_PROVIDER_ID = "oidc";
+/** The sign-in page's error code for a provider that did not vouch for the person's email. */
+export const OIDC_EMAIL_UNVERIFIED = "OidcEmailUnverified";
+
+function oidcProfile(profile: Profile, sub: string): OidcProfile {
+  return {
+    sub,
+    email: profile.email,
+    name: profile.name,
+    emailVerified: typeof profile.email_verified === "boolean" ? profile.email_verified : undefined,
+  };
+}
 
 /**
  * The caller's address, which keys the sign-in throttle. The app server (scripts/request-entry.mjs)
@@ -79,17 +90,20 @@ function config(): NextAuthConfig {
       async signIn({ account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         if (!profile?.sub) return false;
-        const user = await upsertOidcUser(getDb(), {
-          sub: profile.sub,
-          email: profile.email,
-          name: profile.name,
-          emailVerified: typeof profile.email_verified === "boolean" ? profile.email_verified : undefined,
-        });
-        return user !== null;
+        const oidc = oidcProfile(profile, profile.sub);
+        const user = await upsertOidcUser(getDb(), oidc, { trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL });
+        if (user) return true;
+        // Said on the sign-in page: the person can ask the provider's admin to verify the address.
+        if (!emailIsVouchedFor(oidc, { trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL })) {
+          return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
+        }
+        return false;
       },
       async jwt({ token, user, account, profile }) {
         if (account?.provider === OIDC_PROVIDER_ID && profile?.sub) {
-          const linked = await upsertOidcUser(getDb(), { sub: profile.sub, email: profile.email });
+          const linked = await upsertOidcUser(getDb(), oidcProfile(profile, profile.sub), {
+            trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL,
+          });
           if (linked) token.uid = linked.id;
         } else if (user?.id) {
           token.uid = user.id;
