@@ -17,7 +17,9 @@ export type BusMessage =
   | { kind: "resource-updated"; session: string; uri: string }
   /** A session unsubscribed (at a replica that may not hold the subscription), or ended. */
   | { kind: "unsubscribe"; session: string; uri: string }
-  | { kind: "session-ended"; session: string };
+  | { kind: "session-ended"; session: string }
+  /** A person's session version moved on: cached versions of it are stale. */
+  | { kind: "sessions-revoked"; userId: string };
 
 type Handler = (message: BusMessage) => void;
 

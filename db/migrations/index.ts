@@ -4,6 +4,7 @@ import * as m0002 from "./0002_audit_action_index";
 import * as m0003 from "./0003_ended_sessions";
 import * as m0004 from "./0004_assignment_position";
 import * as m0005 from "./0005_seeded_instance_dirs";
+import * as m0007 from "./0007_session_version";
 
 /**
  * Every migration, by name. Listed statically (not read from the folder) so the bundler
@@ -15,4 +16,5 @@ export const migrations: Record<string, Migration> = {
   "0003_ended_sessions": m0003,
   "0004_assignment_position": m0004,
   "0005_seeded_instance_dirs": m0005,
+  "0007_session_version": m0007,
 };

@@ -5,6 +5,7 @@ import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
+import { getSessionVersions, readSessionVersion, revokeSessions, sessionVersionHolds } from "./session-version";
 import { emailIsVouchedFor, type OidcProfile, upsertOidcUser } from "./oidc-user";
 import { verifyCredentials } from "./verify-credentials";
 
@@ -100,19 +101,39 @@ function config(): NextAuthConfig {
         return false;
       },
       async jwt({ token, user, account, profile }) {
-        if (account?.provider === OIDC_PROVIDER_ID && profile?.sub) {
-          const linked = await upsertOidcUser(getDb(), oidcProfile(profile, profile.sub), {
-            trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL,
-          });
-          if (linked) token.uid = linked.id;
-        } else if (user?.id) {
-          token.uid = user.id;
+        if (account) {
+          // Signing in: the cookie remembers the person and their session version now.
+          let uid: string | undefined;
+          if (account.provider === OIDC_PROVIDER_ID && profile?.sub) {
+            const linked = await upsertOidcUser(getDb(), oidcProfile(profile, profile.sub), {
+              trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL,
+            });
+            uid = linked?.id;
+          } else {
+            uid = user?.id;
+          }
+          if (!uid) return null;
+          const version = await readSessionVersion(getDb(), uid);
+          if (version === null) return null;
+          token.uid = uid;
+          token.sv = version;
+          return token;
         }
-        return token;
+        // Every later request: a cookie from before a sign-out (or a password or role change) is void.
+        if (typeof token.uid !== "string") return null;
+        const current = await getSessionVersions().current(getDb(), token.uid);
+        return sessionVersionHolds(token.sv, current) ? token : null;
       },
       async session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
-        return session;
+        return Object.assign(session, { sessionVersion: token.sv });
+      },
+    },
+    events: {
+      // Signing out ends the person's sessions everywhere: a copy of the cookie no longer works.
+      async signOut(message) {
+        const uid = "token" in message ? message.token?.uid : undefined;
+        if (typeof uid === "string") await revokeSessions(getDb(), uid);
       },
     },
   };
