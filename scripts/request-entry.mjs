@@ -106,14 +106,37 @@ export function settleForwardedHeaders(req, trust) {
 }
 
 /**
- * The entry check for scripts/server.mjs: settles forwarded headers and refuses a bad target.
- * Returns false when it has answered the request itself.
- * @param {{ trustedProxies?: string }} options
+ * The headers every answer carries, pages, API and gateway alike. An API answer may not be
+ * framed, sniffed into another type or run anything; pages replace the Content-Security-Policy
+ * with their own, which allows their scripts by nonce (proxy.ts). HSTS only when the app is
+ * served over HTTPS (ARCHESTRA_SECURE_COOKIES), or a plain-HTTP install would lock itself out.
+ * @param {{ secureCookies?: string }} options
+ * @returns {[string, string][]}
+ */
+export function securityHeaders(options) {
+  const headers = [
+    ["Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'; base-uri 'none'"],
+    ["X-Content-Type-Options", "nosniff"],
+    ["X-Frame-Options", "DENY"],
+    ["Referrer-Policy", "no-referrer"],
+  ];
+  if (options.secureCookies === "true" || options.secureCookies === "1") {
+    headers.push(["Strict-Transport-Security", "max-age=31536000"]);
+  }
+  return headers;
+}
+
+/**
+ * The entry check for scripts/server.mjs: settles forwarded headers, sets the security headers
+ * and refuses a bad target. Returns false when it has answered the request itself.
+ * @param {{ trustedProxies?: string, secureCookies?: string }} options
  * @returns {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => boolean}
  */
 export function requestEntry(options) {
   const trust = parseTrustedProxies(options.trustedProxies);
+  const headers = securityHeaders(options);
   return (req, res) => {
+    for (const [name, value] of headers) res.setHeader(name, value);
     settleForwardedHeaders(req, trust);
     const problem = badTarget(req.url ?? "/");
     if (problem === null) return true;

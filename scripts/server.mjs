@@ -28,9 +28,12 @@ function malformedPath(url) {
   }
 }
 
-const entry = requestEntry({ trustedProxies: process.env.ARCHESTRA_TRUSTED_PROXIES });
+const entry = requestEntry({
+  trustedProxies: process.env.ARCHESTRA_TRUSTED_PROXIES,
+  secureCookies: process.env.ARCHESTRA_SECURE_COOKIES,
+});
 const server = http.createServer((req, res) => {
-  // Forwarded headers believed only from trusted proxies; control characters refused (400).
+  // Security headers; forwarded headers believed only from trusted proxies; control characters refused.
   if (!entry(req, res)) return;
   // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
   if (globalThis[FRONT]?.(req, res)) return;
