@@ -92,7 +92,7 @@ test.describe
       await page.getByRole("button", { name: "Sign-in" }).click();
       await page.getByRole("button", { name: "Continue" }).click();
       await expect(page).toHaveURL(/\/signin/);
-      await expect(page.getByRole("alert")).toContainText("did not confirm that your email address is verified");
+      await expect(page.getByRole("main").getByRole("alert")).toContainText("did not confirm that your email address is verified");
       await page.goto("/");
       await expect(page).toHaveURL(/\/signin/);
 
