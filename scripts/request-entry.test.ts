@@ -1,7 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterEach, describe, expect, it } from "vitest";
-import { badTarget, parseTrustedProxies, requestEntry } from "./request-entry.mjs";
+import { parseEnv } from "@/lib/env";
+import { badTarget, parseTrustedProxies, requestEntry, securityHeaders } from "./request-entry.mjs";
 
 const servers: http.Server[] = [];
 afterEach(async () => {
@@ -86,6 +87,13 @@ describe("forwarded headers at the app server's entry", () => {
     expect(seen["x-forwarded-for"]).toBe("203.0.113.7");
   });
 
+  it("stops the start on a list it cannot read", () => {
+    expect(() => parseEnv({ ARCHESTRA_TRUSTED_PROXIES: "10.0.0.0/33" })).toThrow(/ARCHESTRA_TRUSTED_PROXIES/);
+    expect(parseEnv({ ARCHESTRA_TRUSTED_PROXIES: "10.0.0.0/8, loopback" }).ARCHESTRA_TRUSTED_PROXIES).toBe(
+      "10.0.0.0/8, loopback",
+    );
+  });
+
   it("refuses a list it cannot read, naming the variable", () => {
     expect(() => parseTrustedProxies("10.0.0.0/33")).toThrow(/ARCHESTRA_TRUSTED_PROXIES/);
     expect(() => parseTrustedProxies("proxy.internal")).toThrow(/ARCHESTRA_TRUSTED_PROXIES/);
@@ -120,5 +128,34 @@ describe("request targets with control characters", () => {
     "/api/mcp/%E0%A4%A", // broken encoding: left to the layer that decodes it
   ])("lets %s through", (target) => {
     expect(badTarget(target)).toBeNull();
+  });
+});
+
+describe("security headers", () => {
+  it("are the four every answer gets, with HSTS only when cookies are secure", () => {
+    const names = securityHeaders({}).map(([n]) => n.toLowerCase());
+    expect(names).toEqual(["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"]);
+    expect(securityHeaders({ secureCookies: "true" })).toContainEqual([
+      "Strict-Transport-Security",
+      "max-age=31536000",
+    ]);
+    expect(securityHeaders({ secureCookies: "false" }).map(([n]) => n)).not.toContain("Strict-Transport-Security");
+  });
+
+  it("reach the client, also on a refused target", async () => {
+    const entry = requestEntry({ secureCookies: "true" });
+    const server = http.createServer((req, res) => {
+      if (!entry(req, res)) return;
+      res.end("ok");
+    });
+    servers.push(server);
+    await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
+    const { port } = server.address() as AddressInfo;
+    for (const target of ["/", "/api/mcp/%00"]) {
+      const res = await fetch(`http://127.0.0.1:${port}${target}`);
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect(res.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+      expect(res.headers.get("strict-transport-security")).toBe("max-age=31536000");
+    }
   });
 });
