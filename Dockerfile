@@ -23,7 +23,7 @@ COPY --from=build --chown=app:app /app/node_modules ./node_modules
 COPY --from=build --chown=app:app /app/.next ./.next
 COPY --from=build --chown=app:app /app/public ./public
 COPY --from=build --chown=app:app /app/package.json /app/next.config.ts /app/tsconfig.json ./
-COPY --from=build --chown=app:app /app/scripts/server.mjs ./scripts/server.mjs
+COPY --from=build --chown=app:app /app/scripts/server.mjs /app/scripts/request-entry.mjs ./scripts/
 USER app
 VOLUME ["/app/data"]
 EXPOSE 3000

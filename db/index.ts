@@ -4,6 +4,7 @@ import { PGlite } from "@electric-sql/pglite";
 import { Kysely, PostgresDialect } from "kysely";
 import { PGliteDialect } from "kysely-pglite-dialect";
 import pg from "pg";
+import { createPrivateFiles, PRIVATE_DIR_MODE, restrictTree, securePrivateDir } from "@/lib/data-dir";
 import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
 import type { DB } from "./schema";
@@ -38,7 +39,7 @@ export function createDatabase(options: DatabaseOptions): DatabaseHandle {
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }) });
     return { db, kind: "postgres", close: () => db.destroy() };
   }
-  if (options.pgliteDir) fs.mkdirSync(options.pgliteDir, { recursive: true });
+  if (options.pgliteDir) fs.mkdirSync(options.pgliteDir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const client = new PGlite(options.pgliteDir);
   const db = new Kysely<DB>({ dialect: new PGliteDialect(client) });
   embeddedClients().set(db, client);
@@ -67,7 +68,15 @@ export function getDatabase(): DatabaseHandle {
   const g = globalThis as DbGlobal;
   if (!g[KEY]) {
     const env = getEnv();
-    g[KEY] = createDatabase({ url: env.DATABASE_URL, pgliteDir: path.join(env.dataDir, "pglite") });
+    const pgliteDir = path.join(env.dataDir, "pglite");
+    if (!env.DATABASE_URL) {
+      // The database's files are the credentials' ciphertext, the audit log and the users:
+      // 0600 in 0700 directories, including those an earlier version created 0644/0755.
+      createPrivateFiles();
+      securePrivateDir(env.dataDir);
+      restrictTree(pgliteDir);
+    }
+    g[KEY] = createDatabase({ url: env.DATABASE_URL, pgliteDir });
   }
   return g[KEY];
 }

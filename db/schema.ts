@@ -51,6 +51,8 @@ export interface UsersTable {
   disabled_at: Timestamp | null;
   created_at: CreatedAt;
   updated_at: UpdatedAt;
+  /** Moves on at sign-out and on a password, role or disabled change; older session cookies stop working. */
+  session_version: Generated<number>;
 }
 
 export interface TeamsTable {

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { parseEgressAllow } from "./http/egress-policy";
+import proxyaddr from "proxy-addr";
 
 /**
  * The whole configuration, parsed once. Nothing else in the app reads process.env:
@@ -33,6 +34,20 @@ const seconds = (fallback: number, min: number, max: number) =>
  * ARCHESTRA_ORCHESTRATOR_MCP_SERVER_BASE_IMAGE at it.
  */
 export const DEFAULT_BASE_IMAGE = "node:22-bookworm-slim";
+
+/** What proxy-addr (which scripts/request-entry.mjs uses to match peers) accepts. */
+function isProxyList(value: string): boolean {
+  const entries = value
+    .split(",")
+    .map((v) => v.trim())
+    .filter(Boolean);
+  try {
+    proxyaddr.compile(entries);
+    return entries.length > 0;
+  } catch {
+    return false;
+  }
+}
 
 const url = (what: string) => optional.pipe(z.url({ message: `expected ${what}` }).optional());
 
@@ -134,6 +149,20 @@ const schema = z
       }
     }),
     ARCHESTRA_OUTBOUND_TIMEOUT_SECONDS: seconds(10, 1, 300),
+    /**
+     * Addresses of the reverse proxies in front of the app (comma-separated IPs or CIDRs, or
+     * `loopback`, `linklocal`, `uniquelocal`): only their X-Forwarded-* headers are believed.
+     */
+    ARCHESTRA_TRUSTED_PROXIES: optional.pipe(
+      z
+        .string()
+        .refine(isProxyList, {
+          message: "expected comma-separated IP addresses or CIDRs (or loopback, linklocal, uniquelocal)",
+        })
+        .optional(),
+    ),
+    /** Link a single sign-on login to an existing account by email even without `email_verified: true`. */
+    ARCHESTRA_OIDC_TRUST_EMAIL: bool(false),
   })
   .superRefine((env, ctx) => {
     if (Boolean(env.ARCHESTRA_ADMIN_EMAIL) !== Boolean(env.ARCHESTRA_ADMIN_PASSWORD)) {

@@ -21,7 +21,9 @@ export type BusMessage =
   /** Team membership changed: who a team token's members are, which teams a person is in. */
   | { kind: "callers-changed" }
   /** A server's credentials changed (installed, revoked, team use switched). */
-  | { kind: "credentials-changed"; itemId: string };
+  | { kind: "credentials-changed"; itemId: string }
+  /** A person's session version moved on: cached versions of it are stale. */
+  | { kind: "sessions-revoked"; userId: string };
 
 type Handler = (message: BusMessage) => void;
 

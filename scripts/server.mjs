@@ -8,6 +8,7 @@ import http from "node:http";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import next from "next";
+import { requestEntry } from "./request-entry.mjs";
 
 const { values } = parseArgs({ options: { port: { type: "string" }, hostname: { type: "string" } } });
 const port = Number(values.port ?? process.env.PORT ?? 3000);
@@ -50,7 +51,13 @@ function internalPath(url) {
   }
 }
 
+const entry = requestEntry({
+  trustedProxies: process.env.ARCHESTRA_TRUSTED_PROXIES,
+  secureCookies: process.env.ARCHESTRA_SECURE_COOKIES,
+});
 const server = http.createServer((req, res) => {
+  // Security headers; forwarded headers believed only from trusted proxies; control characters refused.
+  if (!entry(req, res)) return;
   // Installed by the app at start-up (instrumentation.ts); until then Next.js serves every path.
   if (globalThis[FRONT]?.(req, res)) return;
   // Checked only for what Next.js serves (the gateway front decodes its own paths).

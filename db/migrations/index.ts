@@ -5,6 +5,7 @@ import * as m0003 from "./0003_ended_sessions";
 import * as m0004 from "./0004_assignment_position";
 import * as m0005 from "./0005_seeded_instance_dirs";
 import * as m0006 from "./0006_invitations_team_use";
+import * as m0007 from "./0007_session_version";
 import * as m0008 from "./0008_assignment_prompts_resources";
 import * as m0009 from "./0009_oauth_refresh_lease";
 import * as m0010 from "./0010_audit_keyset_index";
@@ -20,6 +21,7 @@ export const migrations: Record<string, Migration> = {
   "0004_assignment_position": m0004,
   "0005_seeded_instance_dirs": m0005,
   "0006_invitations_team_use": m0006,
+  "0007_session_version": m0007,
   "0008_assignment_prompts_resources": m0008,
   "0009_oauth_refresh_lease": m0009,
   "0010_audit_keyset_index": m0010,

@@ -1,17 +1,34 @@
-import NextAuth, { type NextAuthConfig } from "next-auth";
+import NextAuth, { type NextAuthConfig, type Profile } from "next-auth";
 import Credentials from "next-auth/providers/credentials";
 import { getDb } from "@/db";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
-import { upsertOidcUser } from "./oidc-user";
+import { getSessionVersions, readSessionVersion, revokeSessions, sessionVersionHolds } from "./session-version";
+import { emailIsVouchedFor, type OidcProfile, upsertOidcUser } from "./oidc-user";
 import { verifyCredentials } from "./verify-credentials";
 
 export const OIDC_PROVIDER_ID = "oidc";
+/** The sign-in page's error code for a provider that did not vouch for the person's email. */
+export const OIDC_EMAIL_UNVERIFIED = "OidcEmailUnverified";
 
+function oidcProfile(profile: Profile, sub: string): OidcProfile {
+  return {
+    sub,
+    email: profile.email,
+    name: profile.name,
+    emailVerified: typeof profile.email_verified === "boolean" ? profile.email_verified : undefined,
+  };
+}
+
+/**
+ * The caller's address, which keys the sign-in throttle. The app server (scripts/request-entry.mjs)
+ * sets X-Forwarded-For to the one address it found: the peer itself, or the client behind
+ * proxies listed in ARCHESTRA_TRUSTED_PROXIES; a value a client sends is never passed on.
+ */
 export function clientAddress(headers: Headers): string | null {
-  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || headers.get("x-real-ip") || null;
+  return headers.get("x-forwarded-for")?.split(",")[0]?.trim() || null;
 }
 
 function config(): NextAuthConfig {
@@ -74,26 +91,49 @@ function config(): NextAuthConfig {
       async signIn({ account, profile }) {
         if (account?.provider !== OIDC_PROVIDER_ID) return true;
         if (!profile?.sub) return false;
-        const user = await upsertOidcUser(getDb(), {
-          sub: profile.sub,
-          email: profile.email,
-          name: profile.name,
-          emailVerified: typeof profile.email_verified === "boolean" ? profile.email_verified : undefined,
-        });
-        return user !== null;
+        const oidc = oidcProfile(profile, profile.sub);
+        const user = await upsertOidcUser(getDb(), oidc, { trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL });
+        if (user) return true;
+        // Said on the sign-in page: the person can ask the provider's admin to verify the address.
+        if (!emailIsVouchedFor(oidc, { trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL })) {
+          return `/signin?error=${OIDC_EMAIL_UNVERIFIED}`;
+        }
+        return false;
       },
       async jwt({ token, user, account, profile }) {
-        if (account?.provider === OIDC_PROVIDER_ID && profile?.sub) {
-          const linked = await upsertOidcUser(getDb(), { sub: profile.sub, email: profile.email });
-          if (linked) token.uid = linked.id;
-        } else if (user?.id) {
-          token.uid = user.id;
+        if (account) {
+          // Signing in: the cookie remembers the person and their session version now.
+          let uid: string | undefined;
+          if (account.provider === OIDC_PROVIDER_ID && profile?.sub) {
+            const linked = await upsertOidcUser(getDb(), oidcProfile(profile, profile.sub), {
+              trustEmail: env.ARCHESTRA_OIDC_TRUST_EMAIL,
+            });
+            uid = linked?.id;
+          } else {
+            uid = user?.id;
+          }
+          if (!uid) return null;
+          const version = await readSessionVersion(getDb(), uid);
+          if (version === null) return null;
+          token.uid = uid;
+          token.sv = version;
+          return token;
         }
-        return token;
+        // Every later request: a cookie from before a sign-out (or a password or role change) is void.
+        if (typeof token.uid !== "string") return null;
+        const current = await getSessionVersions().current(getDb(), token.uid);
+        return sessionVersionHolds(token.sv, current) ? token : null;
       },
       async session({ session, token }) {
         if (typeof token.uid === "string") session.user.id = token.uid;
-        return session;
+        return Object.assign(session, { sessionVersion: token.sv });
+      },
+    },
+    events: {
+      // Signing out ends the person's sessions everywhere: a copy of the cookie no longer works.
+      async signOut(message) {
+        const uid = "token" in message ? message.token?.uid : undefined;
+        if (typeof uid === "string") await revokeSessions(getDb(), uid);
       },
     },
   };

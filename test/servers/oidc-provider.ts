@@ -1,7 +1,9 @@
 /**
  * A real OpenID Connect provider (the certified `oidc-provider` package) for tests.
  * Its development login form accepts any login name; the account's email is
- * `<login>@sso.example.com`, verified.
+ * `<login>@sso.example.com`, verified. A login of the form `unverified:<email>` is an account
+ * that merely claims `<email>`: the provider sends no `email_verified` claim for it (as many
+ * providers do for addresses they never checked).
  *
  *   node --import tsx test/servers/oidc-provider.ts   (OIDC_PORT, OIDC_REDIRECT_URIS)
  */
@@ -30,7 +32,10 @@ export async function startOidcProvider(options: TestOidcOptions): Promise<{ iss
     cookies: { keys: ["test-only-cookie-key"] },
     findAccount: async (_ctx, id) => ({
       accountId: id,
-      claims: async () => ({ sub: id, email: `${id}@sso.example.com`, email_verified: true, name: `SSO ${id}` }),
+      claims: async () =>
+        id.startsWith("unverified:")
+          ? { sub: id, email: id.slice("unverified:".length), name: `Unverified ${id}` }
+          : { sub: id, email: `${id}@sso.example.com`, email_verified: true, name: `SSO ${id}` },
     }),
     features: { devInteractions: { enabled: true } },
   });

@@ -3,7 +3,7 @@ import { redirect } from "next/navigation";
 import { SubmitButton } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { getDb } from "@/db";
-import { oidcProviderName } from "@/lib/auth/auth";
+import { OIDC_EMAIL_UNVERIFIED, oidcProviderName } from "@/lib/auth/auth";
 import { getSessionActor } from "@/lib/auth/session";
 import { safeCallbackPath } from "@/lib/http/safe-redirect";
 import { needsSetup } from "@/lib/users/setup-admin";
@@ -22,7 +22,9 @@ export default async function SignInPage({ searchParams }: { searchParams: Promi
     <Card title="Sign in" description="Use the account your admin created for you.">
       {params.error && params.error !== "CredentialsSignin" && (
         <p role="alert" className="mb-4 rounded-md bg-red-50 px-3 py-2 text-sm text-red-700">
-          Sign-in did not complete. Try again, or ask your admin.
+          {params.error === OIDC_EMAIL_UNVERIFIED
+            ? `${oidc ?? "Single sign-on"} did not confirm that your email address is verified, so it cannot sign you in here. Verify the address with your identity provider, or ask your admin.`
+            : "Sign-in did not complete. Try again, or ask your admin."}
         </p>
       )}
       <SignInForm callbackUrl={callbackUrl} />
