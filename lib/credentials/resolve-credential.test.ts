@@ -256,14 +256,21 @@ describe("static assignments", () => {
     const r = resolveCredential({ mode: "static", staticCredentialId: "a1" }, callers[caller] as Caller, creds, now);
     expect(r).toEqual({ kind: "resolved", credentialId: "a1", via: "static" });
   });
-  it("a static assignment is its binder's choice: it ignores team use", () => {
-    const r = resolveCredential(
-      { mode: "static", staticCredentialId: "k1" },
-      { kind: "org" },
-      [kept("k1", users.alice, 1)],
-      now,
-    );
-    expect(r).toEqual({ kind: "resolved", credentialId: "k1", via: "static" });
+  it("a personal credential kept out of team use serves only its owner, even when bound", () => {
+    const bound = { mode: "static" as const, staticCredentialId: "k1" };
+    const creds = [kept("k1", users.alice, 1)];
+    expect(resolveCredential(bound, { kind: "org" }, creds, now)).toEqual({ kind: "missing" });
+    expect(resolveCredential(bound, { kind: "team", teamId: "t", memberIds: [users.alice] }, creds, now)).toEqual({
+      kind: "missing",
+    });
+    expect(resolveCredential(bound, { kind: "user", userId: users.bob, teamIds: [] }, creds, now)).toEqual({
+      kind: "missing",
+    });
+    expect(resolveCredential(bound, { kind: "user", userId: users.alice, teamIds: [] }, creds, now)).toEqual({
+      kind: "resolved",
+      credentialId: "k1",
+      via: "static",
+    });
   });
   it("a revoked static credential asks for re-authentication; a deleted one is missing", () => {
     expect(resolveCredential({ mode: "static", staticCredentialId: "c1" }, { kind: "org" }, creds, now)).toEqual({

@@ -68,6 +68,9 @@ export function resolveCredential(
   if (assignment.mode === "static") {
     const chosen = candidates.find((c) => c.id === assignment.staticCredentialId);
     if (!chosen) return { kind: "missing" };
+    // Its owner keeps a personal credential out of shared use: bound or not, only they use it.
+    const ownersOnly = chosen.scope === "personal" && !chosen.teamUse;
+    if (ownersOnly && !(caller.kind === "user" && caller.userId === chosen.ownerUserId)) return { kind: "missing" };
     return isUsable(chosen, now)
       ? { kind: "resolved", credentialId: chosen.id, via: "static" }
       : { kind: "reauth", credentialId: chosen.id };

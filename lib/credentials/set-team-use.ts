@@ -2,7 +2,7 @@ import { z } from "zod";
 import type { Database } from "@/db";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Actor } from "@/lib/auth/actor";
-import { AppError, notFound } from "@/lib/errors";
+import { notFound } from "@/lib/errors";
 import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
 import { parseInput, uuidOrThrow } from "@/lib/validation";
 
@@ -29,17 +29,9 @@ export async function setCredentialTeamUse(
     .select(["id", "scope", "owner_user_id", "catalog_item_id", "team_use", "status"])
     .where("id", "=", id)
     .executeTakeFirst();
-  // Someone else's credential is "not found", so ids reveal nothing.
+  // Someone else's credential, or a team's (which has no owning person), is "not found", so ids
+  // reveal nothing.
   if (!c || c.status === "revoked") throw notFound("Credential");
-  if (c.scope !== "personal") {
-    throw new AppError(
-      "bad_request",
-      "Team use is a choice for personal credentials; a team credential is the team's.",
-      {
-        teamUse: "Not for team credentials.",
-      },
-    );
-  }
   if (c.owner_user_id !== actor.id) throw notFound("Credential");
   if (c.team_use !== teamUse) {
     await db

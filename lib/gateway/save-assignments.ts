@@ -99,9 +99,19 @@ async function checkStaticCredential(
   if (!c || c.catalog_item_id !== itemId)
     throw new AppError("bad_request", "That credential is not for this server.", field);
   if (viewer.kind !== "user") throw new AppError("forbidden", "Only people can assign credentials.", field);
+  // A personal credential is bound only by its owner, an org admin included: nobody else may
+  // decide that everyone calling a gateway uses someone's own account.
   const allowed =
-    isAdmin(viewer.actor) ||
-    c.owner_user_id === viewer.actor.id ||
-    (c.owner_team_id !== null && viewer.adminTeamIds.includes(c.owner_team_id) && c.owner_team_id === gatewayTeamId);
-  if (!allowed) throw new AppError("forbidden", "You can assign only your own credentials or your team's.", field);
+    c.scope === "personal"
+      ? c.owner_user_id === viewer.actor.id
+      : isAdmin(viewer.actor) ||
+        (c.owner_team_id !== null &&
+          viewer.adminTeamIds.includes(c.owner_team_id) &&
+          c.owner_team_id === gatewayTeamId);
+  if (!allowed)
+    throw new AppError(
+      "forbidden",
+      "You can assign only your own personal credentials, or your team's credentials on its gateways.",
+      field,
+    );
 }

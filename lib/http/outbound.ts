@@ -218,17 +218,27 @@ export function egressExceptions(): EgressAllow {
   return parseEgressAllow(getEnv().ARCHESTRA_EGRESS_ALLOW);
 }
 
+/** How long the catalog entry's own name may take to resolve before it counts as public. */
+const CEILING_LOOKUP_MS = 2000;
+
 /**
  * The policy for URLs handed over on behalf of a catalog entry: its own URL's host decides how
- * internal they may go (looked up now; a name that does not resolve counts as public).
+ * internal they may go (looked up now; a name that does not resolve in time counts as public, and
+ * so does an entry without a URL, so that an upstream never sets its own ceiling).
  */
-export async function egressPolicyFor(catalogUrl: string, allow = egressExceptions()): Promise<EgressPolicy> {
+export async function egressPolicyFor(catalogUrl: string | null, allow = egressExceptions()): Promise<EgressPolicy> {
+  if (catalogUrl === null) return { ceiling: "public", allow };
   const host = new URL(catalogUrl).hostname.replace(/^\[|\]$/g, "");
   let ceiling: AddressClass = "public";
   if (isIP(host)) ceiling = innermostClass([host]);
   else if (hostAllowed(allow, host)) ceiling = "public";
   else {
-    const addresses = await dns.promises.lookup(host, { all: true }).catch(() => []);
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<{ address: string }[]>((resolve) => {
+      timer = setTimeout(() => resolve([]), CEILING_LOOKUP_MS);
+    });
+    const addresses = await Promise.race([dns.promises.lookup(host, { all: true }).catch(() => []), late]);
+    clearTimeout(timer);
     ceiling = innermostClass(addresses.map((a) => a.address));
   }
   return { ceiling, allow };

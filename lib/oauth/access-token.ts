@@ -155,7 +155,8 @@ async function refreshHeld(
       .set({ ...set, refresh_lease_until: null })
       .where("id", "=", credentialId)
       .where("sealed_secret", "=", row.sealed_secret)
-      .execute();
+      .executeTakeFirst()
+      .then((r) => Number(r.numUpdatedRows) > 0);
   const fail = async (reason: string, passing: boolean) => {
     state().tokens.delete(credentialId);
     if (passing) {
@@ -179,7 +180,7 @@ async function refreshHeld(
     throw await fail("The access token expired and there is no refresh token.", false);
   let tokens: Awaited<ReturnType<typeof refreshAuthorization>>;
   try {
-    const policy = await egressPolicyFor(row.url ?? oauth.authorizationServer);
+    const policy = await egressPolicyFor(row.url);
     tokens = await refreshAuthorization(oauth.authorizationServer, {
       metadata: oauth.metadata as AuthorizationServerMetadata | undefined,
       clientInformation: clientForRefresh(keyring, { ...row, id: row.catalog_item_id }, oauth.clientId),
@@ -203,8 +204,15 @@ async function refreshHeld(
     },
   };
   // updated_at is left alone: it versions the credential's settings, not its tokens.
-  await write({ sealed_secret: sealJson(keyring, next, context), status: "active", status_reason: null });
+  const stored = await write({
+    sealed_secret: sealJson(keyring, next, context),
+    status: "active",
+    status_reason: null,
+  });
   state().failures.delete(credentialId);
+  // Another replica stored newer tokens meanwhile (its lease lapsed on us): this token answers
+  // this call, and later calls read the stored ones.
+  if (!stored) return tokens.access_token;
   return remember(credentialId, tokens.access_token, next.oauth?.expiresAt);
 }
 

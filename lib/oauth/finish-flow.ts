@@ -90,7 +90,7 @@ export async function finishOAuthFlow(
       `${item.name} was not connected: the sign-in answer did not come from ${flow.authorizationServer} where it started (${(err as Error).message}; issuer ${query.get("iss") ?? "not given"}). Nothing was sent to the authorization server.`,
     );
   }
-  const policy = await egressPolicyFor(item.url ?? flow.authorizationServer);
+  const policy = await egressPolicyFor(item.url);
   const tokens = await exchangeAuthorization(flow.authorizationServer, {
     metadata: flow.metadata as AuthorizationServerMetadata,
     clientInformation: clientForRefresh(keyring, item, flow.clientId),

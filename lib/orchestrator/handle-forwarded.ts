@@ -44,11 +44,13 @@ export async function handleForwardedRequest(
 ): Promise<Response> {
   // Every call from one replica has one principal here; that replica tells its callers apart.
   const principal = `replica:${sender.from}`;
+  // Request ids are counted per connection, and a replica holds one per instance.
+  const cancelKey = `${principal}|${instanceId}`;
   const reply = asReply(body);
   if (reply) return new Response(null, { status: deliverReply(reply, principal) === "delivered" ? 202 : 404 });
   const cancellation = asCancellation(body);
   if (cancellation) {
-    cancelCall(principal, cancellation.requestId, cancellation.reason);
+    cancelCall(cancelKey, cancellation.requestId, cancellation.reason);
     return new Response(null, { status: 202 });
   }
 
@@ -88,7 +90,7 @@ export async function handleForwardedRequest(
       audit("error", err.message);
       throw err;
     });
-    const call = cancellableCall(principal, extra.requestId, [extra.signal]);
+    const call = cancellableCall(cancelKey, extra.requestId, [extra.signal]);
     const channel = streamChannel({ stream: transport, relatedRequestId: extra.requestId, principal, timeoutMs });
     // The stdio rule (route-rule.ts) tells callers apart by who made the call, which the
     // sending replica signed, not by the replica: people behind one replica are not one caller.

@@ -15,6 +15,7 @@ import {
   envFilesIn,
   instanceUid,
   othersCanReach,
+  probeBubblewrap,
   resolveCommand,
   revealedPaths,
   type Sandbox,
@@ -196,6 +197,11 @@ class ManagedProcess {
    */
   private prepareForUser(instanceDir: string, uid: number): void {
     fs.chmodSync(this.options.workDir, 0o711);
+    // Without bubblewrap nothing blanks the app's `.env` files: they become the app's alone.
+    for (const file of envFilesIn(path.resolve(this.options.appDir))) {
+      const mode = fs.statSync(file).mode & 0o777;
+      if (mode & 0o077) fs.chmodSync(file, mode & 0o700);
+    }
     const parent = path.dirname(path.resolve(this.options.workDir));
     const mode = fs.statSync(parent).mode & 0o777;
     // The data directory may be 0700: traversal only (0711), its files stay unreadable (0600).
@@ -304,7 +310,13 @@ export class ProcessRuntime implements Runtime {
 
   /** How this machine isolates instances (decided once, on first use). */
   readonly isolation = (): Promise<Sandbox> => {
-    this.detected ??= detectSandbox(this.options.sandbox);
+    const { workDir, appDir } = this.options;
+    this.detected ??= detectSandbox(this.options.sandbox, {
+      bubblewrap: probeBubblewrap,
+      isRoot: () => process.getuid?.() === 0,
+      // The data directory itself is opened for traversal when needed (prepareForUser).
+      othersReach: () => othersCanReach(path.dirname(path.dirname(path.resolve(workDir)))) && othersCanReach(appDir),
+    });
     return this.detected;
   };
 

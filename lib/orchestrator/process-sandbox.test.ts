@@ -18,6 +18,7 @@ const SNOOP = path.resolve("test/servers/snoop-server.mjs");
 const APP_SECRET = "app-session-secret-0123456789";
 const KEY = "1:c2VjcmV0LWVuY3J5cHRpb24ta2V5LWJ5dGVzLTAxMjM0NTY3";
 const OTHER_SECRET = "bravo-personal-token-42";
+const DOTENV_SECRET = "charlie-dotenv-key-7";
 
 const roots: string[] = [];
 afterAll(() => {
@@ -25,7 +26,7 @@ afterAll(() => {
 });
 
 /** A data directory laid out like the app's, with its secrets. */
-function dataDir(): { data: string; workDir: string } {
+function dataDir(): { data: string; workDir: string; app: string } {
   const root = fs.mkdtempSync(path.join(os.tmpdir(), "sandbox-"));
   roots.push(root);
   // Traversable, like a data directory's parent usually is (the `user` mode needs it).
@@ -35,7 +36,11 @@ function dataDir(): { data: string; workDir: string } {
   fs.writeFileSync(path.join(data, "encryption.keys"), KEY, { mode: 0o600 });
   fs.writeFileSync(path.join(data, "auth-secret"), APP_SECRET, { mode: 0o600 });
   fs.writeFileSync(path.join(data, "pglite", "PG_VERSION"), "17", { mode: 0o600 });
-  return { data, workDir: path.join(data, "instances") };
+  // The app's own folder, with a `.env` left readable by everyone, as an editor would write it.
+  const app = path.join(root, "app");
+  fs.mkdirSync(app, { mode: 0o755 });
+  fs.writeFileSync(path.join(app, ".env"), `ARCHESTRA_ENCRYPTION_KEYS=${DOTENV_SECRET}`, { mode: 0o644 });
+  return { data, workDir: path.join(data, "instances"), app };
 }
 
 function spec(slug: string, secretEnv: Record<string, string>): InstanceSpec {
@@ -76,10 +81,11 @@ interface Report {
 
 /** Starts the snoop server and another instance beside it; returns what the snoop could read. */
 async function snoop(setting: SandboxSetting): Promise<{ report: Report; text: string; data: string; other: string }> {
-  const { data, workDir } = dataDir();
+  const { data, workDir, app } = dataDir();
   const runtime = new ProcessRuntime({
     workDir,
     hidePaths: [data],
+    appDir: app,
     // The app's environment at exec time is what /proc/<pid>/environ shows: the child inherits none of it.
     inheritEnv: { ...process.env, ARCHESTRA_AUTH_SECRET: APP_SECRET },
     sandbox: setting,
@@ -105,6 +111,7 @@ async function snoop(setting: SandboxSetting): Promise<{ report: Report; text: s
       path.join(data, "encryption.keys"),
       path.join(data, "auth-secret"),
       path.join(data, "pglite", "PG_VERSION"),
+      path.join(app, ".env"),
       workDir,
       path.join(workDir, other.name),
       path.join(workDir, other.name, "notes.jsonl"),
@@ -138,6 +145,7 @@ describe("a hostile local server", () => {
   it("without a sandbox, reads the app's keys and another instance's secrets (what the sandbox must stop)", async () => {
     const { text, report } = await snoop("off");
     expect(text).toContain(KEY);
+    expect(text).toContain(DOTENV_SECRET);
     expect(text).toContain(APP_SECRET);
     expect(text).toContain(OTHER_SECRET);
     // Even so, its environment is clean: no app variables, its own home.
@@ -149,6 +157,7 @@ describe("a hostile local server", () => {
     "under bubblewrap, gets nothing of the data directory, the app or the other instance, and can still write its own directory",
     async () => {
       const { text, report, data, other } = await snoop("bubblewrap");
+      expect(text).not.toContain(DOTENV_SECRET);
       expect(text).not.toContain(KEY);
       expect(text).not.toContain(APP_SECRET);
       expect(text).not.toContain(OTHER_SECRET);
@@ -168,6 +177,7 @@ describe("a hostile local server", () => {
     "as a user of its own (the app is root), reads none of the app's files or anyone's environment",
     async () => {
       const { text, report } = await snoop("user");
+      expect(text).not.toContain(DOTENV_SECRET);
       expect(text).not.toContain(KEY);
       expect(text).not.toContain(APP_SECRET);
       expect(text).not.toContain(OTHER_SECRET);
@@ -177,9 +187,10 @@ describe("a hostile local server", () => {
 });
 
 describe("choosing the sandbox", () => {
-  const probe = (bubblewrap: string | null, root: boolean) => ({
+  const probe = (bubblewrap: string | null, root: boolean, othersReach = true) => ({
     bubblewrap: async () => bubblewrap,
     isRoot: () => root,
+    othersReach: () => othersReach,
   });
 
   it("auto takes bubblewrap, else its own user when root, else none with a warning", async () => {
@@ -191,6 +202,19 @@ describe("choosing the sandbox", () => {
     expect(off).toMatchObject({ mode: "off", refusal: null });
     expect(off.warning).toContain("not isolated");
     expect(off.warning).toContain("no userns");
+  });
+
+  it("as root behind a folder other users cannot enter: bubblewrap without users of their own, else none", async () => {
+    const none = { warning: null, refusal: null };
+    expect(await detectSandbox("auto", probe(null, true, false))).toEqual({
+      mode: "bubblewrap",
+      asUser: false,
+      ...none,
+    });
+    const off = await detectSandbox("auto", probe("no userns", true, false));
+    expect(off).toMatchObject({ mode: "off", refusal: null });
+    expect(off.warning).toContain("cannot enter");
+    expect((await detectSandbox("user", probe(null, true, false))).refusal).toContain("cannot enter");
   });
 
   it("an explicit sandbox the machine cannot give refuses to start servers; off warns", async () => {

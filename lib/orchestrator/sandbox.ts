@@ -88,7 +88,7 @@ export function envFilesIn(dir: string): string[] {
 }
 
 /** Runs bubblewrap once with the flags instances get; resolves to why it cannot run, or null. */
-function probeBubblewrap(uid?: number): Promise<string | null> {
+export function probeBubblewrap(uid?: number): Promise<string | null> {
   return new Promise((resolve) => {
     const args = bubblewrapArgs({ instanceDir: "/", hide: [], reveal: [], blankFiles: [] }, "true", []);
     const env: Record<string, string> = { PATH: "/usr/bin:/bin" };
@@ -133,17 +133,27 @@ const UNISOLATED =
  */
 export async function detectSandbox(
   setting: SandboxSetting,
-  probe: { bubblewrap(uid?: number): Promise<string | null>; isRoot(): boolean } = {
+  probe: {
+    bubblewrap(uid?: number): Promise<string | null>;
+    isRoot(): boolean;
+    /** Whether another user can reach the data directory's parent and the app's own files. */
+    othersReach(): boolean;
+  } = {
     bubblewrap: probeBubblewrap,
     isRoot: () => process.getuid?.() === 0,
+    othersReach: () => true,
   },
 ): Promise<Sandbox> {
   const none = { asUser: false, warning: null, refusal: null };
   if (setting === "off") return { ...none, mode: "off", warning: `${UNISOLATED} (ARCHESTRA_ORCHESTRATOR_SANDBOX=off)` };
+  // A user of its own cannot run a server whose directory or code lies behind a root-only folder.
   const root = probe.isRoot();
+  const ownUsers = root && probe.othersReach();
+  const unreachable =
+    "the data directory or the app lies in a folder other users cannot enter (for example /root): move them, or open the folders on the way (chmod o+x)";
   if (setting === "auto" || setting === "bubblewrap") {
     // As root, bubblewrap started as an unprivileged user (it then needs user namespaces), else as root.
-    if (root && (await probe.bubblewrap(INSTANCE_UID_BASE)) === null)
+    if (ownUsers && (await probe.bubblewrap(INSTANCE_UID_BASE)) === null)
       return { ...none, mode: "bubblewrap", asUser: true };
     const why = await probe.bubblewrap();
     if (why === null) return { ...none, mode: "bubblewrap" };
@@ -151,15 +161,18 @@ export async function detectSandbox(
       const refusal = `ARCHESTRA_ORCHESTRATOR_SANDBOX=bubblewrap, but ${why}`;
       return { ...none, mode: "off", warning: refusal, refusal };
     }
-    if (root) return { ...none, mode: "user" };
+    if (ownUsers) return { ...none, mode: "user" };
+    const also = root ? `; servers cannot run as users of their own: ${unreachable}` : "";
     return {
       ...none,
       mode: "off",
-      warning: `${UNISOLATED} Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or run on Kubernetes. (${why})`,
+      warning: `${UNISOLATED} Install bubblewrap (apt-get install bubblewrap) and allow user namespaces, or run on Kubernetes. (${why}${also})`,
     };
   }
-  if (root) return { ...none, mode: "user" };
-  const refusal = "ARCHESTRA_ORCHESTRATOR_SANDBOX=user needs the app to run as root, to start servers as other users";
+  if (ownUsers) return { ...none, mode: "user" };
+  const refusal = root
+    ? `ARCHESTRA_ORCHESTRATOR_SANDBOX=user, but ${unreachable}`
+    : "ARCHESTRA_ORCHESTRATOR_SANDBOX=user needs the app to run as root, to start servers as other users";
   return { ...none, mode: "off", warning: refusal, refusal };
 }
 

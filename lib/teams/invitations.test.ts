@@ -281,7 +281,7 @@ describe.each(backends)("team invitations and credential consent on $name", (bac
       .where("credential_id", "=", credential.id)
       .executeTakeFirstOrThrow();
     expect(row).toEqual({ action: "credential.team_use", details: { teamUse: false } });
-    // A team credential is the team's: no switch.
+    // A team credential is the team's: no switch, and no hint that it exists.
     const team = await createTeam(t.db, orgAdmin, { name: unique("T") });
     const teamCred = await t.db
       .insertInto("credentials")
@@ -296,7 +296,7 @@ describe.each(backends)("team invitations and credential consent on $name", (bac
       .returning("id")
       .executeTakeFirstOrThrow();
     await expect(setCredentialTeamUse(t.db, orgAdmin, teamCred.id, { teamUse: false })).rejects.toMatchObject({
-      code: "bad_request",
+      code: "not_found",
     });
   });
 
@@ -357,7 +357,7 @@ describe.each(backends)("team invitations and credential consent on $name", (bac
     await expect(listCredentialCalls(t.db, owner, "nope")).rejects.toMatchObject({ code: "not_found" });
   });
 
-  it("a gateway editor binds statically only their own credentials, their team's, or (org admins) any", async () => {
+  it("a personal credential is bound statically by its owner only; a team credential by its team admins or an org admin", async () => {
     const { orgAdmin, lead, team } = await teamWithAdmin(t.db);
     const dev = await makeUser(t.db, "member", "dev");
     const stranger = await makeUser(t.db, "member", "stranger");
@@ -378,6 +378,8 @@ describe.each(backends)("team invitations and credential consent on $name", (bac
     await expect(bind(lead, devCred.id)).rejects.toMatchObject({ code: "forbidden" });
     await expect(bind(lead, strangerCred.id)).rejects.toMatchObject({ code: "forbidden" });
     expect(await bind(lead, leadCred.id)).toBe(1);
-    expect(await bind(orgAdmin, devCred.id)).toBe(1);
+    // Nor can an org admin: a personal credential is bound by its owner only.
+    await expect(bind(orgAdmin, devCred.id)).rejects.toMatchObject({ code: "forbidden" });
+    expect(await bind(dev, devCred.id)).toBe(1);
   });
 });
