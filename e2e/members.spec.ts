@@ -203,9 +203,12 @@ test.describe
       expect((await callGetEnv(url, teamToken)).text).toContain(VICTIM_SECRET);
 
       // The owner sees who used the credential, and turns team use off.
-      await page.goto("/credentials");
+      // Calls are audited in batches a moment after they end: look again until this one is there.
       const calls = page.getByRole("table", { name: "Latest calls" });
-      await expect(calls).toContainText("team Team X token “x agent”");
+      await expect(async () => {
+        await page.goto("/credentials");
+        await expect(calls).toContainText("team Team X token “x agent”", { timeout: 1000 });
+      }).toPass({ timeout: 15_000 });
       await expect(calls).toContainText("get-env");
       await snap(page, testInfo, "members-03-credential-calls");
       await page.getByRole("button", { name: "Turn off team use of the Keyed credential" }).click();

@@ -222,7 +222,14 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   let changed = 0;
   (clients[1] as Client).setNotificationHandler(ToolListChangedNotificationSchema, () => void changed++);
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
-    assignments: [{ server: "everything", tools: ["echo", "trigger-sampling-request", "toggle-subscriber-updates"] }],
+    assignments: [
+      {
+        server: "everything",
+        tools: ["echo", "trigger-sampling-request", "toggle-subscriber-updates"],
+        // A chosen subset of tools alone exposes none of the server's resources.
+        resources: "all",
+      },
+    ],
   });
   await expect.poll(() => changed, { timeout: 5_000 }).toBeGreaterThan(0);
   expect((await (clients[1] as Client).listTools()).tools).toHaveLength(3);
