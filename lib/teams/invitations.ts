@@ -67,23 +67,16 @@ export async function inviteToTeam(
   return invitation;
 }
 
+/** What every listing of invitations shows of one. */
+const INVITATION_COLUMNS = ["i.id", "i.team_id", "i.user_id", "i.role", "i.created_at", "i.expires_at"] as const;
+
 /** The actor's own invitations that still wait for an answer. */
 export async function listMyInvitations(db: Database, actor: Actor): Promise<MyInvitation[]> {
   return db
     .selectFrom("team_invitations as i")
     .innerJoin("teams as t", "t.id", "i.team_id")
     .leftJoin("users as by", "by.id", "i.invited_by")
-    .select([
-      "i.id",
-      "i.team_id",
-      "i.user_id",
-      "i.role",
-      "i.created_at",
-      "i.expires_at",
-      "t.name as team_name",
-      "t.slug as team_slug",
-      "by.name as invited_by_name",
-    ])
+    .select([...INVITATION_COLUMNS, "t.name as team_name", "t.slug as team_slug", "by.name as invited_by_name"])
     .where("i.user_id", "=", actor.id)
     .where("i.expires_at", ">", new Date())
     .orderBy("i.created_at")
@@ -97,17 +90,7 @@ export async function listTeamInvitations(db: Database, actor: Actor, teamIdOrSl
     .selectFrom("team_invitations as i")
     .innerJoin("users as u", "u.id", "i.user_id")
     .leftJoin("users as by", "by.id", "i.invited_by")
-    .select([
-      "i.id",
-      "i.team_id",
-      "i.user_id",
-      "i.role",
-      "i.created_at",
-      "i.expires_at",
-      "u.email",
-      "u.name",
-      "by.name as invited_by_name",
-    ])
+    .select([...INVITATION_COLUMNS, "u.email", "u.name", "by.name as invited_by_name"])
     .where("i.team_id", "=", team.id)
     .where("i.expires_at", ">", new Date())
     .orderBy("i.created_at")
