@@ -11,6 +11,13 @@ const FORWARDED = [
   "x-forwarded-port",
   "x-real-ip",
 ];
+const FORWARDED_NAMES = new Set(FORWARDED);
+
+function carriesForwarded(rawHeaders) {
+  for (let i = 0; i < rawHeaders.length; i += 2) if (FORWARDED_NAMES.has(rawHeaders[i].toLowerCase())) return true;
+  return false;
+}
+
 /** Sent by the proxy (of which the nearest one's is last): kept, but only its last value. */
 const PROXY_SET = ["x-forwarded-host", "x-forwarded-proto", "x-forwarded-port"];
 
@@ -79,6 +86,14 @@ export function badTarget(url) {
  */
 export function settleForwardedHeaders(req, trust) {
   const peer = req.socket.remoteAddress ?? "";
+  // Most requests carry none of these: then the client is the peer, and nothing is removed.
+  if (!carriesForwarded(req.rawHeaders)) {
+    if (peer) {
+      req.headers["x-forwarded-for"] = peer;
+      req.rawHeaders.push("x-forwarded-for", peer);
+    }
+    return;
+  }
   const client = proxyaddr(req, trust);
   const fromProxy = peer !== "" && trust(peer, 0);
   for (const name of FORWARDED) {
