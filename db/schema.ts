@@ -32,6 +32,7 @@ export interface EnvVarSpec {
 }
 
 /** A tool as discovered from the server's tools/list. */
+/** A tool as its server described it: every field it sent is kept and passed on to clients. */
 export interface DiscoveredTool {
   name: string;
   title?: string;
@@ -39,6 +40,7 @@ export interface DiscoveredTool {
   inputSchema: unknown;
   outputSchema?: unknown;
   annotations?: unknown;
+  [field: string]: unknown;
 }
 
 export interface UsersTable {

@@ -132,6 +132,8 @@ test.describe
         "notes__create_entities",
         "notes__read_graph",
       ]);
+      // A tool's definition passes whole, fields the gateway has no use for included.
+      expect(tools.find((t) => t.name === "ev__echo")?.execution).toEqual({ taskSupport: "forbidden" });
       expect(
         text(await client.callTool({ name: "ev__echo", arguments: { message: "through the gateway" } })),
       ).toContain("through the gateway");

@@ -4,24 +4,30 @@ import type { DiscoveredTool } from "@/db/schema";
 import { getLogger } from "@/lib/log";
 import { listAllPages } from "@/lib/mcp/list-all-pages";
 import { getReplicaBus } from "@/lib/replica-bus";
+import { z } from "zod";
 
-/** Every tool a server offers, across pages (no more than listAllPages allows). */
+/**
+ * One page of a server's tools with every field each tool carries (`_meta`, `icons`, `execution`,
+ * and fields of later revisions or extensions): the SDK's own schema keeps only the ones it knows.
+ */
+const ToolsPage = z.looseObject({
+  tools: z.array(z.looseObject({ name: z.string(), inputSchema: z.looseObject({}) })),
+  nextCursor: z.string().optional(),
+});
+
+export function listToolsPage(client: Client, params?: { cursor?: string }) {
+  return client.request({ method: "tools/list", params: params ?? {} }, ToolsPage);
+}
+
+/** Every tool a server offers, across pages (no more than listAllPages allows), each as the server described it. */
 export async function listAllTools(client: Client, what = "The server's tool list"): Promise<DiscoveredTool[]> {
-  const tools = await listAllPages(
+  return listAllPages(
     async (cursor) => {
-      const page = await client.listTools(cursor ? { cursor } : {});
-      return { items: page.tools, nextCursor: page.nextCursor };
+      const page = await listToolsPage(client, cursor ? { cursor } : undefined);
+      return { items: page.tools as DiscoveredTool[], nextCursor: page.nextCursor };
     },
     { what },
   );
-  return tools.map((t) => ({
-    name: t.name,
-    ...(t.title ? { title: t.title } : {}),
-    ...(t.description ? { description: t.description } : {}),
-    inputSchema: t.inputSchema,
-    ...(t.outputSchema ? { outputSchema: t.outputSchema } : {}),
-    ...(t.annotations ? { annotations: t.annotations } : {}),
-  }));
 }
 
 /** Stores a server's tools; gateways that offer the server hear that their tools changed. */

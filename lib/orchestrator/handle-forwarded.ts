@@ -19,6 +19,7 @@ import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import { getOrchestrator } from ".";
+import { listToolsPage } from "./discover-tools";
 import type { ReplicaCaller } from "./replica-signature";
 
 /** Who sent a forwarded request, as its signature proved (see replica-signature.ts). */
@@ -62,7 +63,7 @@ export async function handleForwardedRequest(
     { capabilities: { tools: {} }, jsonSchemaValidator: sharedValidator() },
   );
   const transport = new WebStandardStreamableHTTPServerTransport({ sessionIdGenerator: undefined });
-  server.setRequestHandler(ListToolsRequestSchema, async (req) => (await local()).listTools(req.params));
+  server.setRequestHandler(ListToolsRequestSchema, async (req) => listToolsPage(await local(), req.params));
   server.setRequestHandler(CallToolRequestSchema, async (req, extra) => {
     const caller = sender.caller;
     if (!caller) throw new McpError(ErrorCode.InvalidRequest, "A forwarded tool call must name its caller.");
