@@ -30,6 +30,21 @@ export interface JsonAnswer {
   headers?: Record<string, string>;
 }
 
+/** The largest request body a gateway endpoint reads. */
+export const MAX_BODY_BYTES = 1024 * 1024;
+
+/** A JSON-RPC error answered at the edge, before any request id is known. */
+export const jsonRpcError = (
+  status: number,
+  code: number,
+  message: string,
+  headers?: Record<string, string>,
+): JsonAnswer => ({
+  status,
+  json: { jsonrpc: "2.0", error: { code, message }, id: null },
+  headers,
+});
+
 /** What the gateway answers: plain JSON, or a Fetch Response (event streams, the SDK's answers). */
 export type GatewayAnswer = JsonAnswer | Response;
 

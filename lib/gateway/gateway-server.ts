@@ -1,19 +1,10 @@
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import {
-  CallToolRequestSchema,
   type CallToolResult,
-  CompleteRequestSchema,
-  ErrorCode,
-  GetPromptRequestSchema,
-  ListPromptsRequestSchema,
-  ListResourcesRequestSchema,
-  ListResourceTemplatesRequestSchema,
-  ListToolsRequestSchema,
-  McpError,
-  ReadResourceRequestSchema,
-  SubscribeRequestSchema,
-  UnsubscribeRequestSchema,
-} from "@modelcontextprotocol/sdk/types.js";
+  type InputRequiredResult,
+  ProtocolError,
+  Server,
+  type ServerContext,
+} from "@modelcontextprotocol/server";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import type { CallToolContext } from "./call-tool";
 import type { ExposedTool, LoadedAssignment } from "./load-gateway";
@@ -28,67 +19,135 @@ import {
 } from "./prompts-resources";
 import { subscribe, unsubscribe } from "./subscriptions";
 
-type CallParams = { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } };
-type CallExtra = { requestId: string | number; signal: AbortSignal };
+/** A tools/call as the gateway's relay takes it, whichever era the caller speaks. */
+export interface ToolCall {
+  name: string;
+  arguments?: Record<string, unknown>;
+  _meta?: { progressToken?: string | number };
+  requestId: string | number;
+  signal: AbortSignal;
+}
+
+/** One request's view of its gateway: what it offers, and how a call reaches its upstream. */
+export interface GatewayScope {
+  ctx: CallToolContext;
+  tools: ExposedTool[];
+  byName: ReadonlyMap<string, ExposedTool>;
+  assignments: LoadedAssignment[];
+  /** The 2025-era session the request belongs to, if any (subscriptions need one). */
+  sessionId: string | null;
+  /** The caller's token: its sessions' subscriptions are counted together. */
+  tokenId: string;
+  /**
+   * Runs a tools/call for this request. `server` is the instance answering it (its transport
+   * carries what the upstream asks a 2025-era caller); the 2026-07-28 handler state arrives in
+   * `handlerContext`.
+   */
+  callTool(
+    call: ToolCall,
+    server: Server | undefined,
+    handlerContext: HandlerContext,
+  ): Promise<CallToolResult | InputRequiredResult>;
+}
+
+export type HandlerContext = ServerContext;
 
 /** The tools a gateway lists, under their exposed names. */
 export const listedTools = (tools: ExposedTool[]) => tools.map((t) => ({ ...t.definition, name: t.name }));
 
+export const GATEWAY_CAPABILITIES = {
+  tools: { listChanged: true },
+  prompts: { listChanged: true },
+  resources: { listChanged: true },
+  completions: {},
+};
+
 /**
- * The MCP server one request to a gateway is answered by: its tools (calls go to `callTool`),
- * and the prompts, resources, templates, completions and subscriptions of its servers.
+ * The one table of MCP methods a gateway answers, for both eras: the SDK's server serves it to
+ * 2025-era sessions and 2026-07-28 stateless requests alike (version negotiation, `_meta`
+ * envelopes, `server/discover`, `resultType` and cache fields are the SDK's).
  */
-export function gatewayServer(options: {
-  ctx: CallToolContext;
-  tools: ExposedTool[];
-  assignments: LoadedAssignment[];
-  sessionId: string | null;
-  /** The caller's token: its sessions' subscriptions are counted together. */
-  tokenId: string;
-  callTool(params: CallParams, extra: CallExtra): Promise<CallToolResult>;
-}): Server {
-  const { ctx, tools, assignments, sessionId } = options;
+export function gatewayServer(
+  scope: GatewayScope,
+  options: { era: "legacy" | "modern"; requestStateVerify?: RequestStateVerify },
+): Server {
+  const { ctx, tools, assignments, sessionId } = scope;
+  // 2025-era sessions also get log messages and resources/subscribe (2026-07-28 has neither).
+  const capabilities =
+    options.era === "legacy"
+      ? { ...GATEWAY_CAPABILITIES, resources: { listChanged: true, subscribe: true }, logging: {} }
+      : GATEWAY_CAPABILITIES;
   const server = new Server(
     { name: `mcp-orchestrator/${ctx.gateway.slug}`, version: "0.1.0" },
     {
-      capabilities: {
-        tools: { listChanged: true },
-        prompts: { listChanged: true },
-        resources: { listChanged: true, subscribe: true },
-        logging: {},
-        completions: {},
-      },
+      capabilities,
       jsonSchemaValidator: sharedValidator(),
+      requestState: options.requestStateVerify ? { verify: options.requestStateVerify } : undefined,
+      // The gateway's lists change only when its assignments are saved or a server is discovered
+      // again, and every such change is announced (list_changed on subscriptions/listen and the
+      // 2025 event stream). What a caller sees depends on their credentials: private to them.
+      cacheHints: {
+        "tools/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+        "prompts/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+        "resources/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+        "resources/templates/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+      },
     },
   );
-  server.setRequestHandler(ListToolsRequestSchema, async () => ({ tools: listedTools(tools) as never }));
-  server.setRequestHandler(CallToolRequestSchema, (req, extra) => options.callTool(req.params, extra));
-  server.setRequestHandler(ListPromptsRequestSchema, async () => ({ prompts: await listPrompts(ctx, assignments) }));
-  server.setRequestHandler(GetPromptRequestSchema, async (req) =>
-    getPrompt(ctx, assignments, req.params.name, req.params.arguments),
+  server.setRequestHandler("tools/list", async () => ({ tools: listedTools(tools) as never }));
+  server.setRequestHandler("tools/call", (req, c) =>
+    scope.callTool(
+      {
+        name: req.params.name,
+        arguments: req.params.arguments,
+        _meta: c.mcpReq._meta as ToolCall["_meta"],
+        requestId: c.mcpReq.id,
+        signal: c.mcpReq.signal,
+      },
+      server,
+      c,
+    ),
   );
-  server.setRequestHandler(ListResourcesRequestSchema, async () => ({
-    resources: await listResources(ctx, assignments),
-  }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
-  server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
-    resourceTemplates: await listResourceTemplates(ctx, assignments),
-  }));
-  server.setRequestHandler(CompleteRequestSchema, async (req) => complete(ctx, assignments, req.params));
+  server.setRequestHandler("prompts/list", async () => ({ prompts: await listPrompts(ctx, assignments) }) as never);
+  server.setRequestHandler(
+    "prompts/get",
+    async (req) => (await getPrompt(ctx, assignments, req.params.name, req.params.arguments)) as never,
+  );
+  server.setRequestHandler(
+    "resources/list",
+    async () => ({ resources: await listResources(ctx, assignments) }) as never,
+  );
+  server.setRequestHandler(
+    "resources/read",
+    async (req) => (await readResource(ctx, assignments, req.params.uri)) as never,
+  );
+  server.setRequestHandler(
+    "resources/templates/list",
+    async () => ({ resourceTemplates: await listResourceTemplates(ctx, assignments) }) as never,
+  );
+  server.setRequestHandler(
+    "completion/complete",
+    async (req) => (await complete(ctx, assignments, req.params)) as never,
+  );
   // Updates go to the session's event stream (GET), so subscribing needs a session.
   const sessionFor = (what: string) => {
-    if (!sessionId) throw new McpError(ErrorCode.InvalidRequest, `${what} needs a session: initialize first.`);
+    if (!sessionId) throw new ProtocolError(-32600, `${what} needs a session: initialize first.`);
     return sessionId;
   };
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.setRequestHandler("resources/subscribe", async (req) => {
     const session = sessionFor("Subscribing");
     const target = await resourceTarget(ctx, assignments, req.params.uri);
-    await subscribe({ session, tokenId: options.tokenId }, req.params.uri, target);
+    await subscribe({ session, tokenId: scope.tokenId }, req.params.uri, target);
     return {};
   });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+  server.setRequestHandler("resources/unsubscribe", async (req) => {
     await unsubscribe(sessionFor("Unsubscribing"), req.params.uri);
     return {};
   });
   return server;
 }
+
+export type RequestStateVerify = (state: string, ctx: HandlerContext) => unknown | Promise<unknown>;
+
+/** How long a client may keep a gateway's list results without asking again. */
+export const LIST_TTL_MS = 60_000;

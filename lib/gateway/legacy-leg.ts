@@ -1,0 +1,141 @@
+import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { getAuthSecret } from "@/lib/app-secrets";
+import { getEnv } from "@/lib/env";
+import { authenticateToken } from "@/lib/tokens/authenticate-token";
+import { gatewayCaller } from "./caller";
+import { changeStream } from "./change-stream";
+import { markSessionEnded, sessionEnded } from "./ended-sessions";
+import { type GatewayAnswer, type GatewayExchange, type JsonAnswer, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
+import { fastPathMessage, toolCallParams } from "./fast-path";
+import { canUseGateway } from "./gateway-access";
+import { type GatewayScope, gatewayServer, listedTools } from "./gateway-server";
+import { callerCache } from "./hot-path-cache";
+import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession } from "./session";
+import { endSession } from "./subscriptions";
+
+/**
+ * The 2025-era leg of a gateway endpoint (2025-06-18 and 2025-11-25 clients): `initialize`
+ * opens a session whose id is a signed note any replica reads back (session.ts); GET opens the
+ * session's event stream of changes; DELETE ends it. Requests are answered by the same method
+ * table as 2026-07-28 ones (gateway-server.ts), over the SDK's streamable HTTP transport.
+ */
+
+/** Answers must reach the client as they are made: no buffering or transformation on the way. */
+const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
+const INVALID_REQUEST = -32600;
+
+/**
+ * True when the answer may be preceded by messages to the client, which need an event stream:
+ * progress the client asked for, or a tool call whose server may ask the client something
+ * (sampling, elicitation, roots) when the client can answer, or may be able to (no session).
+ */
+function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
+  const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
+  if (message?.params?._meta?.progressToken !== undefined) return true;
+  if (message?.method !== "tools/call") return false;
+  return !session || canBeAsked(session);
+}
+
+/** GET (the session's event stream of changes) and DELETE (ending the session). */
+export async function serveSessionStream(
+  exchange: GatewayExchange,
+  scope: Omit<GatewayScope, "callTool"> & { token: string; session: GatewaySession | null },
+): Promise<GatewayAnswer> {
+  const { ctx, sessionId, tokenId } = scope;
+  const { db, gateway } = ctx;
+  // Ending a session: every replica answers it 404 from now on, and its resource subscriptions
+  // end wherever they are held.
+  if (exchange.method === "DELETE") {
+    if (!sessionId) return { status: 405 };
+    await markSessionEnded(db, sessionId);
+    await endSession(sessionId);
+    return { status: 200 };
+  }
+  if (!exchange.header("accept")?.includes("text/event-stream"))
+    return jsonRpcError(406, INVALID_REQUEST, "Accept text/event-stream to open the event stream.");
+  const env = getEnv();
+  const stillAllowed = async () => {
+    if (sessionId && (await sessionEnded(db, sessionId))) return false;
+    const now = await authenticateToken(db, scope.token);
+    if (!now) return false;
+    const viewer = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
+    return canUseGateway(viewer.viewer, gateway);
+  };
+  const stream = changeStream({
+    tokenId,
+    gatewayId: gateway.id,
+    itemIds: new Set(scope.assignments.map((a) => a.item.id)),
+    session: sessionId,
+    signal: exchange.signal,
+    stillAllowed,
+    maxPerToken: env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN,
+  });
+  return (
+    stream ??
+    jsonRpcError(
+      429,
+      INVALID_REQUEST,
+      `Too many event streams: this token already holds ${env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN} open (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN). Close one (end unused sessions) and try again.`,
+      { "Retry-After": "10" },
+    )
+  );
+}
+
+/** A POSTed 2025-era request (its body parsed). */
+export async function serveLegacy(
+  exchange: GatewayExchange,
+  body: unknown,
+  scope: GatewayScope,
+  session: GatewaySession | null,
+): Promise<GatewayAnswer> {
+  // The common case answered without the SDK's transport: a plain JSON tools/list or tools/call
+  // from a session that cannot be asked anything. Same handlers; only the framing is skipped.
+  const fast = fastPathMessage(exchange.header, body, session);
+  if (fast) {
+    const answer = (payload: object): JsonAnswer => ({
+      status: 200,
+      json: { jsonrpc: "2.0", id: fast.id, ...payload },
+      headers: NO_TRANSFORM,
+    });
+    if (fast.method === "tools/list") return answer({ result: { tools: listedTools(scope.tools) } });
+    const params = toolCallParams(body);
+    if (typeof params === "string")
+      return answer({ error: { code: -32602, message: `Invalid tools/call: ${params}` } });
+    try {
+      const signal = new AbortController().signal;
+      const result = await scope.callTool({ ...params, requestId: fast.id, signal }, undefined, {
+        mcpReq: { id: fast.id, method: "tools/call", signal },
+      } as never);
+      return answer({ result });
+    } catch (err) {
+      const code = (err as { code?: unknown }).code;
+      if (typeof code === "number") return answer({ error: { code, message: (err as Error).message } });
+      throw err;
+    }
+  }
+
+  const server = gatewayServer(scope, { era: "legacy" });
+  const transport = new WebStandardStreamableHTTPServerTransport({
+    sessionIdGenerator: undefined,
+    maxRequestBodySize: MAX_BODY_BYTES,
+    // A stream only when the answer may be preceded by messages for the client; a plain JSON
+    // answer otherwise is cheaper for both sides.
+    enableJsonResponse: !wantsEvents(body, session),
+  });
+  await server.connect(transport);
+  const response = await transport.handleRequest(exchange.request(), { parsedBody: body });
+  response.headers.set("Cache-Control", NO_TRANSFORM["Cache-Control"]);
+  const message = body as { method?: string; params?: { capabilities?: unknown } } | undefined;
+  if (message?.method === "initialize" && response.ok) {
+    response.headers.set(
+      "Mcp-Session-Id",
+      issueSession(getAuthSecret(), {
+        tokenId: scope.tokenId,
+        gatewayId: scope.ctx.gateway.id,
+        can: declaredCapabilities(message.params?.capabilities),
+      }),
+    );
+  }
+  response.headers.set("X-Accel-Buffering", "no");
+  return response;
+}

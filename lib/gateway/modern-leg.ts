@@ -1,0 +1,117 @@
+import { createHmac } from "node:crypto";
+import {
+  createMcpHandler,
+  createRequestStateCodec,
+  InMemoryServerEventBus,
+  type McpHttpHandler,
+  type RequestStateCodec,
+} from "@modelcontextprotocol/server";
+import { getAuthSecret } from "@/lib/app-secrets";
+import { getLogger } from "@/lib/log";
+import { getReplicaBus } from "@/lib/replica-bus";
+import { MAX_BODY_BYTES } from "./exchange";
+import { gatewayServer, type GatewayScope, type HandlerContext } from "./gateway-server";
+
+/**
+ * The 2026-07-28 leg of a gateway endpoint: stateless requests, each carrying its protocol
+ * version and client capabilities in `_meta`, answered by the SDK's per-request handler over
+ * the same method table as 2025-era sessions (gateway-server.ts). Nothing a replica holds in
+ * memory is needed to answer one, except an open `subscriptions/listen` stream, which hears the
+ * gateway's changes from any replica through the replica bus.
+ */
+
+/** What the gateway seals into the `requestState` a caller carries between rounds of a call. */
+export interface SealedCallState {
+  /** The exposed tool the state belongs to: a retry must name the same tool. */
+  tool: string;
+  /** The upstream server's own requestState, passed back to it unchanged. */
+  upstream?: string;
+}
+
+type Carried = { scope: GatewayScope; gatewayId: string };
+
+const carried = (c: HandlerContext): Carried | undefined => c.http?.authInfo?.extra?.gateway as Carried | undefined;
+
+/**
+ * Sealed (HMAC, ten minutes) and bound to the caller's token, the gateway and the method: a
+ * state altered, older, or carried by another caller or to another gateway is refused (-32602).
+ */
+function codec(): RequestStateCodec<SealedCallState> {
+  const g = globalThis as typeof globalThis & {
+    [CODEC]?: { secret: string; codec: RequestStateCodec<SealedCallState> };
+  };
+  const secret = getAuthSecret();
+  if (g[CODEC]?.secret !== secret) {
+    const key = createHmac("sha256", secret).update("gateway-request-state").digest();
+    g[CODEC] = {
+      secret,
+      codec: createRequestStateCodec<SealedCallState>({
+        key,
+        ttlSeconds: 600,
+        bind: (c) => {
+          const at = carried(c);
+          return `${at?.scope.tokenId ?? ""}\u0000${at?.gatewayId ?? ""}\u0000${c.mcpReq.method}`;
+        },
+      }),
+    };
+  }
+  return g[CODEC].codec;
+}
+const CODEC = Symbol.for("mcp-orchestrator.gateway-request-state");
+
+export const sealCallState = (state: SealedCallState, c: HandlerContext) => codec().mint(state, c);
+
+/** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
+type Registry = { handlers: Map<string, { handler: McpHttpHandler; itemIds: Set<string> }> };
+const KEY = Symbol.for("mcp-orchestrator.modern-handlers");
+
+function registry(): Registry {
+  const g = globalThis as typeof globalThis & { [KEY]?: Registry };
+  if (!g[KEY]) {
+    const state: Registry = { handlers: new Map() };
+    g[KEY] = state;
+    getReplicaBus().subscribe((m) => {
+      if (m.kind !== "gateways-changed" && m.kind !== "catalog-changed") return;
+      for (const [gatewayId, entry] of state.handlers) {
+        if (m.kind === "gateways-changed" && m.gatewayId && m.gatewayId !== gatewayId) continue;
+        if (m.kind === "catalog-changed" && !entry.itemIds.has(m.itemId)) continue;
+        entry.handler.notify.toolsChanged();
+        entry.handler.notify.promptsChanged();
+        entry.handler.notify.resourcesChanged();
+      }
+    });
+  }
+  return g[KEY];
+}
+
+function handlerFor(gatewayId: string): { handler: McpHttpHandler; itemIds: Set<string> } {
+  const handlers = registry().handlers;
+  let entry = handlers.get(gatewayId);
+  if (!entry) {
+    const handler = createMcpHandler(
+      (c) => {
+        const at = c.authInfo?.extra?.gateway as Carried;
+        return gatewayServer(at.scope, { era: "modern", requestStateVerify: (state, hc) => codec().verify(state, hc) });
+      },
+      {
+        legacy: "reject",
+        bus: new InMemoryServerEventBus(),
+        maxRequestBodySize: MAX_BODY_BYTES,
+        onerror: (err) => getLogger().debug({ err: err.message, gatewayId }, "2026-07-28 request refused"),
+      },
+    );
+    entry = { handler, itemIds: new Set() };
+    handlers.set(gatewayId, entry);
+  }
+  return entry;
+}
+
+/** Serves one 2026-07-28 request (already authenticated, its body parsed) for the scope's gateway. */
+export function serveModern(request: Request, body: unknown, scope: GatewayScope): Promise<Response> {
+  const gatewayId = scope.ctx.gateway.id;
+  const entry = handlerFor(gatewayId);
+  for (const a of scope.assignments) entry.itemIds.add(a.item.id);
+  // The token itself never travels further than this edge: the handler knows the caller by scope.
+  const authInfo = { token: "", clientId: scope.tokenId, scopes: [], extra: { gateway: { scope, gatewayId } } };
+  return entry.handler.fetch(request, { parsedBody: body, authInfo });
+}

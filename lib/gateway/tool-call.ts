@@ -1,0 +1,93 @@
+import {
+  type CallToolResult,
+  CLIENT_CAPABILITIES_META_KEY,
+  type InputRequiredResult,
+  isInputRequiredResult,
+  ProtocolError,
+} from "@modelcontextprotocol/server";
+import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { cancellableCall } from "@/lib/mcp/relay/cancellation";
+import { type EventStream, streamChannel } from "@/lib/mcp/relay/stream-channel";
+import { callGatewayTool } from "./call-tool";
+import type { GatewayExchange } from "./exchange";
+import type { GatewayScope, HandlerContext } from "./gateway-server";
+import { sealCallState, type SealedCallState } from "./modern-leg";
+import { listenForCancellations, replicaRoute } from "./relay-routing";
+import { declaredCapabilities, type GatewaySession } from "./session";
+
+const INVALID_PARAMS = -32602;
+
+/**
+ * How one request's tools/calls reach their upstream: cancellable by the caller (the HTTP
+ * request going away, or `notifications/cancelled` on any replica), with a channel back for
+ * what the server sends during the call. A 2025-era caller hears it on the request's event
+ * stream and answers by POST; a 2026-07-28 caller hears notifications on the response stream,
+ * and a server's questions reach it as an `input_required` result whose `requestState` the
+ * gateway seals (modern-leg.ts).
+ */
+export function toolCallRunner(
+  exchange: GatewayExchange,
+  scope: Omit<GatewayScope, "callTool">,
+  era: "legacy" | "modern",
+  session?: GatewaySession | null,
+): GatewayScope["callTool"] {
+  return async (call, server, c) => {
+    const tool = scope.byName.get(call.name);
+    if (!tool) throw new ProtocolError(INVALID_PARAMS, `Unknown tool: ${call.name}`);
+    listenForCancellations();
+    const running = cancellableCall(scope.tokenId, call.requestId, [call.signal]);
+    const stopWatching = exchange.whenGone(running.cancel);
+    const modern = era === "modern";
+    const stream: EventStream = modern
+      ? { send: (message) => notifyOnly(c, message) }
+      : { send: (message, options) => server?.transport?.send(message as never, options) ?? Promise.resolve() };
+    const channel = streamChannel({
+      stream,
+      relatedRequestId: call.requestId,
+      principal: scope.tokenId,
+      timeoutMs: scope.ctx.timeoutMs,
+      route: replicaRoute(),
+      can: modern
+        ? declaredCapabilities(
+            (c.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY],
+          )
+        : session?.can,
+    });
+    try {
+      const state = modern ? c.mcpReq.requestState<SealedCallState>() : undefined;
+      if (state && state.tool !== call.name)
+        throw new ProtocolError(INVALID_PARAMS, "Invalid requestState: it belongs to another tool's call.");
+      const result = await callGatewayTool(
+        scope.ctx,
+        tool,
+        call.arguments,
+        { requestId: call.requestId, _meta: call._meta, signal: running.signal } as never,
+        channel,
+      );
+      return modern ? await sealInputRequired(result, call.name, c) : result;
+    } finally {
+      stopWatching();
+      running.done();
+    }
+  };
+}
+
+/** An upstream's `input_required` goes to the caller with its state sealed (bound to caller, gateway, tool). */
+async function sealInputRequired(
+  result: CallToolResult | InputRequiredResult,
+  tool: string,
+  c: HandlerContext,
+): Promise<CallToolResult | InputRequiredResult> {
+  if (!isInputRequiredResult(result)) return result;
+  const upstream = typeof result.requestState === "string" ? result.requestState : undefined;
+  return { ...result, requestState: await sealCallState({ tool, upstream }, c) };
+}
+
+/** A 2026-07-28 caller is sent notifications only; what a server asks mid-call is refused. */
+async function notifyOnly(c: HandlerContext, message: JSONRPCMessage): Promise<void> {
+  if ("method" in message && !("id" in message)) {
+    await c.mcpReq.notify({ method: message.method, params: message.params } as never);
+    return;
+  }
+  throw new ProtocolError(-32601, "This client speaks 2026-07-28: it cannot be asked during a call.");
+}
