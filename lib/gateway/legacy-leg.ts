@@ -1,4 +1,4 @@
-import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
+import { SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
@@ -36,6 +36,17 @@ function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   return !session || canBeAsked(session);
 }
 
+/** A 2025-era request naming a protocol version this leg does not speak is refused (400). */
+function unsupportedVersion(exchange: GatewayExchange): JsonAnswer | null {
+  const version = exchange.header("mcp-protocol-version");
+  if (!version || SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
+  return jsonRpcError(
+    400,
+    INVALID_REQUEST,
+    `Unsupported MCP-Protocol-Version: ${version.slice(0, 40)} (supported: ${SUPPORTED_PROTOCOL_VERSIONS.join(", ")}, and 2026-07-28 with its _meta envelope).`,
+  );
+}
+
 /** GET (the session's event stream of changes) and DELETE (ending the session). */
 export async function serveSessionStream(
   exchange: GatewayExchange,
@@ -43,6 +54,8 @@ export async function serveSessionStream(
 ): Promise<GatewayAnswer> {
   const { ctx, sessionId, tokenId } = scope;
   const { db, gateway } = ctx;
+  const refused = unsupportedVersion(exchange);
+  if (refused) return refused;
   // Ending a session: every replica answers it 404 from now on, and its resource subscriptions
   // end wherever they are held.
   if (exchange.method === "DELETE") {
@@ -88,6 +101,8 @@ export async function serveLegacy(
   scope: GatewayScope,
   session: GatewaySession | null,
 ): Promise<GatewayAnswer> {
+  const refused = unsupportedVersion(exchange);
+  if (refused) return refused;
   // The common case answered without the SDK's transport: a plain JSON tools/list or tools/call
   // from a session that cannot be asked anything. Same handlers; only the framing is skipped.
   const fast = fastPathMessage(exchange.header, body, session);

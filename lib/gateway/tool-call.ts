@@ -3,6 +3,7 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   type InputRequiredResult,
   isInputRequiredResult,
+  LOG_LEVEL_META_KEY,
   ProtocolError,
 } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
@@ -83,9 +84,20 @@ async function sealInputRequired(
   return { ...result, requestState: await sealCallState({ tool, upstream }, c) };
 }
 
-/** A 2026-07-28 caller is sent notifications only; what a server asks mid-call is refused. */
+const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
+
+/**
+ * A 2026-07-28 caller is sent notifications only: log messages when it asked for them (its
+ * `_meta` logLevel) at that level or above, progress when it gave a token. What a server asks
+ * mid-call is refused.
+ */
 async function notifyOnly(c: HandlerContext, message: JSONRPCMessage): Promise<void> {
   if ("method" in message && !("id" in message)) {
+    if (message.method === "notifications/message") {
+      const wanted = LOG_LEVELS.indexOf(String((c.mcpReq.envelope as Record<string, unknown>)?.[LOG_LEVEL_META_KEY]));
+      const level = LOG_LEVELS.indexOf(String(message.params?.level));
+      if (wanted < 0 || level < wanted) return;
+    }
     await c.mcpReq.notify({ method: message.method, params: message.params } as never);
     return;
   }
