@@ -1,10 +1,10 @@
-import { SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/sdk/types.js";
 import { canBeAsked, type GatewaySession } from "./session";
 
 /**
  * Whether a request can be answered with plain JSON without the SDK's per-request server: a
  * well-formed tools/list, or a tools/call without progress from a session whose client cannot
- * be asked anything, sent with the headers the transport requires. Anything else (and every
+ * be asked anything, sent with the headers the transport requires (the protocol version was
+ * checked by the leg). Anything else (and every
  * malformed request) takes the SDK's path, which answers it per the specification.
  */
 export function fastPathMessage(
@@ -26,8 +26,6 @@ export function fastPathMessage(
   const accept = header("accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return null;
   if (!header("content-type")?.includes("application/json")) return null;
-  const version = header("mcp-protocol-version");
-  if (version && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) return null;
   return { id: m.id, method: m.method };
 }
 

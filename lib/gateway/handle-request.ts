@@ -1,4 +1,4 @@
-import { isLegacyRequest, ProtocolError } from "@modelcontextprotocol/server";
+import { classifyInboundRequest, ProtocolError } from "@modelcontextprotocol/server";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
@@ -141,10 +141,17 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       return { status: 202 };
     }
 
-    const request = exchange.request();
-    if (!(await isLegacyRequest(request, body))) {
+    // The SDK's own rule for which era a request speaks (its `_meta` envelope claim, headers).
+    const era = classifyInboundRequest({
+      httpMethod: "POST",
+      protocolVersionHeader: exchange.header("mcp-protocol-version") ?? undefined,
+      mcpMethodHeader: exchange.header("mcp-method") ?? undefined,
+      mcpNameHeader: exchange.header("mcp-name") ?? undefined,
+      body,
+    });
+    if (era.kind !== "legacy") {
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };
-      return serveModern(request, body, scope);
+      return serveModern(exchange.request(), body, scope);
     }
     const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "legacy", session) };
     return serveLegacy(exchange, body, scope, session);

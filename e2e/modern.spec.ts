@@ -1,0 +1,185 @@
+import path from "node:path";
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
+import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { expect, test } from "@playwright/test";
+import { ADMIN, api, firstText, MEMBER, tokenFor } from "./support";
+
+// One gateway, two eras at once: a 2026-07-28 client of the SDK's v2 line (stateless, `_meta`
+// envelopes, server/discover) and a 2025-11-25 client of the v1 line (initialize, a session).
+const bin = (name: string) => path.resolve("node_modules/.bin", name);
+const MODERN = "2026-07-28";
+
+/** The per-request envelope a 2026-07-28 request carries. */
+const envelope = (capabilities: Record<string, unknown> = {}) => ({
+  "io.modelcontextprotocol/protocolVersion": MODERN,
+  "io.modelcontextprotocol/clientCapabilities": capabilities,
+  "io.modelcontextprotocol/clientInfo": { name: "wire", version: "1" },
+});
+
+test.describe
+  .serial("the 2026-07-28 revision beside the 2025 ones", () => {
+    let url = "";
+    let member = "";
+    let admin = "";
+    let assignments: Record<string, unknown>[] = [];
+
+    const connectModern = async (token: string) => {
+      const client = new ModernClient({ name: "modern-e2e", version: "1" }, { versionNegotiation: { mode: "auto" } });
+      await client.connect(
+        new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+      );
+      return client;
+    };
+    const connectLegacy = async (token: string) => {
+      const client = new LegacyClient({ name: "legacy-e2e", version: "1" });
+      await client.connect(
+        new LegacyTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }),
+      );
+      return client;
+    };
+    /** A hand-made 2026-07-28 request, headers and envelope as the revision requires. */
+    const post = (token: string, method: string, params: Record<string, unknown> = {}, name?: string) =>
+      fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${token}`,
+          "mcp-protocol-version": MODERN,
+          "mcp-method": method,
+          ...(name ? { "mcp-name": name } : {}),
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method, params: { ...params, _meta: envelope() } }),
+      });
+
+    test("set up: server-everything behind a gateway", async ({ baseURL }) => {
+      const base = baseURL ?? "";
+      admin = await tokenFor(base, ADMIN.email, ADMIN.password);
+      member = await tokenFor(base, MEMBER.email, MEMBER.password);
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Everything (modern)",
+        slug: "everything-modern",
+        command: bin("mcp-server-everything"),
+        args: ["stdio"],
+      });
+      const { credential } = (await api(base, admin, "POST", "/catalog/everything-modern/credentials", {})) as {
+        credential: { id: string };
+      };
+      await api(base, admin, "POST", "/gateways", { name: "Modern", slug: "modern" });
+      await expect
+        .poll(
+          async () =>
+            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+              (i) => i.slug === "everything-modern",
+            )?.tools.length ?? 0,
+          { timeout: 30_000 },
+        )
+        .toBeGreaterThan(0);
+      assignments = [
+        { server: "everything-modern", prefix: "ev", mode: "static", credentialId: credential.id, tools: ["echo"] },
+      ];
+      await api(base, admin, "PUT", "/gateways/modern/assignments", { assignments });
+      url = `${base}/api/mcp/modern`;
+    });
+
+    test("a v2 client negotiates 2026-07-28 with server/discover, and a v1 client 2025-11-25, on one URL at once", async () => {
+      const modern = await connectModern(member);
+      const legacy = await connectLegacy(member);
+      expect(modern.getProtocolEra()).toBe("modern");
+      expect(modern.getNegotiatedProtocolVersion()).toBe(MODERN);
+      expect(legacy.getServerVersion()?.name).toBe("mcp-orchestrator/modern");
+
+      const [modernTools, legacyTools] = await Promise.all([modern.listTools(), legacy.listTools()]);
+      expect(modernTools.tools.map((t) => t.name)).toEqual(["ev__echo"]);
+      expect(legacyTools.tools.map((t) => t.name)).toEqual(["ev__echo"]);
+      // Tools pass whole in both eras. `execution` (task support) is the tasks extension's in
+      // 2026-07-28, sent only to clients that negotiate it; 2025-11-25 has it in the core.
+      const { execution, ...core } = legacyTools.tools[0] as Record<string, unknown>;
+      expect(execution).toEqual({ taskSupport: "forbidden" });
+      expect(modernTools.tools[0]).toEqual(core);
+
+      const [a, b] = await Promise.all([
+        modern.callTool({ name: "ev__echo", arguments: { message: "from 2026" } }),
+        legacy.callTool({ name: "ev__echo", arguments: { message: "from 2025" } }),
+      ]);
+      expect(firstText(a)).toContain("from 2026");
+      expect(firstText(b)).toContain("from 2025");
+      await modern.close();
+      await legacy.close();
+    });
+
+    test("a 2026-07-28 request needs no session: results carry resultType and the gateway's cache hints", async () => {
+      const listed = await post(member, "tools/list");
+      expect(listed.status).toBe(200);
+      expect(listed.headers.get("mcp-session-id")).toBeNull();
+      const body = (await listed.json()) as { result: Record<string, unknown> };
+      expect(body.result).toMatchObject({ resultType: "complete", ttlMs: 60_000, cacheScope: "private" });
+
+      const discovered = (await (await post(member, "server/discover")).json()) as {
+        result: { supportedVersions: string[]; capabilities: Record<string, unknown> };
+      };
+      expect(discovered.result.supportedVersions).toContain(MODERN);
+      expect(discovered.result.capabilities).toMatchObject({ tools: { listChanged: true } });
+
+      const called = (await (
+        await post(member, "tools/call", { name: "ev__echo", arguments: { message: "stateless" } }, "ev__echo")
+      ).json()) as { result: { resultType: string; content: { text: string }[] } };
+      expect(called.result.resultType).toBe("complete");
+      expect(called.result.content[0]?.text).toContain("stateless");
+    });
+
+    test("a request whose Mcp-Name disagrees with its body, or without its envelope, is refused 400", async () => {
+      const mismatch = await post(member, "tools/call", { name: "ev__echo", arguments: { message: "x" } }, "other");
+      expect(mismatch.status).toBe(400);
+      expect(((await mismatch.json()) as { error: { code: number } }).error.code).toBe(-32020);
+      const bare = await fetch(url, {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          accept: "application/json, text/event-stream",
+          authorization: `Bearer ${member}`,
+          "mcp-protocol-version": MODERN,
+          "mcp-method": "tools/list",
+        },
+        body: JSON.stringify({ jsonrpc: "2.0", id: 1, method: "tools/list" }),
+      });
+      expect(bare.status).toBe(400);
+      expect(((await bare.json()) as { error: { code: number } }).error.code).toBe(-32602);
+      // Without a token, a 2026-07-28 request is challenged like any other.
+      const anonymous = await fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: "{}",
+      });
+      expect(anonymous.status).toBe(401);
+    });
+
+    test("a tampered or made-up requestState is refused before any upstream is asked", async () => {
+      const forged = await post(
+        member,
+        "tools/call",
+        { name: "ev__echo", arguments: { message: "x" }, requestState: "v1.eyJwIjp7InRvb2wiOiJldl9fZWNobyJ9fQ.AAAA" },
+        "ev__echo",
+      );
+      const answer = (await forged.json()) as { error?: { code: number; message: string } };
+      expect(answer.error?.code).toBe(-32602);
+      expect(answer.error?.message).toContain("requestState");
+    });
+
+    test("a subscriptions/listen stream hears list_changed when the gateway's assignments are saved", async ({
+      baseURL,
+    }) => {
+      const modern = await connectModern(member);
+      let changed = 0;
+      modern.setNotificationHandler("notifications/tools/list_changed", () => {
+        changed++;
+      });
+      const subscription = await modern.listen({ toolsListChanged: true });
+      await api(baseURL ?? "", admin, "PUT", "/gateways/modern/assignments", { assignments });
+      await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
+      await subscription.close();
+      await modern.close();
+    });
+  });
