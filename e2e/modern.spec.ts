@@ -1,8 +1,10 @@
+import os from "node:os";
 import path from "node:path";
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { expect, test } from "@playwright/test";
+import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
+import { expect, type Page, test } from "@playwright/test";
 import { ADMIN, api, firstText, MEMBER, tokenFor } from "./support";
 
 // One gateway, two eras at once: a 2026-07-28 client of the SDK's v2 line (stateless, `_meta`
@@ -77,8 +79,30 @@ test.describe
           { timeout: 30_000 },
         )
         .toBeGreaterThan(0);
+      // A server each person connects for themselves, for the missing-credential flows.
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Diary",
+        slug: "diary",
+        command: bin("mcp-server-memory"),
+        env: [{ name: "MEMORY_FILE_PATH", secret: true, required: true }],
+      });
+      // The admin's own diary: its instance is where the server's tools are discovered.
+      await api(base, admin, "POST", "/catalog/diary/credentials", {
+        env: { MEMORY_FILE_PATH: path.join(os.tmpdir(), `diary-admin-${Date.now()}.json`) },
+      });
+      await expect
+        .poll(
+          async () =>
+            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+              (i) => i.slug === "diary",
+            )?.tools.length ?? 0,
+          { timeout: 30_000 },
+        )
+        .toBeGreaterThan(0);
       assignments = [
         { server: "everything-modern", prefix: "ev", mode: "static", credentialId: credential.id, tools: ["echo"] },
+        { server: "diary", tools: ["read_graph"] },
       ];
       await api(base, admin, "PUT", "/gateways/modern/assignments", { assignments });
       url = `${base}/api/mcp/modern`;
@@ -92,8 +116,8 @@ test.describe
       expect(legacy.getServerVersion()?.name).toBe("mcp-orchestrator/modern");
 
       const [modernTools, legacyTools] = await Promise.all([modern.listTools(), legacy.listTools()]);
-      expect(modernTools.tools.map((t) => t.name)).toEqual(["ev__echo"]);
-      expect(legacyTools.tools.map((t) => t.name)).toEqual(["ev__echo"]);
+      expect(modernTools.tools.map((t) => t.name)).toEqual(["ev__echo", "diary__read_graph"]);
+      expect(legacyTools.tools.map((t) => t.name)).toEqual(["ev__echo", "diary__read_graph"]);
       // Tools pass whole in both eras. `execution` (task support) is the tasks extension's in
       // 2026-07-28, sent only to clients that negotiate it; 2025-11-25 has it in the core.
       const { execution, ...core } = legacyTools.tools[0] as Record<string, unknown>;
@@ -181,5 +205,107 @@ test.describe
       await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
       await subscription.close();
       await modern.close();
+    });
+
+    /** A new person with a token, who has connected nothing yet. */
+    const newcomer = async (base: string, name: string) => {
+      const email = `${name}@example.com`;
+      await api(base, admin, "POST", "/users", { email, name, password: `${name}-password-1` });
+      return { email, password: `${name}-password-1`, token: await tokenFor(base, email, `${name}-password-1`) };
+    };
+    /** What the person does in the browser with the link their client opened: sign in and connect. */
+    const connectInBrowser = async (page: Page, link: string, person: { email: string; password: string }) => {
+      await page.goto(link);
+      await page.getByLabel("Email").fill(person.email);
+      await page.getByLabel("Password").fill(person.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      const dialog = page.getByRole("dialog", { name: "Connect: Diary" });
+      await dialog.getByLabel("MEMORY_FILE_PATH").fill(path.join(os.tmpdir(), `diary-${Date.now()}.json`));
+      await dialog.getByRole("button", { name: "Connect" }).click();
+      await expect(page.getByRole("status")).toContainText("Connected.");
+    };
+
+    test("2025-11-25: a call without a credential asks the client to open the install link, and completes once the person connects", async ({
+      page,
+      baseURL,
+    }) => {
+      const base = baseURL ?? "";
+      const person = await newcomer(base, "linda");
+      const client = new LegacyClient(
+        { name: "url-e2e", version: "1" },
+        { capabilities: { elicitation: { url: {} } } },
+      );
+      const opened: string[] = [];
+      let browsing: Promise<void> | undefined;
+      client.setRequestHandler(ElicitRequestSchema, async (req) => {
+        const params = req.params as { mode?: string; url?: string };
+        expect(params.mode).toBe("url");
+        opened.push(params.url ?? "");
+        // The client opens the link and says so at once; the person connects meanwhile.
+        browsing = connectInBrowser(page, params.url ?? "", person);
+        return { action: "accept" };
+      });
+      await client.connect(
+        new LegacyTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${person.token}` } } }),
+      );
+      const result = await client.callTool({ name: "diary__read_graph", arguments: {} });
+      await browsing;
+      expect(opened).toEqual([`${base}/registry/diary?install=1`]);
+      expect(result.isError).toBeFalsy();
+      expect(JSON.stringify(result)).toContain("entities");
+      await client.close();
+    });
+
+    test("2026-07-28: the same, as an input_required URL request the client answers on its retry", async ({
+      page,
+      baseURL,
+    }) => {
+      const base = baseURL ?? "";
+      const person = await newcomer(base, "mona");
+      const client = new ModernClient(
+        { name: "url-e2e", version: "1" },
+        { versionNegotiation: { mode: "auto" }, capabilities: { elicitation: { url: {} } } },
+      );
+      const opened: string[] = [];
+      let browsing: Promise<void> | undefined;
+      client.setRequestHandler("elicitation/create", async (req) => {
+        const params = req.params as { mode?: string; url?: string };
+        expect(params.mode).toBe("url");
+        opened.push(params.url ?? "");
+        browsing = connectInBrowser(page, params.url ?? "", person);
+        return { action: "accept" };
+      });
+      await client.connect(
+        new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${person.token}` } } }),
+      );
+      expect(client.getProtocolEra()).toBe("modern");
+      const result = await client.callTool({ name: "diary__read_graph", arguments: {} });
+      await browsing;
+      expect(opened).toEqual([`${base}/registry/diary?install=1`]);
+      expect(result.isError).toBeFalsy();
+      expect(JSON.stringify(result)).toContain("entities");
+      await client.close();
+    });
+
+    test("a client that declines, or cannot open links, gets the tool result with the link", async ({ baseURL }) => {
+      const base = baseURL ?? "";
+      const person = await newcomer(base, "nils");
+      const declining = new ModernClient(
+        { name: "url-e2e", version: "1" },
+        { versionNegotiation: { mode: "auto" }, capabilities: { elicitation: { url: {} } } },
+      );
+      declining.setRequestHandler("elicitation/create", async () => ({ action: "decline" }));
+      await declining.connect(
+        new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${person.token}` } } }),
+      );
+      const declined = await declining.callTool({ name: "diary__read_graph", arguments: {} });
+      expect(declined.isError).toBe(true);
+      expect(firstText(declined)).toContain(`${base}/registry/diary?install=1`);
+      await declining.close();
+      const plain = await connectLegacy(person.token);
+      const unasked = await plain.callTool({ name: "diary__read_graph", arguments: {} });
+      expect(unasked.isError).toBe(true);
+      expect(unasked._meta?.["io.mcp-orchestrator/credential"]).toMatchObject({ kind: "credential_missing" });
+      await plain.close();
     });
   });

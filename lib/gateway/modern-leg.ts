@@ -26,6 +26,8 @@ export interface SealedCallState {
   tool: string;
   /** The upstream server's own requestState, passed back to it unchanged. */
   upstream?: string;
+  /** The caller was asked to connect the tool's server (connect-by-url.ts). */
+  connect?: true;
 }
 
 type Carried = { scope: GatewayScope; gatewayId: string };

@@ -2,7 +2,11 @@ import { describe, expect, it } from "vitest";
 import { declaredCapabilities, issueSession, readSession, SESSION_MAX_AGE_MS } from "./session";
 
 const SECRET = "s".repeat(40);
-const session = { tokenId: "tok-1", gatewayId: "gw-1", can: { sampling: true, elicitation: false, roots: true } };
+const session = {
+  tokenId: "tok-1",
+  gatewayId: "gw-1",
+  can: { sampling: true, elicitation: false, roots: true, url: false },
+};
 
 describe("gateway sessions", () => {
   it("read back what was issued, on any replica with the same secret", () => {
@@ -38,7 +42,18 @@ describe("gateway sessions", () => {
       sampling: true,
       elicitation: false,
       roots: true,
+      url: false,
     });
-    expect(declaredCapabilities(undefined)).toEqual({ sampling: false, elicitation: false, roots: false });
+    expect(declaredCapabilities(undefined)).toEqual({ sampling: false, elicitation: false, roots: false, url: false });
+  });
+});
+
+describe("declared capabilities", () => {
+  it("note URL-mode elicitation only when the client declares it", () => {
+    expect(declaredCapabilities({ elicitation: {} })).toMatchObject({ elicitation: true, url: false });
+    expect(declaredCapabilities({ elicitation: { url: {} } })).toMatchObject({ elicitation: true, url: true });
+    expect(declaredCapabilities({ sampling: {} })).toMatchObject({ elicitation: false, url: false });
+    const id = issueSession("s".repeat(32), { ...session, can: declaredCapabilities({ elicitation: { url: {} } }) });
+    expect(readSession("s".repeat(32), id, "tok-1", "gw-1")?.can.url).toBe(true);
   });
 });

@@ -13,8 +13,8 @@ export const SESSION_MAX_AGE_MS = 30 * 86_400_000;
 export interface GatewaySession {
   tokenId: string;
   gatewayId: string;
-  /** What the client can be asked during a call. */
-  can: { sampling: boolean; elicitation: boolean; roots: boolean };
+  /** What the client can be asked during a call (`url`: elicitation in URL mode). */
+  can: { sampling: boolean; elicitation: boolean; roots: boolean; url: boolean };
 }
 
 /** Token id, gateway id, capabilities, a nonce, and when it was issued (seconds since the epoch). */
@@ -24,7 +24,7 @@ const sign = (secret: string, data: string) =>
   createHmac("sha256", secret).update(`session:${data}`).digest("base64url");
 
 export function issueSession(secret: string, session: GatewaySession, now = Date.now()): string {
-  const c = (["sampling", "elicitation", "roots"] as const).filter((k) => session.can[k]).join(",");
+  const c = (["sampling", "elicitation", "roots", "url"] as const).filter((k) => session.can[k]).join(",");
   const payload: Payload = {
     t: session.tokenId,
     g: session.gatewayId,
@@ -70,7 +70,12 @@ export function readSession(
   return {
     tokenId,
     gatewayId,
-    can: { sampling: can.has("sampling"), elicitation: can.has("elicitation"), roots: can.has("roots") },
+    can: {
+      sampling: can.has("sampling"),
+      elicitation: can.has("elicitation"),
+      roots: can.has("roots"),
+      url: can.has("url"),
+    },
   };
 }
 
@@ -81,5 +86,11 @@ export const canBeAsked = (session: GatewaySession) =>
 /** What a client declared in `initialize`, as session capabilities. */
 export function declaredCapabilities(capabilities: unknown): GatewaySession["can"] {
   const c = (capabilities ?? {}) as Record<string, unknown>;
-  return { sampling: c.sampling != null, elicitation: c.elicitation != null, roots: c.roots != null };
+  const elicitation = c.elicitation as { url?: unknown } | null | undefined;
+  return {
+    sampling: c.sampling != null,
+    elicitation: elicitation != null,
+    roots: c.roots != null,
+    url: elicitation?.url != null,
+  };
 }

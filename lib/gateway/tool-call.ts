@@ -10,6 +10,7 @@ import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { type EventStream, streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { callGatewayTool } from "./call-tool";
+import { connectFirst } from "./connect-by-url";
 import type { GatewayExchange } from "./exchange";
 import type { GatewayScope, HandlerContext } from "./gateway-server";
 import { sealCallState, type SealedCallState } from "./modern-leg";
@@ -39,6 +40,10 @@ export function toolCallRunner(
     const running = cancellableCall(scope.tokenId, call.requestId, [call.signal]);
     const stopWatching = exchange.whenGone(running.cancel);
     const modern = era === "modern";
+    // What the caller can be asked: declared per request in 2026-07-28, at initialize before.
+    const can = modern
+      ? declaredCapabilities((c.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY])
+      : session?.can;
     const stream: EventStream = modern
       ? { send: (message) => notifyOnly(c, message) }
       : { send: (message, options) => server?.transport?.send(message as never, options) ?? Promise.resolve() };
@@ -48,16 +53,27 @@ export function toolCallRunner(
       principal: scope.tokenId,
       timeoutMs: scope.ctx.timeoutMs,
       route: replicaRoute(),
-      can: modern
-        ? declaredCapabilities(
-            (c.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY],
-          )
-        : session?.can,
+      can,
     });
     try {
       const state = modern ? c.mcpReq.requestState<SealedCallState>() : undefined;
       if (state && state.tool !== call.name)
         throw new ProtocolError(INVALID_PARAMS, "Invalid requestState: it belongs to another tool's call.");
+      if (can?.url) {
+        const asked = await connectFirst({
+          ctx: scope.ctx,
+          assignment: tool.assignment,
+          signal: running.signal,
+          ...(modern
+            ? {
+                era: "modern",
+                answer: state?.connect ? (c.mcpReq.inputResponses?.connect ?? null) : undefined,
+                seal: () => sealCallState({ tool: call.name, connect: true }, c),
+              }
+            : { era: "legacy", channel }),
+        });
+        if (asked) return asked;
+      }
       const result = await callGatewayTool(
         scope.ctx,
         tool,
