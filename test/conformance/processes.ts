@@ -86,10 +86,16 @@ function groupAlive(pid: number): boolean {
   }
 }
 
-/** The last lines of a log file, to show why a process failed. */
+/** The last lines of a log file, to show why a process failed (long lines, such as minified code, cut). */
 export function tail(file: string, lines = 30): string {
   try {
-    return fs.readFileSync(file, "utf8").trimEnd().split("\n").slice(-lines).join("\n");
+    return fs
+      .readFileSync(file, "utf8")
+      .trimEnd()
+      .split("\n")
+      .slice(-lines)
+      .map((line) => (line.length > 300 ? `${line.slice(0, 300)}...` : line))
+      .join("\n");
   } catch {
     return "(no log)";
   }

@@ -77,30 +77,41 @@ export function totals(results: ScenarioResult[], only?: (scenario: string) => b
   return t;
 }
 
-/** A check's outcome in one run; a check the suite reports more than once fails if any report fails. */
-export type Outcome = "pass" | "fail" | "none";
+/**
+ * A check's outcome in one run. "other": reported only as INFO, WARNING or SKIPPED (the suite
+ * counts those neither passed nor failed); "none": not reported at all. A check the suite reports
+ * more than once takes its worst report: fail, then other, then pass.
+ */
+export type Outcome = "pass" | "fail" | "other" | "none";
 
 export interface CheckComparison {
   scenario: string;
   id: string;
-  name: string;
   reference: Outcome;
   gateway: Outcome;
-  /** Why it failed, where it failed (the gateway's reason for a regression). */
+  /** Why the side that did not pass did not: the suite's status and message. */
   message?: string;
 }
 
 export interface Comparison {
-  /** Passed against the reference server, failed or missing through the gateway. */
+  /** Passed against the reference server; failed through the gateway, or not reported there. */
   regressions: CheckComparison[];
-  /** Passed through the gateway, failed against the reference server alone. */
+  /** Passed against the reference server; only a warning or a note through the gateway. */
+  weaker: CheckComparison[];
+  /** Passed through the gateway; failed against the reference server alone. */
   gains: CheckComparison[];
 }
 
 interface Summary {
   outcome: Outcome;
-  name: string;
   message?: string;
+}
+
+const RANK: Record<Outcome, number> = { none: 0, pass: 1, other: 2, fail: 3 };
+
+function statusOf(c: Check): string {
+  const detail = c.errorMessage ?? (c as { details?: { message?: unknown } }).details?.message;
+  return typeof detail === "string" && detail ? `${c.status}: ${detail}` : c.status;
 }
 
 function summarize(results: ScenarioResult[]): Map<string, Summary> {
@@ -108,11 +119,11 @@ function summarize(results: ScenarioResult[]): Map<string, Summary> {
   for (const r of results) {
     for (const c of r.checks) {
       const key = `${r.scenario}\0${c.id}`;
-      const seen = byCheck.get(key) ?? { outcome: "none" as Outcome, name: c.name ?? c.id };
-      if (c.status === "FAILURE") {
-        if (seen.outcome !== "fail") Object.assign(seen, { outcome: "fail", message: c.errorMessage });
-      } else if (c.status === "SUCCESS" && seen.outcome === "none") seen.outcome = "pass";
-      byCheck.set(key, seen);
+      const outcome: Outcome = c.status === "SUCCESS" ? "pass" : c.status === "FAILURE" ? "fail" : "other";
+      const seen = byCheck.get(key);
+      if (!seen || RANK[outcome] > RANK[seen.outcome]) {
+        byCheck.set(key, { outcome, message: outcome === "pass" ? undefined : statusOf(c) });
+      }
     }
   }
   return byCheck;
@@ -120,35 +131,28 @@ function summarize(results: ScenarioResult[]): Map<string, Summary> {
 
 /**
  * Compares the gateway's run with the reference's, check by check (scenario and check id). A check
- * that passes against the reference and is absent through the gateway counts as a regression: a
- * scenario that stops early must not hide what it did not get to.
+ * that passes against the reference and is not reported through the gateway counts as a
+ * regression: a scenario that stops early must not hide what it did not get to.
  */
 export function compareRuns(reference: ScenarioResult[], gateway: ScenarioResult[]): Comparison {
   const ref = summarize(reference);
   const gw = summarize(gateway);
-  const regressions: CheckComparison[] = [];
-  const gains: CheckComparison[] = [];
+  const comparison: Comparison = { regressions: [], weaker: [], gains: [] };
   for (const key of [...new Set([...ref.keys(), ...gw.keys()])].sort()) {
     const [scenario = "", id = ""] = key.split("\0");
     const r = ref.get(key);
     const g = gw.get(key);
-    const entry = {
-      scenario,
-      id,
-      name: (g ?? r)?.name ?? id,
-      reference: r?.outcome ?? "none",
-      gateway: g?.outcome ?? "none",
-    };
-    if (entry.reference === "pass" && entry.gateway !== "pass") {
-      regressions.push({
-        ...entry,
-        message: g ? g.message : "Not reported through the gateway (the scenario stopped before it).",
-      });
+    const entry = { scenario, id, reference: r?.outcome ?? "none", gateway: g?.outcome ?? "none" };
+    if (entry.reference === "pass") {
+      if (entry.gateway === "fail") comparison.regressions.push({ ...entry, message: g?.message });
+      else if (entry.gateway === "none") {
+        comparison.regressions.push({ ...entry, message: "not reported (the scenario stopped before it)" });
+      } else if (entry.gateway === "other") comparison.weaker.push({ ...entry, message: g?.message });
     } else if (entry.gateway === "pass" && entry.reference === "fail") {
-      gains.push({ ...entry, message: r?.message });
+      comparison.gains.push({ ...entry, message: r?.message });
     }
   }
-  return { regressions, gains };
+  return comparison;
 }
 
 export interface RevisionReport {
@@ -161,7 +165,10 @@ export interface RevisionReport {
 
 const fmt = (t: Totals) => `${t.passed} passed / ${t.failed} failed`;
 
-/** The totals table, then the regressions by revision and scenario, then the gains. */
+/**
+ * The totals table; then, by revision and scenario, the regressions (which fail the run), the
+ * checks that only warn through the gateway, and the gains (both informational).
+ */
 export function formatReport(reports: RevisionReport[]): { text: string; regressions: number } {
   const rows = [["revision", "reference alone", "through the gateway", "scored: reference", "scored: gateway"]];
   for (const r of reports) {
@@ -200,8 +207,15 @@ export function formatReport(reports: RevisionReport[]): { text: string; regress
     }
     return out.length ? ["", title, ...out] : [];
   };
-  const regressed = listed("Pass against the reference server, fail through the gateway:", (c) => c.regressions);
-  const gained = listed("Pass through the gateway, fail against the reference server (informational):", (c) => c.gains);
   const regressions = compared.reduce((n, { comparison }) => n + comparison.regressions.length, 0);
-  return { text: [...lines, ...regressed, ...gained].join("\n"), regressions };
+  const text = [
+    ...lines,
+    ...listed("Pass against the reference server, fail through the gateway:", (c) => c.regressions),
+    ...listed(
+      "Pass against the reference server, only a warning or a note through the gateway (informational):",
+      (c) => c.weaker,
+    ),
+    ...listed("Pass through the gateway, fail against the reference server (informational):", (c) => c.gains),
+  ];
+  return { text: text.join("\n"), regressions };
 }

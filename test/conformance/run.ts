@@ -95,13 +95,14 @@ const log = (message: string) => console.log(`[+${elapsed()}] ${message}`);
 
 /**
  * What the processes inherit: the caller's environment without npm's script variables (a nested
- * `npm ci` would read them as its configuration) and without the app's own settings (the app
- * gets exactly the ones set below).
+ * `npm ci` would read them as its configuration), without tsx's (the reference server's tsx would
+ * load this project's tsconfig) and without the app's own settings (the app gets exactly the ones
+ * set below).
  */
 function baseEnv(): NodeJS.ProcessEnv {
   return Object.fromEntries(
     Object.entries(process.env).filter(
-      ([k]) => !k.startsWith("npm_") && !k.startsWith("ARCHESTRA_") && k !== "DATABASE_URL" && k !== "PORT",
+      ([k]) => !/^(npm_|TSX_|ARCHESTRA_)/.test(k) && k !== "DATABASE_URL" && k !== "PORT",
     ),
   ) as NodeJS.ProcessEnv;
 }
