@@ -5,7 +5,16 @@ import { afterEach, describe, expect, it } from "vitest";
 import { ProcessGroups } from "./processes";
 
 const dirs: string[] = [];
+/** Processes a test started, killed by id afterwards in case the code under test left them. */
+const strays: number[] = [];
 afterEach(() => {
+  for (const pid of strays.splice(0)) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // gone, as it should be
+    }
+  }
   for (const d of dirs.splice(0)) fs.rmSync(d, { recursive: true, force: true });
 });
 
@@ -41,6 +50,7 @@ describe("ProcessGroups", () => {
     });
     await until(() => fs.existsSync(pids) && fs.readFileSync(pids, "utf8").trim().split("\n").length === 2);
     const started = fs.readFileSync(pids, "utf8").trim().split("\n").map(Number);
+    strays.push(...started);
     expect(started.every(alive)).toBe(true);
 
     await groups.stopAll(500);

@@ -199,8 +199,15 @@ async function startReference(runDir: string, dir: string, label: string): Promi
   return url;
 }
 
-/** The app on an empty embedded database, with a gateway that exposes the reference server whole. */
-async function startGateway(runDir: string, referenceUrl: string): Promise<{ endpoint: string; token: string }> {
+interface App {
+  base: string;
+  token: string;
+  /** The management API as the admin; throws with the answer on an error status. */
+  api(method: string, route: string, body?: unknown): Promise<unknown>;
+}
+
+/** The app as `npm start` serves it, on an empty embedded database, signed in as its admin. */
+async function startApp(runDir: string): Promise<App> {
   const port = await freePort();
   const admin = { email: "conformance@example.com", password: randomBytes(18).toString("base64url") };
   const dataDir = path.join(runDir, "app-data");
@@ -235,8 +242,11 @@ async function startGateway(runDir: string, referenceUrl: string): Promise<{ end
     return text ? JSON.parse(text) : null;
   };
   const { token } = (await call("POST", "/auth/token", { ...admin, name: "conformance" })) as { token: string };
-  const api = (method: string, route: string, body?: unknown) => call(method, route, body, token);
+  return { base, token, api: (method, route, body) => call(method, route, body, token) };
+}
 
+/** Registers the reference server as a remote entry and a gateway that exposes it whole, unprefixed. */
+async function makeGateway({ base, api }: App, referenceUrl: string): Promise<string> {
   await api("POST", "/catalog", {
     kind: "remote",
     name: "Conformance reference server",
@@ -258,7 +268,7 @@ async function startGateway(runDir: string, referenceUrl: string): Promise<{ end
     await new Promise((r) => setTimeout(r, 250));
   }
   await api("PUT", "/gateways/conformance/assignments", { assignments: [{ server: "reference", prefix: "" }] });
-  return { endpoint: `${base}/api/mcp/conformance`, token };
+  return `${base}/api/mcp/conformance`;
 }
 
 interface Job {
@@ -327,6 +337,9 @@ async function main(cfg: Config): Promise<number> {
   runDir = fs.mkdtempSync(path.join(os.tmpdir(), "mcp-conformance-"));
   log(`revisions ${cfg.revisions.join(", ")}${cfg.scenario ? `, scenario ${cfg.scenario}` : ""}; logs in ${runDir}`);
 
+  // The app starts while the installs run: it needs neither.
+  const app = startApp(runDir);
+  app.catch(() => undefined);
   const [referenceDir, suiteDir] = await Promise.all([
     install(cfg, runDir, "reference", cfg.referenceDir),
     install(cfg, runDir, "suite", path.join(import.meta.dirname, "suite")),
@@ -339,9 +352,9 @@ async function main(cfg: Config): Promise<number> {
     startReference(runDir, referenceDir, "reference server (direct)"),
     startReference(runDir, referenceDir, "reference server (behind the gateway)"),
   ]);
-  const gateway = await startGateway(runDir, behind);
-  proxy = await startTokenProxy({ target: gateway.endpoint, token: gateway.token });
-  log(`reference server ${direct}; gateway ${gateway.endpoint}, through the token proxy ${proxy.url}`);
+  const endpoint = await makeGateway(await app, behind);
+  proxy = await startTokenProxy({ target: endpoint, token: (await app).token });
+  log(`reference server ${direct}; gateway ${endpoint}, through the token proxy ${proxy.url}`);
 
   const jobs: Job[] = cfg.revisions.flatMap((revision) => [
     { target: "reference" as const, revision, url: direct },
@@ -386,7 +399,9 @@ async function stop(code: number): Promise<never> {
 }
 
 if (cli.values.help) {
-  console.log(fs.readFileSync(import.meta.filename, "utf8").split("*/")[0]);
+  // This file's opening comment.
+  const doc = fs.readFileSync(import.meta.filename, "utf8").split("*/")[0] ?? "";
+  console.log(doc.replace(/^\/\*\*\n/, "").replace(/^ \* ?/gm, ""));
   process.exit(0);
 }
 process.on("exit", () => groups.killAllNow());
@@ -410,6 +425,7 @@ try {
   timer.unref();
   await stop(await main(cfg));
 } catch (err) {
-  console.error(`\n${err instanceof Error ? err.message : String(err)}`);
+  // Once stopping (Ctrl-C, the time limit), a run fails because its processes were stopped: not news.
+  if (!stopping) console.error(`\n${err instanceof Error ? err.message : String(err)}`);
   await stop(1);
 }
