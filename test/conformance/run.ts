@@ -54,7 +54,7 @@ const envSchema = z.object({
   /** Suite runs at once; default: one per two cores. */
   CONFORMANCE_JOBS: z.coerce.number().int().min(1).max(8).optional(),
   /** The whole run's limit, installs included. */
-  CONFORMANCE_TIMEOUT_SECONDS: z.coerce.number().int().min(60).max(7200).default(1800),
+  CONFORMANCE_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(7200).default(1800),
   /** Keep the logs and the suite's results even when the run passes. */
   CONFORMANCE_KEEP: z.enum(["1", "true", "0", "false", ""]).optional(),
 });
