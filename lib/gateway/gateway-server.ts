@@ -24,12 +24,19 @@ import {
   listResources,
   listResourceTemplates,
   readResource,
-  resourceTarget,
+  subscribeResource,
 } from "./prompts-resources";
-import { subscribe, unsubscribe } from "./subscriptions";
+import { unsubscribe } from "./subscriptions";
 
 type CallParams = { name: string; arguments?: Record<string, unknown>; _meta?: { progressToken?: string | number } };
 type CallExtra = { requestId: string | number; signal: AbortSignal };
+type HandlerExtra = { requestInfo?: { headers?: Record<string, string | string[] | undefined> } };
+
+/** The revision a request was sent in, which decides how some errors are answered. */
+const protocolVersionOf = (extra: HandlerExtra) => {
+  const v = extra.requestInfo?.headers?.["mcp-protocol-version"];
+  return typeof v === "string" ? v : undefined;
+};
 
 /** The tools a gateway lists, under their exposed names. */
 export const listedTools = (tools: ExposedTool[]) => tools.map((t) => ({ ...t.definition, name: t.name }));
@@ -70,20 +77,31 @@ export function gatewayServer(options: {
   server.setRequestHandler(ListResourcesRequestSchema, async () => ({
     resources: await listResources(ctx, assignments),
   }));
-  server.setRequestHandler(ReadResourceRequestSchema, async (req) => readResource(ctx, assignments, req.params.uri));
+  server.setRequestHandler(ReadResourceRequestSchema, async (req, extra) =>
+    readResource(ctx, assignments, { uri: req.params.uri, protocolVersion: protocolVersionOf(extra) }),
+  );
   server.setRequestHandler(ListResourceTemplatesRequestSchema, async () => ({
     resourceTemplates: await listResourceTemplates(ctx, assignments),
   }));
-  server.setRequestHandler(CompleteRequestSchema, async (req) => complete(ctx, assignments, req.params));
+  server.setRequestHandler(CompleteRequestSchema, async (req, extra) =>
+    complete(ctx, assignments, req.params, protocolVersionOf(extra)),
+  );
   // Updates go to the session's event stream (GET), so subscribing needs a session.
   const sessionFor = (what: string) => {
     if (!sessionId) throw new McpError(ErrorCode.InvalidRequest, `${what} needs a session: initialize first.`);
     return sessionId;
   };
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+  server.setRequestHandler(SubscribeRequestSchema, async (req, extra) => {
     const session = sessionFor("Subscribing");
-    const target = await resourceTarget(ctx, assignments, req.params.uri);
-    await subscribe({ session, tokenId: options.tokenId }, req.params.uri, target);
+    await subscribeResource(
+      ctx,
+      assignments,
+      { session, tokenId: options.tokenId },
+      {
+        uri: req.params.uri,
+        protocolVersion: protocolVersionOf(extra),
+      },
+    );
     return {};
   });
   server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
