@@ -51,7 +51,7 @@ export const LISTING_TTL_MS = 30_000;
  * same for every caller who uses it), kept briefly: a client that lists and then reads costs
  * no second listing.
  */
-const listings = sharedCache<string, Listing>("gateway.resource-listings", LISTING_TTL_MS, 1000);
+const listings = sharedCache<string, Listing>("gateway.resource-listings", LISTING_TTL_MS, 200);
 
 export const listingKey = (assignmentId: string, credentialId: string) => `${assignmentId}/${credentialId}`;
 
