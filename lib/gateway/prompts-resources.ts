@@ -195,6 +195,9 @@ async function learnListings(ctx: CallToolContext, candidates: Candidate[], kind
         ]);
         rememberListing(c.key, { uris, templates });
       } catch (err) {
+        // Not known for a while: the server is still asked, after those that listed the URI,
+        // and later reads do not wait for its listing again.
+        rememberListing(c.key, { uris: needUris ? [] : undefined, templates: known?.templates ? undefined : [] });
         getLogger().warn({ server: c.a.item.slug, err: (err as Error).message }, "could not list resources");
       }
     }),
