@@ -164,16 +164,21 @@ test.describe
       });
       expect(JSON.stringify(prompt.messages)).toContain("Lisbon");
       const { resources } = await client.listResources();
-      const doc = resources.find((r) => r.uri.startsWith("mcp-gateway://ev/"));
+      // URIs and templates as the server names them.
+      const doc = resources.find((r) => r.uri.startsWith("demo://resource/static/document/"));
       expect(doc, JSON.stringify(resources.map((r) => r.uri))).toBeDefined();
       const read = await client.readResource({ uri: doc?.uri ?? "" });
       expect(read.contents[0]?.uri).toBe(doc?.uri);
       expect(JSON.stringify(read.contents).length).toBeGreaterThan(50);
-      await expect(client.readResource({ uri: "mcp-gateway://nope/x" })).rejects.toThrow(/Unknown resource/);
+      // A resource no server has: the 2025 revisions' code, with the URI.
+      await expect(client.readResource({ uri: "demo://nope/x" })).rejects.toMatchObject({
+        code: -32002,
+        data: { uri: "demo://nope/x" },
+      });
 
-      // Templates: the client expands the gateway's template; the server reads its own expansion.
+      // Templates: the client expands the server's own template.
       const { resourceTemplates } = await client.listResourceTemplates();
-      const dynamic = resourceTemplates.find((t) => t.uriTemplate.includes("dynamic%2Ftext"));
+      const dynamic = resourceTemplates.find((t) => t.uriTemplate === "demo://resource/dynamic/text/{resourceId}");
       expect(dynamic, JSON.stringify(resourceTemplates.map((t) => t.uriTemplate))).toBeDefined();
       const expanded = new UriTemplate(dynamic?.uriTemplate ?? "").expand({ resourceId: "7" });
       const dynamicRead = await client.readResource({ uri: expanded });
@@ -201,10 +206,12 @@ test.describe
       const base = baseURL ?? "";
       // The server's own resource, as the main gateway (which exposes all of them) names it.
       const main = await mcp(url, member);
-      const doc = (await main.listResources()).resources.find((r) => r.uri.startsWith("mcp-gateway://ev/"));
+      const doc = (await main.listResources()).resources.find((r) =>
+        r.uri.startsWith("demo://resource/static/document/"),
+      );
       await main.close();
       expect(doc).toBeDefined();
-      const original = doc?.uri.slice("mcp-gateway://ev/".length) ?? "";
+      const uri = doc?.uri ?? "";
 
       await api(base, admin, "POST", "/gateways", { name: "Narrow", slug: "narrow" });
       const credentialId = everythingCredential;
@@ -231,12 +238,11 @@ test.describe
       expect((await client.listResources()).resources).toEqual([]);
       expect((await client.listResourceTemplates()).resourceTemplates).toEqual([]);
       // Named directly, they are unknown, exactly like ones no server offers.
-      const uri = `mcp-gateway://everything/${original}`;
-      await expect(client.readResource({ uri })).rejects.toThrow(/Unknown resource/);
-      await expect(
-        client.readResource({ uri: "mcp-gateway://everything/demo%3A%2F%2Fresource%2Fdynamic%2Ftext%2F1" }),
-      ).rejects.toThrow(/Unknown resource/);
-      await expect(client.subscribeResource({ uri })).rejects.toThrow(/Unknown resource/);
+      await expect(client.readResource({ uri })).rejects.toThrow(/Resource not found/);
+      await expect(client.readResource({ uri: "demo://resource/dynamic/text/1" })).rejects.toThrow(
+        /Resource not found/,
+      );
+      await expect(client.subscribeResource({ uri })).rejects.toThrow(/Resource not found/);
       await expect(client.getPrompt({ name: "everything__simple-prompt" })).rejects.toThrow(/Unknown prompt/);
       await expect(
         client.complete({
@@ -259,7 +265,7 @@ test.describe
       });
       const again = await mcp(url.replace("/main", "/narrow"), admin);
       expect((await again.listPrompts()).prompts).toEqual([]);
-      await expect(again.readResource({ uri })).rejects.toThrow(/Unknown resource/);
+      await expect(again.readResource({ uri })).rejects.toThrow(/Resource not found/);
       // Chosen by name and URI: those, and only those.
       await api(base, admin, "PUT", "/gateways/narrow/assignments", {
         assignments: [
@@ -269,7 +275,7 @@ test.describe
             mode: "static",
             credentialId,
             prompts: ["simple-prompt"],
-            resources: [decodeURIComponent(original)],
+            resources: [uri],
           },
         ],
       });

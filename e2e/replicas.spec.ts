@@ -251,7 +251,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     }),
   );
   const resource = (await subscriber.listResources()).resources[0];
-  expect(resource?.uri).toMatch(/^mcp-gateway:\/\/everything\//);
+  expect(resource?.uri).toMatch(/^demo:\/\/resource\//);
   await new Promise((r) => setTimeout(r, 500));
   await subscriber.subscribeResource({ uri: resource?.uri ?? "" });
   await subscriber.callTool({ name: "everything__toggle-subscriber-updates", arguments: {} });

@@ -50,13 +50,13 @@ export class TtlCache<K, V> {
  * One cache per name per process, shared by every server entry (see the Next.js notes): a getter
  * that finds it on first use and keeps it, since hot paths ask for it on every request.
  */
-export function sharedCache<K, V>(name: string, ttlMs: number): () => TtlCache<K, V> {
+export function sharedCache<K, V>(name: string, ttlMs: number, maxEntries?: number): () => TtlCache<K, V> {
   let cache: TtlCache<K, V> | undefined;
   return () => {
     if (cache) return cache;
     const key = Symbol.for(`mcp-orchestrator.cache.${name}`);
     const g = globalThis as unknown as Record<symbol, TtlCache<K, V> | undefined>;
-    g[key] ??= new TtlCache<K, V>(ttlMs);
+    g[key] ??= new TtlCache<K, V>(ttlMs, maxEntries);
     cache = g[key];
     return cache;
   };

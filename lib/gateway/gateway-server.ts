@@ -1,6 +1,7 @@
 import {
   type CallToolResult,
   type InputRequiredResult,
+  PROTOCOL_VERSION_META_KEY,
   ProtocolError,
   Server,
   type ServerContext,
@@ -15,9 +16,9 @@ import {
   listResources,
   listResourceTemplates,
   readResource,
-  resourceTarget,
+  subscribeResource,
 } from "./prompts-resources";
-import { subscribe, unsubscribe } from "./subscriptions";
+import { unsubscribe } from "./subscriptions";
 
 /** A tools/call as the gateway's relay takes it, whichever era the caller speaks. */
 export interface ToolCall {
@@ -117,9 +118,15 @@ export function gatewayServer(
     "resources/list",
     async () => ({ resources: await listResources(ctx, assignments) }) as never,
   );
+  // The revision a request was sent in decides how some errors are answered (resource not found).
+  const versionOf = (c: HandlerContext) =>
+    options.era === "modern"
+      ? String((c.mcpReq.envelope as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY] ?? "")
+      : (c.http?.req?.headers.get("mcp-protocol-version") ?? undefined);
   server.setRequestHandler(
     "resources/read",
-    async (req) => (await readResource(ctx, assignments, req.params.uri)) as never,
+    async (req, c) =>
+      (await readResource(ctx, assignments, { uri: req.params.uri, protocolVersion: versionOf(c) })) as never,
   );
   server.setRequestHandler(
     "resources/templates/list",
@@ -134,10 +141,14 @@ export function gatewayServer(
     if (!sessionId) throw new ProtocolError(-32600, `${what} needs a session: initialize first.`);
     return sessionId;
   };
-  server.setRequestHandler("resources/subscribe", async (req) => {
+  server.setRequestHandler("resources/subscribe", async (req, c) => {
     const session = sessionFor("Subscribing");
-    const target = await resourceTarget(ctx, assignments, req.params.uri);
-    await subscribe({ session, tokenId: scope.tokenId }, req.params.uri, target);
+    await subscribeResource(
+      ctx,
+      assignments,
+      { session, tokenId: scope.tokenId },
+      { uri: req.params.uri, protocolVersion: versionOf(c) },
+    );
     return {};
   });
   server.setRequestHandler("resources/unsubscribe", async (req) => {

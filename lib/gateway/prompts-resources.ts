@@ -1,55 +1,51 @@
 import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { UriTemplate } from "@modelcontextprotocol/sdk/shared/uriTemplate.js";
 import {
   type CompleteRequest,
+  type CompleteResult,
   ErrorCode,
   McpError,
   type Prompt,
+  type ReadResourceResult,
   type Resource,
   type ResourceTemplate,
 } from "@modelcontextprotocol/sdk/types.js";
 import { getLogger } from "@/lib/log";
-import { listAllPages } from "@/lib/mcp/list-all-pages";
 import { type CallToolContext, resolveForCaller } from "./call-tool";
 import type { LoadedAssignment } from "./load-gateway";
+import { resourceNotFound, isResourceNotFound } from "./resource-not-found";
+import {
+  knownListing,
+  type Listing,
+  listingKey,
+  orderByOwnership,
+  rememberAnswer,
+  rememberListing,
+  templateMatches,
+} from "./resource-owners";
+import { subscribe } from "./subscriptions";
 import { exposedToolName, SEPARATOR } from "./tool-names";
 import { upstreamClient } from "./upstream";
+import {
+  getPromptWhole,
+  listPromptsWhole,
+  listResourcesWhole,
+  listTemplatesWhole,
+  readWhole,
+} from "./whole-definitions";
 
 /**
  * Prompts and resources of every assigned server, for the caller: listed live with the
- * credential the caller resolves to (servers they have no credential for are left out).
- * Prompt names are prefixed like tools; resource URIs are wrapped as
- * `mcp-gateway://<prefix>/<encoded URI>` so a read finds its server again, and resource
- * templates the same way with their `{expressions}` left intact for the client to expand.
+ * credential the caller resolves to (servers they have no credential for are left out), each
+ * as its server described it. Prompt names are prefixed like tools. Resource URIs and templates
+ * are the servers' own, since clients meet them inside tool results (`resource_link`, embedded
+ * resources) and tools' `_meta` (MCP Apps' `ui://` resources): a read goes to the server that
+ * listed the URI or has a template matching it, then to the others (resource-owners.ts).
  * Each assignment exposes all, none or some of its server's prompts and resources (see
  * assignmentSchema): what it does not expose is neither listed nor reachable by name or URI.
  */
-export const RESOURCE_SCHEME = "mcp-gateway";
 
-const prefixOf = (a: LoadedAssignment) => (a.prefix === null || a.prefix === "" ? a.item.slug : a.prefix);
-
-export function gatewayResourceUri(prefix: string, uri: string): string {
-  return `${RESOURCE_SCHEME}://${encodeURIComponent(prefix)}/${encodeURIComponent(uri)}`;
-}
-
-/** Wraps a URI template: literal parts encoded, expressions kept, so an expansion parses back. */
-export function gatewayResourceTemplate(prefix: string, template: string): string {
-  const wrapped = template
-    .split(/(\{[^}]*\})/)
-    .map((part) => (part.startsWith("{") ? part : encodeURIComponent(part)))
-    .join("");
-  return `${RESOURCE_SCHEME}://${encodeURIComponent(prefix)}/${wrapped}`;
-}
-
-export function parseGatewayResourceUri(uri: string): { prefix: string; original: string } | null {
-  const m = new RegExp(`^${RESOURCE_SCHEME}://([^/]+)/(.+)$`).exec(uri);
-  if (!m) return null;
-  try {
-    return { prefix: decodeURIComponent(m[1] as string), original: decodeURIComponent(m[2] as string) };
-  } catch {
-    return null;
-  }
-}
+/** How long a listing made only to find which server has a URI may take. */
+export const OWNER_LISTING_TIMEOUT_MS = 5000;
 
 /** Pure: whether an assignment exposes this prompt (by the server's name for it). */
 export function promptExposed(a: Pick<LoadedAssignment, "prompts">, name: string): boolean {
@@ -59,15 +55,7 @@ export function promptExposed(a: Pick<LoadedAssignment, "prompts">, name: string
 /** Pure: whether an assignment exposes this resource URI: chosen by itself, or by a chosen template it matches. */
 export function resourceExposed(a: Pick<LoadedAssignment, "resources">, uri: string): boolean {
   if (a.resources === null) return true;
-  return a.resources.some((chosen) => {
-    if (chosen === uri) return true;
-    if (!UriTemplate.isTemplate(chosen)) return false;
-    try {
-      return new UriTemplate(chosen).match(uri) !== null;
-    } catch {
-      return false;
-    }
-  });
+  return a.resources.some((chosen) => chosen === uri || templateMatches(chosen, uri));
 }
 
 /** Pure: whether an assignment exposes this resource template (chosen by itself). */
@@ -75,29 +63,32 @@ export function templateExposed(a: Pick<LoadedAssignment, "resources">, template
   return a.resources === null || a.resources.includes(template);
 }
 
-async function clientFor(ctx: CallToolContext, a: LoadedAssignment): Promise<Client | null> {
+/** The caller's credential for an assignment's server, if they have one. */
+async function credentialFor(ctx: CallToolContext, a: LoadedAssignment): Promise<string | null> {
   const resolution = await resolveForCaller(ctx, a);
-  if (resolution.kind !== "resolved") return null;
-  return upstreamClient(ctx.db, ctx.orchestrator, ctx.keyring, a.item, resolution.credentialId);
+  return resolution.kind === "resolved" ? resolution.credentialId : null;
 }
+
+const connect = (ctx: CallToolContext, a: LoadedAssignment, credentialId: string) =>
+  upstreamClient(ctx.db, ctx.orchestrator, ctx.keyring, a.item, credentialId);
 
 /** Runs `work` for every assignment the caller can reach that offers `capability`; one failing server does not hide the others. */
 async function eachReachable<T>(
   ctx: CallToolContext,
   assignments: LoadedAssignment[],
-  capability: "prompts" | "resources" | "completions",
-  work: (c: Client, a: LoadedAssignment) => Promise<T[]>,
+  capability: "prompts" | "resources",
+  work: (c: Client, a: LoadedAssignment, credentialId: string) => Promise<T[]>,
 ): Promise<T[]> {
   // An assignment that exposes none is not asked (nor its server started).
-  const exposing = assignments.filter((a) =>
-    capability === "prompts" ? a.prompts?.length !== 0 : capability === "resources" ? a.resources?.length !== 0 : true,
-  );
+  const exposing = assignments.filter((a) => (capability === "prompts" ? a.prompts : a.resources)?.length !== 0);
   const lists = await Promise.all(
     exposing.map(async (a) => {
       try {
-        const client = await clientFor(ctx, a);
-        if (!client?.getServerCapabilities()?.[capability]) return [];
-        return await work(client, a);
+        const credentialId = await credentialFor(ctx, a);
+        if (!credentialId) return [];
+        const client = await connect(ctx, a, credentialId);
+        if (!client.getServerCapabilities()?.[capability]) return [];
+        return await work(client, a, credentialId);
       } catch (err) {
         getLogger().warn({ server: a.item.slug, err: (err as Error).message }, `could not list ${capability}`);
         return [];
@@ -107,17 +98,15 @@ async function eachReachable<T>(
   return lists.flat();
 }
 
+/** Pure: the first entry under each key (the earlier assignment keeps a URI two servers list). */
+function firstByKey<T>(items: T[], key: (t: T) => string): T[] {
+  const seen = new Set<string>();
+  return items.filter((t) => !seen.has(key(t)) && seen.add(key(t)));
+}
+
 export function listPrompts(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Prompt[]> {
   return eachReachable(ctx, assignments, "prompts", async (client, a) =>
-    (
-      await listAllPages(
-        async (cursor) => {
-          const page = await client.listPrompts(cursor ? { cursor } : {});
-          return { items: page.prompts, nextCursor: page.nextCursor };
-        },
-        { what: `${a.item.name}'s prompt list` },
-      )
-    )
+    (await listPromptsWhole(client, `${a.item.name}'s prompt list`))
       .filter((p) => promptExposed(a, p.name))
       .map((p) => ({ ...p, name: exposedToolName(a.prefix, a.item.slug, p.name) })),
   );
@@ -134,33 +123,11 @@ async function promptTarget(ctx: CallToolContext, assignments: LoadedAssignment[
           ? name.slice(exposedPrefix.length + SEPARATOR.length)
           : null;
     if (upstreamName === null || !promptExposed(a, upstreamName)) continue;
-    const client = await clientFor(ctx, a);
-    if (!client) throw new McpError(ErrorCode.InvalidParams, `Connect ${a.item.name} first to use its prompts.`);
-    return { client, upstreamName };
+    const credentialId = await credentialFor(ctx, a);
+    if (!credentialId) throw new McpError(ErrorCode.InvalidParams, `Connect ${a.item.name} first to use its prompts.`);
+    return { client: await connect(ctx, a, credentialId), upstreamName };
   }
-  throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name}`);
-}
-
-/**
- * The server behind a wrapped resource URI (or, for completions, template), and the caller's
- * connection to it. One the assignment does not expose is unknown, like one no server has.
- */
-export async function resourceTarget(
-  ctx: CallToolContext,
-  assignments: LoadedAssignment[],
-  uri: string,
-  kind: "uri" | "template" = "uri",
-) {
-  const parsed = parseGatewayResourceUri(uri);
-  const a = parsed && assignments.find((x) => prefixOf(x) === parsed.prefix);
-  const exposed =
-    parsed &&
-    a &&
-    (resourceExposed(a, parsed.original) || (kind === "template" && templateExposed(a, parsed.original)));
-  if (!parsed || !a || !exposed) throw new McpError(ErrorCode.InvalidParams, `Unknown resource: ${uri.slice(0, 500)}`);
-  const client = await clientFor(ctx, a);
-  if (!client) throw new McpError(ErrorCode.InvalidParams, `Connect ${a.item.name} first to read its resources.`);
-  return { client, prefix: parsed.prefix, original: parsed.original };
+  throw new McpError(ErrorCode.InvalidParams, `Unknown prompt: ${name.slice(0, 500)}`);
 }
 
 export async function getPrompt(
@@ -170,48 +137,188 @@ export async function getPrompt(
   args?: Record<string, string>,
 ) {
   const { client, upstreamName } = await promptTarget(ctx, assignments, name);
-  return client.getPrompt({ name: upstreamName, arguments: args });
+  return getPromptWhole(client, upstreamName, args);
 }
 
-export function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {
-  return eachReachable(ctx, assignments, "resources", async (client, a) =>
-    (
-      await listAllPages(
-        async (cursor) => {
-          const page = await client.listResources(cursor ? { cursor } : {});
-          return { items: page.resources, nextCursor: page.nextCursor };
-        },
-        { what: `${a.item.name}'s resource list` },
-      )
-    )
-      .filter((r) => resourceExposed(a, r.uri))
-      .map((r) => ({ ...r, uri: gatewayResourceUri(prefixOf(a), r.uri) })),
-  );
+export async function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {
+  const all = await eachReachable(ctx, assignments, "resources", async (client, a, credentialId) => {
+    const listed = await listResourcesWhole(client, `${a.item.name}'s resource list`);
+    rememberListing(listingKey(a.id, credentialId), { uris: listed.map((r) => r.uri) });
+    return listed.filter((r) => resourceExposed(a, r.uri));
+  });
+  return firstByKey(all, (r) => r.uri);
 }
 
-export function listResourceTemplates(
+export async function listResourceTemplates(
   ctx: CallToolContext,
   assignments: LoadedAssignment[],
 ): Promise<ResourceTemplate[]> {
-  return eachReachable(ctx, assignments, "resources", async (client, a) =>
-    (
-      await listAllPages(
-        async (cursor) => {
-          const page = await client.listResourceTemplates(cursor ? { cursor } : {});
-          return { items: page.resourceTemplates, nextCursor: page.nextCursor };
-        },
-        { what: `${a.item.name}'s resource template list` },
-      )
-    )
-      .filter((t) => templateExposed(a, t.uriTemplate))
-      .map((t) => ({ ...t, uriTemplate: gatewayResourceTemplate(prefixOf(a), t.uriTemplate) })),
+  const all = await eachReachable(ctx, assignments, "resources", async (client, a, credentialId) => {
+    const listed = await listTemplatesWhole(client, `${a.item.name}'s resource template list`);
+    rememberListing(listingKey(a.id, credentialId), { templates: listed.map((t) => t.uriTemplate) });
+    return listed.filter((t) => templateExposed(a, t.uriTemplate));
+  });
+  return firstByKey(all, (t) => t.uriTemplate);
+}
+
+/** A resource URI (or a template, for completions), and the revision the caller speaks. */
+export interface ResourceRef {
+  uri: string;
+  kind: "uri" | "template";
+  protocolVersion?: string;
+}
+
+interface Candidate {
+  a: LoadedAssignment;
+  credentialId: string;
+  key: string;
+  listing?: Listing;
+}
+
+/** What each server lists, where more than one might have the URI and it is not known yet. */
+async function learnListings(ctx: CallToolContext, candidates: Candidate[], kind: "uri" | "template") {
+  await Promise.all(
+    candidates.map(async (c) => {
+      const known = knownListing(c.key);
+      const needUris = kind === "uri" && !known?.uris;
+      if (!needUris && known?.templates) return;
+      try {
+        const client = await connect(ctx, c.a, c.credentialId);
+        if (!client.getServerCapabilities()?.resources) return rememberListing(c.key, { uris: [], templates: [] });
+        const what = `${c.a.item.name}'s resource list`;
+        const options = { timeoutMs: OWNER_LISTING_TIMEOUT_MS };
+        const [uris, templates] = await Promise.all([
+          needUris ? listResourcesWhole(client, what, options).then((l) => l.map((r) => r.uri)) : undefined,
+          known?.templates
+            ? undefined
+            : listTemplatesWhole(client, what, options).then((l) => l.map((t) => t.uriTemplate)),
+        ]);
+        rememberListing(c.key, { uris, templates });
+      } catch (err) {
+        // Not known for a while: the server is still asked, after those that listed the URI,
+        // and later reads do not wait for its listing again.
+        rememberListing(c.key, { uris: needUris ? [] : undefined, templates: known?.templates ? undefined : [] });
+        getLogger().warn({ server: c.a.item.slug, err: (err as Error).message }, "could not list resources");
+      }
+    }),
   );
 }
 
-export async function readResource(ctx: CallToolContext, assignments: LoadedAssignment[], uri: string) {
-  const { client, prefix, original } = await resourceTarget(ctx, assignments, uri);
-  const result = await client.readResource({ uri: original });
-  return { ...result, contents: result.contents.map((c) => ({ ...c, uri: gatewayResourceUri(prefix, c.uri) })) };
+/** No exposing server the caller can reach offers what was asked (reading, subscribing, completing). */
+export const NONE_CAPABLE = Symbol("none capable");
+
+/** A server that may have a resource, in the order it is asked. */
+export interface AskedServer {
+  connect(): Promise<Client>;
+  /** Called when it answered a read: it is asked first next time. */
+  answered?(): void;
+}
+
+/**
+ * Asks servers in turn: the first answer that is not "not found" wins (an answer, or an error
+ * that is not "not found"). Servers that do not offer what is asked are skipped. When none
+ * answers: the error of a server that could not be reached (it may have had the resource),
+ * NONE_CAPABLE when none offers it, or the revision's resource-not-found error.
+ */
+export async function firstAnswer<T>(
+  servers: AskedServer[],
+  notFound: () => Error,
+  capable: (client: Client) => boolean,
+  ask: (client: Client) => Promise<T>,
+): Promise<T | typeof NONE_CAPABLE> {
+  let anyCapable = false;
+  let unreachable: unknown;
+  for (const server of servers) {
+    let client: Client;
+    try {
+      client = await server.connect();
+    } catch (err) {
+      unreachable ??= err;
+      continue;
+    }
+    if (!capable(client)) continue;
+    anyCapable = true;
+    try {
+      const answer = await ask(client);
+      server.answered?.();
+      return answer;
+    } catch (err) {
+      if (!isResourceNotFound(err)) throw err;
+    }
+  }
+  if (unreachable) throw unreachable;
+  if (!anyCapable && servers.length) return NONE_CAPABLE;
+  throw notFound();
+}
+
+/**
+ * Asks the servers that may have a resource, owner first (resource-owners.ts), then the others
+ * exposing it in assignment order (see firstAnswer). A URI no assignment exposes is unknown,
+ * like one no server has.
+ */
+async function askInTurn<T>(
+  ctx: CallToolContext,
+  assignments: LoadedAssignment[],
+  ref: ResourceRef,
+  capable: (client: Client) => boolean,
+  ask: (client: Client) => Promise<T>,
+): Promise<T | typeof NONE_CAPABLE> {
+  const exposing = assignments.filter((a) =>
+    ref.kind === "uri" ? resourceExposed(a, ref.uri) : templateExposed(a, ref.uri),
+  );
+  const candidates: Candidate[] = [];
+  const unconnected: string[] = [];
+  for (const a of exposing) {
+    const credentialId = await credentialFor(ctx, a);
+    if (credentialId) candidates.push({ a, credentialId, key: listingKey(a.id, credentialId) });
+    else unconnected.push(a.item.name);
+  }
+  if (candidates.length > 1) await learnListings(ctx, candidates, ref.kind);
+  for (const c of candidates) c.listing = knownListing(c.key);
+  const hint = unconnected.length ? `It may be offered by ${unconnected.join(", ")}: connect it first.` : undefined;
+  return firstAnswer(
+    orderByOwnership(ref.uri, ref.kind, candidates).map((c) => ({
+      connect: () => connect(ctx, c.a, c.credentialId),
+      answered: ref.kind === "uri" ? () => rememberAnswer(c.key, ref.uri) : undefined,
+    })),
+    () => resourceNotFound(ref.uri, ref.protocolVersion, hint),
+    capable,
+    ask,
+  );
+}
+
+export async function readResource(
+  ctx: CallToolContext,
+  assignments: LoadedAssignment[],
+  ref: Omit<ResourceRef, "kind">,
+): Promise<ReadResourceResult> {
+  const answer = await askInTurn(
+    ctx,
+    assignments,
+    { ...ref, kind: "uri" },
+    (client) => !!client.getServerCapabilities()?.resources,
+    (client) => readWhole(client, ref.uri),
+  );
+  if (answer === NONE_CAPABLE) throw resourceNotFound(ref.uri, ref.protocolVersion);
+  return answer;
+}
+
+/** Subscribes a session to a resource on the server that has it (see subscriptions.ts). */
+export async function subscribeResource(
+  ctx: CallToolContext,
+  assignments: LoadedAssignment[],
+  who: { session: string; tokenId: string },
+  ref: Omit<ResourceRef, "kind">,
+): Promise<void> {
+  const answer = await askInTurn(
+    ctx,
+    assignments,
+    { ...ref, kind: "uri" },
+    (client) => !!client.getServerCapabilities()?.resources?.subscribe,
+    (client) => subscribe(who, ref.uri, client),
+  );
+  if (answer === NONE_CAPABLE)
+    throw new McpError(ErrorCode.InvalidRequest, "This resource's server does not offer subscriptions.");
 }
 
 /** Argument completion for a prompt or resource template, answered by the server behind it. */
@@ -219,14 +326,21 @@ export async function complete(
   ctx: CallToolContext,
   assignments: LoadedAssignment[],
   params: CompleteRequest["params"],
-) {
+  protocolVersion?: string,
+): Promise<CompleteResult> {
   const empty = { completion: { values: [], hasMore: false } };
+  const offers = (client: Client) => !!client.getServerCapabilities()?.completions;
   if (params.ref.type === "ref/prompt") {
     const { client, upstreamName } = await promptTarget(ctx, assignments, params.ref.name);
-    if (!client.getServerCapabilities()?.completions) return empty;
+    if (!offers(client)) return empty;
     return client.complete({ ...params, ref: { ...params.ref, name: upstreamName } });
   }
-  const { client, original } = await resourceTarget(ctx, assignments, params.ref.uri, "template");
-  if (!client.getServerCapabilities()?.completions) return empty;
-  return client.complete({ ...params, ref: { ...params.ref, uri: original } });
+  const answer = await askInTurn(
+    ctx,
+    assignments,
+    { uri: params.ref.uri, kind: "template", protocolVersion },
+    offers,
+    (client) => client.complete(params),
+  );
+  return answer === NONE_CAPABLE ? empty : answer;
 }

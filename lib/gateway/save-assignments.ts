@@ -8,25 +8,37 @@ import { findCatalogItem } from "@/lib/registry/create-catalog-item";
 import { parseInput } from "@/lib/validation";
 import { type GatewayViewer, getEditableGatewayOrThrow } from "./gateway-access";
 import { forgetGateway } from "./hot-path-cache";
+import { type AssignmentResources, findResourceClashes } from "./resource-clashes";
 import { type SaveAssignmentsInput, saveAssignmentsSchema } from "./schemas";
 import { type AssignmentTools, findNameCollisions } from "./tool-names";
+
+/** What a server lists with a credential (null: not known in time); see liveResourceListing. */
+export type ListServerResources = (
+  item: { id: string; slug: string; name: string; kind: "local" | "remote" },
+  credentialId: string,
+) => Promise<AssignmentResources["listed"]>;
 
 /**
  * Replaces a gateway's tool assignments, with the prompts and resources each exposes (see
  * assignmentSchema for the default). Checked when saved, not at call time: servers exist,
  * chosen tools exist, a static credential belongs to the server and may be bound by this
- * person, and no two tools end up with the same name.
+ * person, no two tools end up with the same name, and no two assignments expose the same
+ * resource URI or template. Of resources, known are the chosen ones and, with `listResources`,
+ * what the servers of assignments with a static credential list (every caller reaches the same
+ * resources through those); what the others list depends on who calls.
  */
 export async function saveAssignments(
   db: Database,
   viewer: GatewayViewer,
   gatewaySlugOrId: string,
   input: SaveAssignmentsInput,
+  options: { listResources?: ListServerResources } = {},
 ): Promise<number> {
   const gateway = await getEditableGatewayOrThrow(db, viewer, gatewaySlugOrId);
   const { assignments } = parseInput(saveAssignmentsSchema, input);
   const rows: Insertable<GatewayToolAssignmentsTable>[] = [];
   const naming: AssignmentTools[] = [];
+  const exposing: Promise<AssignmentResources>[] = [];
   for (const [i, a] of assignments.entries()) {
     const item = await findCatalogItem(db, a.server);
     if (!item)
@@ -60,6 +72,11 @@ export async function saveAssignments(
       resources: JSON.stringify(a.resources),
     });
     naming.push({ assignmentId: String(i), prefix: a.prefix, serverSlug: item.slug, tools: a.tools ?? offered });
+    const listed =
+      a.mode === "static" && a.credentialId && a.resources?.length !== 0 && options.listResources
+        ? options.listResources(item, a.credentialId)
+        : Promise.resolve(null);
+    exposing.push(listed.then((l) => ({ serverSlug: item.slug, resources: a.resources, listed: l })));
   }
   const collisions = findNameCollisions(naming);
   if (collisions.size) {
@@ -67,6 +84,15 @@ export async function saveAssignments(
     throw new AppError(
       "conflict",
       `Two tools would have the same name: ${list}. Give one of the servers a different prefix.`,
+    );
+  }
+  // Listed before the transaction: no network I/O inside it.
+  const shared = findResourceClashes(await Promise.all(exposing));
+  if (shared.size) {
+    const list = [...shared].map(([uri, who]) => `${uri.slice(0, 200)} (${who.join(", ")})`).join("; ");
+    throw new AppError(
+      "conflict",
+      `Two servers would offer the same resource: ${list}. Choose the resources of one of them so that only one offers it.`,
     );
   }
   await db.transaction().execute(async (trx) => {

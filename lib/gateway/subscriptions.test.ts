@@ -3,6 +3,8 @@ import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
+import { resourceUpdated } from "@/lib/mcp/relay/resource-updates";
+import { type BusMessage, getReplicaBus } from "@/lib/replica-bus";
 import { changeStream } from "./change-stream";
 import {
   expireIdleSubscriptions,
@@ -32,19 +34,17 @@ async function subscribableServer() {
   return { client, upstream };
 }
 
-const target = (client: Client, i: number) => ({ client, prefix: "s", original: `demo://r/${i}` });
-
 describe("resource subscriptions of gateway sessions", () => {
   it("a session that subscribes to ever more resources is refused past its limit", async () => {
     const { client, upstream } = await subscribableServer();
     const who = { session: `s-${crypto.randomUUID()}`, tokenId: crypto.randomUUID() };
-    for (let i = 0; i < MAX_PER_SESSION; i++) await subscribe(who, `mcp-gateway://s/${i}`, target(client, i));
-    await expect(subscribe(who, "mcp-gateway://s/more", target(client, 1000))).rejects.toThrow(
+    for (let i = 0; i < MAX_PER_SESSION; i++) await subscribe(who, `demo://r/${i}`, client);
+    await expect(subscribe(who, "demo://r/1000", client)).rejects.toThrow(
       `Too many subscriptions: a session may hold ${MAX_PER_SESSION}`,
     );
     expect(upstream.size).toBe(MAX_PER_SESSION);
     // Subscribing again to one it holds is not one more.
-    await subscribe(who, "mcp-gateway://s/0", target(client, 0));
+    await subscribe(who, "demo://r/0", client);
     await expireIdleSubscriptions(Date.now() + IDLE_EXPIRY_MS);
   });
 
@@ -54,10 +54,10 @@ describe("resource subscriptions of gateway sessions", () => {
     const sessions = Math.ceil(MAX_PER_TOKEN / MAX_PER_SESSION);
     for (let s = 0; s < sessions; s++)
       for (let i = 0; i < MAX_PER_SESSION; i++)
-        await subscribe({ session: `t-${tokenId}-${s}`, tokenId }, `mcp-gateway://s/${i}`, target(client, i));
-    await expect(
-      subscribe({ session: `t-${tokenId}-new`, tokenId }, "mcp-gateway://s/0", target(client, 0)),
-    ).rejects.toThrow(`this token's sessions hold ${MAX_PER_TOKEN}`);
+        await subscribe({ session: `t-${tokenId}-${s}`, tokenId }, `demo://r/${i}`, client);
+    await expect(subscribe({ session: `t-${tokenId}-new`, tokenId }, "demo://r/0", client)).rejects.toThrow(
+      `this token's sessions hold ${MAX_PER_TOKEN}`,
+    );
     await expireIdleSubscriptions(Date.now() + IDLE_EXPIRY_MS);
   });
 
@@ -67,9 +67,9 @@ describe("resource subscriptions of gateway sessions", () => {
     const idle = { session: `idle-${tokenId}`, tokenId };
     const busy = { session: `busy-${tokenId}`, tokenId };
     const streaming = { session: `streaming-${tokenId}`, tokenId };
-    await subscribe(idle, "mcp-gateway://s/1", target(client, 1));
-    await subscribe(busy, "mcp-gateway://s/2", target(client, 2));
-    await subscribe(streaming, "mcp-gateway://s/3", target(client, 3));
+    await subscribe(idle, "demo://r/1", client);
+    await subscribe(busy, "demo://r/2", client);
+    await subscribe(streaming, "demo://r/3", client);
     const abort = new AbortController();
     changeStream({
       tokenId,
@@ -88,5 +88,21 @@ describe("resource subscriptions of gateway sessions", () => {
     abort.abort();
     expect(await expireIdleSubscriptions(later + 2 * IDLE_EXPIRY_MS)).toBe(2);
     expect(upstream.size).toBe(0);
+  });
+
+  it("pass a server's update on under the server's own URI", async () => {
+    const { client, upstream } = await subscribableServer();
+    const session = `updates-${crypto.randomUUID()}`;
+    const heard: BusMessage[] = [];
+    getReplicaBus().subscribe(async (m) => {
+      if (m.kind === "resource-updated" && m.session === session) heard.push(m);
+    });
+    await subscribe({ session, tokenId: crypto.randomUUID() }, "ui://app/view.html", client);
+    expect([...upstream]).toContain("ui://app/view.html");
+    resourceUpdated(client, "ui://app/view.html");
+    resourceUpdated(client, "ui://other/view.html");
+    await expect.poll(() => heard.length).toBe(1);
+    expect(heard[0]).toEqual({ kind: "resource-updated", session, uri: "ui://app/view.html" });
+    await expireIdleSubscriptions(Date.now() + 2 * IDLE_EXPIRY_MS);
   });
 });

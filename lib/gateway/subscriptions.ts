@@ -3,7 +3,6 @@ import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { sessionsWithStreams } from "./change-stream";
-import { gatewayResourceUri } from "./prompts-resources";
 
 /**
  * Resource subscriptions of gateway sessions. The replica that receives `resources/subscribe`
@@ -25,9 +24,9 @@ const SWEEP_MS = 60_000;
 interface Subscription {
   session: string;
   tokenId: string;
+  /** The resource's URI, the server's own (the gateway does not rewrite URIs). */
   uri: string;
   client: Client;
-  original: string;
   stopWatching(): void;
 }
 
@@ -74,14 +73,11 @@ export async function expireIdleSubscriptions(now = Date.now()): Promise<number>
 
 const keyOf = (session: string, uri: string) => `${session}\u0000${uri}`;
 /** Whether any session holds a subscription to this resource on this connection. */
-const subscribedUpstream = (client: Client, original: string) =>
-  [...subscriptions().values()].some((o) => o.client === client && o.original === original);
+const subscribedUpstream = (client: Client, uri: string) =>
+  [...subscriptions().values()].some((o) => o.client === client && o.uri === uri);
 
-export async function subscribe(
-  who: { session: string; tokenId: string },
-  uri: string,
-  target: { client: Client; prefix: string; original: string },
-): Promise<void> {
+/** Subscribes a session to a resource on the connection of the server that has it. */
+export async function subscribe(who: { session: string; tokenId: string }, uri: string, client: Client): Promise<void> {
   const { session, tokenId } = who;
   const key = keyOf(session, uri);
   const { seen } = state();
@@ -89,7 +85,7 @@ export async function subscribe(
     seen.set(session, Date.now());
     return;
   }
-  if (!target.client.getServerCapabilities()?.resources?.subscribe)
+  if (!client.getServerCapabilities()?.resources?.subscribe)
     throw new McpError(ErrorCode.InvalidParams, "This resource's server does not offer subscriptions.");
   let ofSession = 0;
   let ofToken = 0;
@@ -111,21 +107,20 @@ export async function subscribe(
     session,
     tokenId,
     uri,
-    client: target.client,
-    original: target.original,
-    stopWatching: watchResourceUpdates(target.client, (updated) => {
-      if (updated !== target.original && !updated.startsWith(target.original)) return;
+    client,
+    stopWatching: watchResourceUpdates(client, (updated) => {
+      if (updated !== uri && !updated.startsWith(uri)) return;
       void getReplicaBus()
-        .publish({ kind: "resource-updated", session, uri: gatewayResourceUri(target.prefix, updated) })
+        .publish({ kind: "resource-updated", session, uri: updated })
         .catch(() => {});
     }),
   };
-  const upstreamAlready = subscribedUpstream(target.client, target.original);
+  const upstreamAlready = subscribedUpstream(client, uri);
   subscriptions().set(key, subscription);
   seen.set(session, Date.now());
   if (!upstreamAlready) {
     try {
-      await target.client.subscribeResource({ uri: target.original });
+      await client.subscribeResource({ uri });
     } catch (err) {
       subscription.stopWatching();
       subscriptions().delete(key);
@@ -142,8 +137,7 @@ async function unsubscribeHere(session: string, uri: string): Promise<boolean> {
   subscriptions().delete(key);
   forgetIfNone(session);
   s.stopWatching();
-  if (!subscribedUpstream(s.client, s.original))
-    await s.client.unsubscribeResource({ uri: s.original }).catch(() => {});
+  if (!subscribedUpstream(s.client, s.uri)) await s.client.unsubscribeResource({ uri: s.uri }).catch(() => {});
   return true;
 }
 

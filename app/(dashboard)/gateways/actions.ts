@@ -5,6 +5,7 @@ import { requireActor } from "@/lib/auth/session";
 import { createGateway } from "@/lib/gateway/create-gateway";
 import { assignmentsFromForm } from "@/lib/gateway/editor-data";
 import { userViewer } from "@/lib/gateway/gateway-access";
+import { liveResourceListing } from "@/lib/gateway/live-resource-listing";
 import { saveAssignments } from "@/lib/gateway/save-assignments";
 import { formValues, runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
@@ -27,9 +28,13 @@ export async function saveAssignmentsAction(_: FormState, form: FormData): Promi
     const db = getDb();
     const slug = String(form.get("gateway") ?? "");
     const servers = (await db.selectFrom("catalog_items").select("id").execute()).map((s) => ({ id: s.id }));
-    const count = await saveAssignments(db, await userViewer(db, await requireActor()), slug, {
-      assignments: assignmentsFromForm(form, servers),
-    });
+    const count = await saveAssignments(
+      db,
+      await userViewer(db, await requireActor()),
+      slug,
+      { assignments: assignmentsFromForm(form, servers) },
+      { listResources: (item, credentialId) => liveResourceListing(db, item, credentialId) },
+    );
     revalidatePath(`/gateways/${slug}`);
     return { ok: true, message: `Saved: ${count} server${count === 1 ? "" : "s"} assigned.` };
   });

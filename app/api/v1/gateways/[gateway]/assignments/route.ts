@@ -1,5 +1,6 @@
 import { getDb } from "@/db";
 import { userViewer } from "@/lib/gateway/gateway-access";
+import { liveResourceListing } from "@/lib/gateway/live-resource-listing";
 import { saveAssignments } from "@/lib/gateway/save-assignments";
 import type { SaveAssignmentsInput } from "@/lib/gateway/schemas";
 import { api, readJson, requireApiActor } from "@/lib/http/api";
@@ -13,6 +14,7 @@ export const PUT = api(async (request, { params }: { params: Promise<{ gateway: 
     viewer,
     (await params).gateway,
     (await readJson(request)) as SaveAssignmentsInput,
+    { listResources: (item, credentialId) => liveResourceListing(db, item, credentialId) },
   );
   return Response.json({ assignments: count });
 });

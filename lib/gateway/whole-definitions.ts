@@ -1,0 +1,95 @@
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type {
+  GetPromptResult,
+  Prompt,
+  ReadResourceResult,
+  Resource,
+  ResourceTemplate,
+} from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
+import { listAllPages } from "@/lib/mcp/list-all-pages";
+
+/*
+ * Prompts, resources, templates, prompt messages and resource contents as their server sent
+ * them: `_meta`, `icons`, `annotations`, `size`, and fields of later revisions or extensions
+ * included. The v1 SDK's own result schemas drop every field they do not know, so the gateway
+ * asks with these loose ones, which check only what it relies on.
+ */
+const cursor = z.string().optional();
+const PromptsPage = z.looseObject({ prompts: z.array(z.looseObject({ name: z.string() })), nextCursor: cursor });
+const ResourcesPage = z.looseObject({
+  resources: z.array(z.looseObject({ uri: z.string(), name: z.string() })),
+  nextCursor: cursor,
+});
+const TemplatesPage = z.looseObject({
+  resourceTemplates: z.array(z.looseObject({ uriTemplate: z.string(), name: z.string() })),
+  nextCursor: cursor,
+});
+const ReadResult = z.looseObject({ contents: z.array(z.looseObject({ uri: z.string() })) });
+const PromptResult = z.looseObject({ messages: z.array(z.looseObject({ role: z.string(), content: z.unknown() })) });
+
+/** How long a listing made only to find a URI's server may take. */
+export interface ListOptions {
+  timeoutMs?: number;
+}
+
+const requestOptions = (o?: ListOptions) => (o?.timeoutMs ? { timeout: o.timeoutMs } : undefined);
+
+export function listPromptsWhole(client: Client, what: string, o?: ListOptions): Promise<Prompt[]> {
+  return listAllPages(
+    async (c) => {
+      const p = await client.request(
+        { method: "prompts/list", params: c ? { cursor: c } : {} },
+        PromptsPage,
+        requestOptions(o),
+      );
+      return { items: p.prompts as Prompt[], nextCursor: p.nextCursor };
+    },
+    { what },
+  );
+}
+
+export function listResourcesWhole(client: Client, what: string, o?: ListOptions): Promise<Resource[]> {
+  return listAllPages(
+    async (c) => {
+      const p = await client.request(
+        { method: "resources/list", params: c ? { cursor: c } : {} },
+        ResourcesPage,
+        requestOptions(o),
+      );
+      return { items: p.resources as Resource[], nextCursor: p.nextCursor };
+    },
+    { what },
+  );
+}
+
+export function listTemplatesWhole(client: Client, what: string, o?: ListOptions): Promise<ResourceTemplate[]> {
+  return listAllPages(
+    async (c) => {
+      const p = await client.request(
+        { method: "resources/templates/list", params: c ? { cursor: c } : {} },
+        TemplatesPage,
+        requestOptions(o),
+      );
+      return { items: p.resourceTemplates as ResourceTemplate[], nextCursor: p.nextCursor };
+    },
+    { what },
+  );
+}
+
+/** A resource's contents, each whole, URIs as the server wrote them. */
+export async function readWhole(client: Client, uri: string): Promise<ReadResourceResult> {
+  return (await client.request({ method: "resources/read", params: { uri } }, ReadResult)) as ReadResourceResult;
+}
+
+/** A prompt's messages, each whole. */
+export async function getPromptWhole(
+  client: Client,
+  name: string,
+  args?: Record<string, string>,
+): Promise<GetPromptResult> {
+  return (await client.request(
+    { method: "prompts/get", params: { name, ...(args ? { arguments: args } : {}) } },
+    PromptResult,
+  )) as GetPromptResult;
+}
