@@ -36,6 +36,17 @@ function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   return !session || canBeAsked(session);
 }
 
+/**
+ * The 2025 revisions answer an unknown resource with -32002; the SDK sends 2026-07-28's -32602
+ * in every era. Both carry only `data.uri`, which is how the SDK itself tells the two apart.
+ */
+function withLegacyErrorCode<M>(message: M): M {
+  const error = (message as { error?: { code: number; data?: unknown } }).error;
+  const data = error?.data as Record<string, unknown> | undefined;
+  if (error?.code !== -32602 || typeof data?.uri !== "string" || Object.keys(data).length !== 1) return message;
+  return { ...message, error: { ...error, code: -32002 } };
+}
+
 /** A 2025-era request naming a protocol version this leg does not speak is refused (400). */
 function unsupportedVersion(exchange: GatewayExchange): JsonAnswer | null {
   const version = exchange.header("mcp-protocol-version");
@@ -137,6 +148,8 @@ export async function serveLegacy(
     // answer otherwise is cheaper for both sides.
     enableJsonResponse: !wantsEvents(body, session),
   });
+  const send = transport.send.bind(transport);
+  transport.send = (message, options) => send(withLegacyErrorCode(message), options);
   await server.connect(transport);
   const response = await transport.handleRequest(exchange.request(), { parsedBody: body });
   response.headers.set("Cache-Control", NO_TRANSFORM["Cache-Control"]);
