@@ -1,4 +1,4 @@
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/client";
 import { type InflightCall, type Route, routeServerMessage, startsMixed } from "./route-rule";
 
 /**
