@@ -89,6 +89,12 @@ function closedOnProbe(err: unknown): boolean {
  */
 export async function connectUpstream(client: Client, transport: Transport, where: EraKey): Promise<void> {
   const prior = rememberedEra(where);
+  // Shaped as stdio (as the SDK tells them apart): a process or container's stdin and stdout.
+  const stdio = "pid" in transport && "stderr" in transport;
+  client.setVersionNegotiation({
+    mode: "auto",
+    probe: { timeoutMs: stdio ? STDIO_PROBE_TIMEOUT_MS : HTTP_PROBE_TIMEOUT_MS },
+  });
   try {
     await client.connect(transport, prior ? { prior } : undefined);
   } catch (err) {
