@@ -2,7 +2,8 @@
 // A small MCP server on the SDK's v2 line that speaks 2026-07-28 (and the 2025 revisions): it
 // asks for input with `input_required` results. Tools: `echo` (text back), `ask_name` (an
 // elicitation, then a greeting naming who answered and the request state it got back), and
-// `ask_twice` (two rounds, the second depending on the state of the first).
+// `ask_twice` (two rounds, the second depending on the state of the first), and `caps` (the
+// capabilities the request's `_meta` said the client has).
 // stdio by default; `--http <port>` serves streamable HTTP at /mcp instead (0: any free port,
 // printed as `listening <port>`).
 import http from "node:http";
@@ -16,6 +17,9 @@ function createServer() {
   const server = new McpServer({ name: "modern-test-server", version: "1.0.0" }, { capabilities: { tools: {} } });
   server.registerTool("echo", { inputSchema: z.object({ text: z.string() }) }, async ({ text }) => ({
     content: [{ type: "text", text }],
+  }));
+  server.registerTool("caps", { inputSchema: z.object({}) }, async (_args, ctx) => ({
+    content: [{ type: "text", text: JSON.stringify(ctx.mcpReq.envelope ?? null) }],
   }));
   server.registerTool("ask_name", { inputSchema: z.object({}) }, async (_args, ctx) => {
     const answer = acceptedContent(ctx.mcpReq.inputResponses, "name");
