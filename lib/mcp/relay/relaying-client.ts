@@ -25,6 +25,8 @@ const relatedRequest = new AsyncLocalStorage<{ related?: RequestId }>();
  * answer is handled as related to the call, and each retry (sent from within that handling)
  * counts as the same call, so what the server asks reaches that call's caller and nobody else.
  */
+const MAX_RETRIES_IN_FLIGHT = 1000;
+
 function watchMessages(client: Client): void {
   const connect = client.connect.bind(client);
   /** A retry's request id -> the id of the call it retries. */
@@ -35,8 +37,12 @@ function watchMessages(client: Client): void {
     transport.send = (message, sendOptions) => {
       if ("method" in message && "id" in message) {
         const retried = relatedRequest.getStore()?.related;
-        if (retried !== undefined) retries.set(message.id, retried);
-        else requestSent(client, message.id);
+        if (retried === undefined) requestSent(client, message.id);
+        else {
+          // A retry the server never answers is forgotten eventually (its call timed out long ago).
+          if (retries.size >= MAX_RETRIES_IN_FLIGHT) retries.delete(retries.keys().next().value as RequestId);
+          retries.set(message.id, retried);
+        }
       }
       return send(message, sendOptions);
     };
