@@ -12,10 +12,16 @@ afterAll(() => {
   for (const stop of stops) stop();
 });
 
+/** What the 2026-07-28 test servers wrote to stderr. */
+let serverLog = "";
+
 /** The 2026-07-28 test server (SDK v2) over HTTP on a free port. */
 async function modernHttp(): Promise<URL> {
   const child = spawn(process.execPath, ["test/servers/modern-server.mjs", "--http", "0"], { stdio: "pipe" });
   stops.push(() => child.kill());
+  child.stderr.on("data", (chunk: Buffer) => {
+    serverLog += chunk.toString();
+  });
   const port = await new Promise<string>((resolve) => {
     child.stdout.on("data", (chunk: Buffer) => {
       const m = /listening (\d+)/.exec(chunk.toString());
@@ -75,6 +81,25 @@ describe("a remote server's era, per catalog entry and credential", () => {
     expect(rememberedEra({ key, incarnation: url.href }, Date.now() + 11 * 60_000)).toBeUndefined();
     forgetEra(key);
     expect(rememberedEra({ key, incarnation: url.href })).toBeUndefined();
+  });
+
+  it("a call given up on is cancelled by closing its stream, the 2026-07-28 way", async () => {
+    const url = await modernHttp();
+    const sent: string[] = [];
+    const client = relayingClient({ name: "gateway", version: "1" });
+    const where = { key: `remote:${crypto.randomUUID()}/x`, incarnation: url.href };
+    await connectUpstream(client, watched(new HttpClientTransport(url), sent), where);
+    const id = crypto.randomUUID();
+    const call = client.request(
+      { method: "tools/call", params: { name: "wait", arguments: { id } } },
+      { timeout: 300 },
+    );
+    await expect(call).rejects.toThrow(/timed out/i);
+    for (let i = 0; i < 100 && !serverLog.includes(`cancelled ${id}`); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(serverLog).toContain(`cancelled ${id}`);
+    // No cancellation notice: 2026-07-28 has none over HTTP; the closed stream says it.
+    expect(sent).not.toContain("notifications/cancelled");
+    await client.close();
   });
 
   it("a client that is not connected counts as 2025", () => {

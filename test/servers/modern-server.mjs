@@ -3,7 +3,8 @@
 // asks for input with `input_required` results. Tools: `echo` (text back), `ask_name` (an
 // elicitation, then a greeting naming who answered and the request state it got back), and
 // `ask_twice` (two rounds, the second depending on the state of the first), and `caps` (the
-// capabilities the request's `_meta` said the client has).
+// capabilities the request's `_meta` said the client has), `wait` (answers when cancelled, and
+// writes `cancelled <id>` to stderr).
 // stdio by default; `--http <port>` serves streamable HTTP at /mcp instead (0: any free port,
 // printed as `listening <port>`).
 import http from "node:http";
@@ -21,6 +22,11 @@ function createServer() {
   server.registerTool("caps", { inputSchema: z.object({}) }, async (_args, ctx) => ({
     content: [{ type: "text", text: JSON.stringify(ctx.mcpReq.envelope ?? null) }],
   }));
+  server.registerTool("wait", { inputSchema: z.object({ id: z.string() }) }, async ({ id }, ctx) => {
+    await new Promise((resolve) => ctx.mcpReq.signal.addEventListener("abort", resolve, { once: true }));
+    process.stderr.write(`cancelled ${id}\n`);
+    return { content: [] };
+  });
   server.registerTool("ask_name", { inputSchema: z.object({}) }, async (_args, ctx) => {
     const answer = acceptedContent(ctx.mcpReq.inputResponses, "name");
     if (!answer) {
@@ -63,8 +69,14 @@ if (httpAt === -1) {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
     const body = Buffer.concat(chunks);
+    // The client closing its end is how 2026-07-28 cancels a request over HTTP.
+    const closed = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) closed.abort();
+    });
     const request = new Request(`http://${req.headers.host}${req.url}`, {
       method: req.method,
+      signal: closed.signal,
       headers: Object.entries(req.headers).flatMap(([k, v]) => (Array.isArray(v) ? v.map((x) => [k, x]) : [[k, v]])),
       body: req.method === "GET" || req.method === "HEAD" ? undefined : body,
     });
