@@ -1,16 +1,20 @@
-import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 import {
-  type CallToolResult,
-  ResultSchema,
-  type ServerNotification,
-  type ServerRequest,
-} from "@modelcontextprotocol/sdk/types.js";
+  CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
+  type InputRequiredResult,
+  withInputRequired,
+} from "@modelcontextprotocol/client";
+import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
+// The caller's side (the gateway's own server) is still on the SDK's v1 line.
+import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
+import { z } from "zod";
 import type { Database } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
 import { type ClientChannel, openCall, type TrackedCall } from "@/lib/mcp/relay/inflight";
 import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
+import { upstreamEra } from "@/lib/mcp/upstream-era";
 import { getMetrics } from "@/lib/metrics";
 import { NeedsReauthError } from "@/lib/oauth/access-token";
 import type { Orchestrator } from "@/lib/orchestrator";
@@ -67,6 +71,38 @@ function touchCredential(db: Database, id: string): void {
 
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
 
+/** A tool's result passed on as the server sent it (what it carries is the caller's business). */
+const AnyResult = z.looseObject({});
+const ResultOrInputRequired = withInputRequired(AnyResult);
+
+/**
+ * A call from a 2026-07-28 caller to a 2026-07-28 server: what the server asks comes back to the
+ * caller as the server's own `input_required` result, and the caller's retry brings the answers
+ * and the server's `requestState` (the edge seals it on the way out and opens it on the way back;
+ * here it is the server's own).
+ */
+export interface PassThrough {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  /** What the caller declared in its request's `_meta`, told to the server as the caller's. */
+  capabilities?: ClientCapabilities;
+}
+
+/**
+ * What the upstream is told the caller can be asked during this call (2026-07-28 servers read it
+ * from each request): what the caller declared, not everything the gateway could relay.
+ */
+function callerCapabilities(channel: ClientChannel, passThrough?: PassThrough): ClientCapabilities | undefined {
+  if (passThrough?.capabilities) return passThrough.capabilities;
+  const can = channel.can;
+  if (!can) return undefined;
+  return {
+    ...(can.sampling ? { sampling: {} } : {}),
+    ...(can.elicitation ? { elicitation: { form: {} } } : {}),
+    ...(can.roots ? { roots: {} } : {}),
+  };
+}
+
 /**
  * Which credential this caller's call through this assignment uses, from cached candidates:
  * answered at once when they are cached, a promise when they must be read.
@@ -87,6 +123,12 @@ export function resolveForCaller(ctx: CallToolContext, assignment: LoadedAssignm
  * server with it, relay progress, cancellation and what the server asks of the client (through
  * `channel`), and record the call (never its arguments
  * or result).
+ * What a server asks during the call reaches the caller through `channel`: as requests on the
+ * call's stream from a 2025 server, and from a 2026-07-28 server's `input_required` answers,
+ * which the client fulfils through the same relay and retries. With `passThrough` (a 2026-07-28
+ * caller) and a 2026-07-28 server, an `input_required` answer is returned as it came instead.
+ * A 2025 server under `passThrough` is called as for any caller (bridging its requests to
+ * `input_required` is not done here).
  */
 export async function callGatewayTool(
   ctx: CallToolContext,
@@ -94,7 +136,23 @@ export async function callGatewayTool(
   args: Record<string, unknown> | undefined,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
   channel: ClientChannel,
-): Promise<CallToolResult> {
+): Promise<CallToolResult>;
+export async function callGatewayTool(
+  ctx: CallToolContext,
+  tool: ExposedTool,
+  args: Record<string, unknown> | undefined,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  channel: ClientChannel,
+  passThrough: PassThrough,
+): Promise<CallToolResult | InputRequiredResult>;
+export async function callGatewayTool(
+  ctx: CallToolContext,
+  tool: ExposedTool,
+  args: Record<string, unknown> | undefined,
+  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
+  channel: ClientChannel,
+  passThrough?: PassThrough,
+): Promise<CallToolResult | InputRequiredResult> {
   const started = performance.now();
   const { assignment } = tool;
   const audit = (outcome: "ok" | "error" | "denied", credentialId: string | null, error: string | null) => {
@@ -146,18 +204,29 @@ export async function callGatewayTool(
     const call = openCall(client, channel, { principal: relayPrincipal(ctx.caller), lingerMs: ctx.timeoutMs });
     tracked = call;
     const progressToken = extra._meta?.progressToken;
+    const modern = upstreamEra(client) === "modern";
+    const passing = modern && passThrough !== undefined;
+    const capabilities = modern ? callerCapabilities(channel, passThrough) : undefined;
+    const params = {
+      name: tool.upstreamName,
+      arguments: args,
+      ...(capabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: capabilities } } : {}),
+      ...(passing && passThrough.inputResponses ? { inputResponses: passThrough.inputResponses } : {}),
+      ...(passing && passThrough.requestState !== undefined ? { requestState: passThrough.requestState } : {}),
+    };
     // Made for this caller: another replica that serves the call is told who, signed.
     const { tokenId, tokenKind, userId, teamId } = ctx.caller;
     const result = (await withCaller({ tokenId, tokenKind, userId, teamId, gatewayId: ctx.gateway.id }, () =>
       call.send(() =>
         client.request(
-          { method: "tools/call", params: { name: tool.upstreamName, arguments: args } },
-          // Passed on as the server sent it (the client checks it against the tool's schema).
-          ResultSchema,
+          { method: "tools/call", params },
+          // Passed on as the server sent it.
+          passing ? ResultOrInputRequired : AnyResult,
           {
             signal: extra.signal,
             timeout: ctx.timeoutMs,
             resetTimeoutOnProgress: true,
+            allowInputRequired: passing,
             onprogress:
               progressToken === undefined
                 ? undefined
@@ -165,9 +234,9 @@ export async function callGatewayTool(
           },
         ),
       ),
-    )) as CallToolResult;
+    )) as CallToolResult | InputRequiredResult;
     await channel.flush();
-    audit(result.isError ? "error" : "ok", resolution.credentialId, null);
+    audit("isError" in result && result.isError ? "error" : "ok", resolution.credentialId, null);
     return result;
   } catch (err) {
     const message = (err as Error).message;

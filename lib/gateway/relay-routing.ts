@@ -1,4 +1,4 @@
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/client";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { open, seal } from "@/lib/crypto";
 import { getEnv } from "@/lib/env";

@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
 import { getReplicaBus } from "@/lib/replica-bus";

@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
@@ -6,6 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
+import { connectUpstream } from "@/lib/mcp/upstream-era";
 import { oauthAccessToken } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
@@ -25,7 +26,8 @@ function remoteClients() {
 /**
  * A connected client for one server and credential. Local servers: the credential's own
  * instance, started on demand. Remote servers: a pooled connection that sends the credential's
- * key or token, never the caller's gateway token.
+ * key or token, never the caller's gateway token. Either speaks the server's best era
+ * (`upstreamEra(client)` says which).
  */
 export function upstreamClient(
   db: Database,
@@ -79,6 +81,7 @@ async function remoteClient(db: Database, keyring: Keyring, credentialId: string
       "credentials.owner_team_id",
       "credentials.sealed_secret",
       "credentials.updated_at",
+      "credentials.catalog_item_id",
       "catalog_items.url",
     ])
     .where("credentials.id", "=", credentialId)
@@ -97,7 +100,10 @@ async function remoteClient(db: Database, keyring: Keyring, credentialId: string
     c.onclose = () => {
       if (pool.get(credentialId)?.client === client) pool.delete(credentialId);
     };
-    await c.connect(new HttpClientTransport(new URL(row.url ?? ""), { headers: secret.headers, bearer }));
+    const url = new URL(row.url ?? "");
+    // What is learned holds for this entry and credential (servers may answer each differently).
+    const where = { key: `remote:${row.catalog_item_id}/${credentialId}`, incarnation: url.href };
+    await connectUpstream(c, new HttpClientTransport(url, { headers: secret.headers, bearer }), where);
     return c;
   })();
   pool.set(credentialId, { version, client });

@@ -1,11 +1,19 @@
 import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { urlToHttpOptions } from "node:url";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage, MessageExtraInfo, RequestId } from "@modelcontextprotocol/sdk/types.js";
+import {
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+  SdkErrorCode,
+  SdkHttpError,
+  type Transport,
+  type TransportSendOptions,
+} from "@modelcontextprotocol/client";
 import { createParser } from "eventsource-parser";
 import { readBody } from "@/lib/http/node-web";
 import { isJsonRpcMessage, maxUpstreamMessageBytes, tooLargeAnswer } from "./json-rpc-message";
+import { modernRequestHeaders } from "./standard-headers";
 
 /**
  * The client side of MCP streamable HTTP over node:http with keep-alive connections: what the
@@ -17,6 +25,12 @@ import { isJsonRpcMessage, maxUpstreamMessageBytes, tooLargeAnswer } from "./jso
  * the call it answered fails with an error answer; a call's stream is closed when the call is
  * cancelled (the client gave up on it) or soon after its answer came, so a server that streams
  * forever holds nothing for long. Other calls on the connection go on.
+ * 2026-07-28 requests (those whose `_meta` names the revision) carry the revision's standard
+ * headers (`MCP-Protocol-Version`, `Mcp-Method`, `Mcp-Name`) and the per-request headers the
+ * client adds (`Mcp-Param-*`); closing a call's stream cancels it there.
+ * Kept rather than the SDK's StreamableHTTPClientTransport because that one runs on Fetch (the
+ * CPU cost above), cannot cap what it reads, and does not tell which call's stream a server's
+ * request came on, which the relay rule needs (route-rule.ts).
  * Not here: resuming a broken event stream from its last event id (a new stream is opened).
  */
 export interface HttpClientTransportOptions {
@@ -51,6 +65,8 @@ export class HttpClientTransport implements Transport {
   onerror?: (error: Error) => void;
   onmessage?: (message: JSONRPCMessage, extra?: CorrelatedMessageExtra) => void;
   sessionId?: string;
+  /** Each request is its own POST: aborting `requestSignal` ends it (the 2026-07-28 cancellation). */
+  readonly hasPerRequestStream = true;
   private protocolVersion?: string;
   private closed = false;
   private readonly open = new Set<http.ClientRequest>();
@@ -74,14 +90,20 @@ export class HttpClientTransport implements Transport {
     this.protocolVersion = version;
   }
 
-  async send(message: JSONRPCMessage): Promise<void> {
+  async send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const id = "method" in message && "id" in message ? (message.id as RequestId) : undefined;
     // The client gave up on a call (timeout or the caller's cancellation): its stream is not read further.
     if ("method" in message && message.method === "notifications/cancelled") {
       const cancelled = (message.params as { requestId?: RequestId } | undefined)?.requestId;
       if (cancelled !== undefined) this.calls.get(cancelled)?.destroy();
     }
-    const res = await this.authorized("POST", JSON.stringify(message), id);
+    const modern = modernRequestHeaders(message, options?.headers);
+    const signal = options?.requestSignal;
+    if (id !== undefined && signal) {
+      if (signal.aborted) return;
+      signal.addEventListener("abort", () => this.calls.get(id)?.destroy(), { once: true });
+    }
+    const res = await this.authorized("POST", JSON.stringify(message), id, modern);
     const session = res.headers["mcp-session-id"];
     if (typeof session === "string") this.sessionId = session;
     const status = res.statusCode ?? 0;
@@ -96,7 +118,14 @@ export class HttpClientTransport implements Transport {
       // The server no longer knows the session (it restarted): this connection is done, and the
       // next call opens a new one.
       if (status === 404 && this.sessionId) setImmediate(() => void this.close());
-      throw new Error(`Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, ERROR_BODY_BYTES)}`);
+      // A 2026-07-28 server refuses a request with a JSON-RPC error as the body of a 400: that
+      // error is the request's answer (the era probe reads it too).
+      if (status === 400 && modern && id !== undefined && this.deliverErrorBody(text, id)) return;
+      throw new SdkHttpError(
+        SdkErrorCode.ClientHttpNotImplemented,
+        `Error POSTing to endpoint (HTTP ${status}): ${text.slice(0, ERROR_BODY_BYTES)}`,
+        { status, statusText: res.statusMessage ?? "", text },
+      );
     }
     const type = res.headers["content-type"] ?? "";
     if (type.includes("text/event-stream")) {
@@ -139,6 +168,20 @@ export class HttpClientTransport implements Transport {
     const extra = related === undefined ? undefined : { relatedRequestId: related };
     if ("method" in message) this.onmessage?.(message, extra);
     else queueMicrotask(() => this.onmessage?.(message, extra));
+  }
+
+  /** Delivers `text` when it is a JSON-RPC error answering request `id`. */
+  private deliverErrorBody(text: string, id: RequestId): boolean {
+    let body: unknown;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      return false;
+    }
+    const m = body as { id?: unknown; error?: unknown };
+    if (!isJsonRpcMessage(body) || m.id !== id || m.error === undefined) return false;
+    this.deliver(body);
+    return true;
   }
 
   /** A call whose answer was too large gets an error answer instead; the size is reported. */
@@ -218,18 +261,30 @@ export class HttpClientTransport implements Transport {
     });
   }
 
-  private async authorized(method: "GET" | "POST", body?: string, call?: RequestId): Promise<IncomingMessage> {
+  private async authorized(
+    method: "GET" | "POST",
+    body?: string,
+    call?: RequestId,
+    extra?: Record<string, string>,
+  ): Promise<IncomingMessage> {
     const { bearer } = this.options;
     const token = bearer ? await bearer() : undefined;
-    const res = await this.request(method, body, token, call);
+    const res = await this.request(method, body, token, call, extra);
     if (res.statusCode !== 401 || !bearer || !token) return res;
     res.resume();
-    return this.request(method, body, await bearer(token), call);
+    return this.request(method, body, await bearer(token), call, extra);
   }
 
-  private request(method: "GET" | "POST", body?: string, token?: string, call?: RequestId): Promise<IncomingMessage> {
+  private request(
+    method: "GET" | "POST",
+    body?: string,
+    token?: string,
+    call?: RequestId,
+    extra?: Record<string, string>,
+  ): Promise<IncomingMessage> {
     if (this.closed) return Promise.reject(new Error("the connection is closed"));
     const headers: Record<string, string> = {
+      ...extra,
       ...this.options.headers,
       ...this.options.sign?.(method, body),
       accept: method === "GET" ? "text/event-stream" : "application/json, text/event-stream",
@@ -240,6 +295,8 @@ export class HttpClientTransport implements Transport {
     }
     if (this.sessionId) headers["mcp-session-id"] = this.sessionId;
     if (this.protocolVersion) headers["mcp-protocol-version"] = this.protocolVersion;
+    // The request's own revision wins over the connection's (the era probe has none yet).
+    if (extra?.["mcp-protocol-version"]) headers["mcp-protocol-version"] = extra["mcp-protocol-version"];
     if (token) headers.authorization = `Bearer ${token}`;
     const secure = this.url.protocol === "https:";
     return new Promise((resolve, reject) => {

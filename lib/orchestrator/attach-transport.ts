@@ -1,8 +1,6 @@
 import { PassThrough, Writable } from "node:stream";
 import type { Attach } from "@kubernetes/client-node";
-import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { type JSONRPCMessage, serializeMessage, type Transport } from "@modelcontextprotocol/client";
 import { jsonRpcReader } from "./json-rpc-reader";
 
 interface Socket {
@@ -13,6 +11,8 @@ interface Socket {
 /**
  * An MCP transport over the Kubernetes attach API: a WebSocket to the container's stdin and
  * stdout (channel.k8s.io framing, handled by the client library). No sidecar needed.
+ * Shaped as a stdio transport (`pid`, `stderr`) for the MCP client's era probe, as
+ * ChildStdioTransport is.
  */
 export class AttachTransport implements Transport {
   onclose?: () => void;
@@ -26,6 +26,10 @@ export class AttachTransport implements Transport {
   );
   private socket: Socket | null = null;
   private closed = false;
+
+  /** No process of ours: the container's. */
+  readonly pid = null;
+  readonly stderr = null;
 
   constructor(
     private readonly attach: Attach,

@@ -1,13 +1,13 @@
 import type { ChildProcess } from "node:child_process";
-import { serializeMessage } from "@modelcontextprotocol/sdk/shared/stdio.js";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import { type JSONRPCMessage, serializeMessage, type Transport } from "@modelcontextprotocol/client";
 import { jsonRpcReader } from "./json-rpc-reader";
 
 /**
  * An MCP transport over the stdin/stdout of a child process that someone else owns (the
  * process runtime), so the process outlives the connection and can be restarted under it.
  * Closing the transport detaches; it does not kill the process.
+ * It has the shape of a stdio transport (`pid`, `stderr`), which the MCP client reads when it
+ * probes for the server's era: silence on the probe means a legacy server, not an outage.
  */
 export class ChildStdioTransport implements Transport {
   onclose?: () => void;
@@ -23,6 +23,15 @@ export class ChildStdioTransport implements Transport {
   private readonly onExit = () => void this.close();
 
   constructor(private readonly child: ChildProcess) {}
+
+  get pid(): number | null {
+    return this.child.pid ?? null;
+  }
+
+  /** The server's log goes to the runtime's log ring, not through the transport. */
+  get stderr(): null {
+    return null;
+  }
 
   async start(): Promise<void> {
     if (!this.child.stdout || !this.child.stdin || this.child.exitCode !== null) {

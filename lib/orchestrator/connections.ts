@@ -1,6 +1,7 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
-import type { InstanceSpec, Runtime } from "./types";
+import { connectUpstream } from "@/lib/mcp/upstream-era";
+import type { InstanceSpec, ObservedInstance, Runtime } from "./types";
 
 interface Entry {
   specHash: string;
@@ -10,9 +11,19 @@ interface Entry {
 }
 
 /**
+ * Which process or container of an instance runs now: a restart makes a new one, whose era is
+ * learned again (it may be another build of the server).
+ */
+export function incarnationOf(observed: Pick<ObservedInstance, "specHash" | "startedAt" | "restartCount">): string {
+  return `${observed.specHash ?? ""}|${observed.startedAt?.getTime() ?? 0}|${observed.restartCount}`;
+}
+
+/**
  * One MCP client per instance, shared by every concurrent call (JSON-RPC ids multiplex them;
  * no one-call-at-a-time lock). A connection that closes, or whose instance was replaced, is
- * opened again on next use.
+ * opened again on next use. Each connection speaks the server's best era (see upstream-era.ts):
+ * a new connection to the same process adopts what was learned, one to a restarted process
+ * probes again.
  */
 export class InstanceConnections {
   private readonly entries = new Map<string, Entry>();
@@ -28,11 +39,12 @@ export class InstanceConnections {
     return entry?.ready && entry.specHash === spec.specHash ? entry.client : undefined;
   }
 
-  async client(spec: InstanceSpec): Promise<Client> {
+  /** The instance's connection; `incarnation` names the process or container it runs as now. */
+  async client(spec: InstanceSpec, incarnation = spec.specHash): Promise<Client> {
     const current = this.entries.get(spec.name);
     if (current && current.specHash === spec.specHash) return current.client;
     if (current) void current.client.then((c) => c.close()).catch(() => {});
-    const entry: Entry = { specHash: spec.specHash, client: this.open(spec) };
+    const entry: Entry = { specHash: spec.specHash, client: this.open(spec, incarnation) };
     this.entries.set(spec.name, entry);
     entry.client.then(
       () => {
@@ -45,7 +57,7 @@ export class InstanceConnections {
     return entry.client;
   }
 
-  private async open(spec: InstanceSpec): Promise<Client> {
+  private async open(spec: InstanceSpec, incarnation: string): Promise<Client> {
     // Whatever the server asks during a call reaches the calling client.
     const client = relayingClient(this.clientInfo);
     const transport = await this.runtime.connect(spec);
@@ -53,7 +65,7 @@ export class InstanceConnections {
       const entry = this.entries.get(spec.name);
       if (entry) void entry.client.then((c) => c === client && this.entries.delete(spec.name)).catch(() => {});
     };
-    await client.connect(transport);
+    await connectUpstream(client, transport, { key: `instance:${spec.name}`, incarnation });
     return client;
   }
 

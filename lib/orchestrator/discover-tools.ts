@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import type { Database } from "@/db";
 import type { DiscoveredTool } from "@/db/schema";
 import { getLogger } from "@/lib/log";

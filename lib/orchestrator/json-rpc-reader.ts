@@ -1,4 +1,4 @@
-import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
+import type { JSONRPCMessage } from "@modelcontextprotocol/client";
 import { idOfOversized, isJsonRpcMessage, maxUpstreamMessageBytes, tooLargeAnswer } from "@/lib/mcp/json-rpc-message";
 
 /** How much of an oversized line's start and end is kept to find its id. */

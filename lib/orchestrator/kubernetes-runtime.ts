@@ -1,7 +1,6 @@
 import { Attach, CoreV1Api, KubeConfig, type V1Pod } from "@kubernetes/client-node";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import { StreamableHTTPClientTransport, type Transport } from "@modelcontextprotocol/client";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
 import { plainFetch } from "@/lib/http/plain-fetch";
 import { AttachTransport } from "./attach-transport";
 import { MANAGED_SELECTOR } from "./names";

@@ -1,10 +1,10 @@
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import type { Client } from "@modelcontextprotocol/client";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import type { Logger } from "pino";
 import type { Database } from "@/db";
 import { AppError } from "@/lib/errors";
-import { InstanceConnections } from "./connections";
+import { InstanceConnections, incarnationOf } from "./connections";
 import { discoverMissingTools } from "./discover-tools";
 import type { Leader } from "./leader";
 import { Reconciler } from "./reconciler";
@@ -103,7 +103,7 @@ export class Orchestrator {
             if (options.local) throw new AppError("conflict", "Another replica owns this server's stream.");
             return await this.forwarded(owner, instanceId);
           }
-          return await this.connections.client(spec);
+          return await this.connections.client(spec, incarnationOf(observed));
         } catch (err) {
           lastReason = (err as Error).message;
         }
@@ -188,7 +188,8 @@ export class Orchestrator {
             from: me,
             caller: currentCaller(),
           });
-        await c.connect(new HttpClientTransport(url, { sign }));
+        // The other replica's endpoint speaks 2025 (handle-forwarded.ts): no probe.
+        await c.connect(new HttpClientTransport(url, { sign }), { prior: { kind: "legacy" } });
         return c;
       })();
       client.catch(() => this.forwarders.delete(forwarder));

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
-import type { Transport } from "@modelcontextprotocol/sdk/shared/transport.js";
+import type { Transport } from "@modelcontextprotocol/client";
 import { freePort } from "@/lib/net/free-port";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { ChildStdioTransport } from "./child-stdio-transport";

@@ -1,4 +1,4 @@
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/client";
 import { type InflightCall, type Route, routeServerMessage, startsMixed } from "./route-rule";
 
 /**
@@ -17,6 +17,8 @@ export interface RelayMessage {
 export interface ClientChannel {
   /** Who may answer what is relayed (a token id, or a replica for forwarded calls). */
   readonly principal: string;
+  /** What the calling client declared it can be asked, when known. */
+  readonly can?: { sampling: boolean; elicitation: boolean; roots: boolean };
   /** Sends a request to the calling client and resolves with its result. */
   request(message: RelayMessage, signal?: AbortSignal): Promise<Record<string, unknown>>;
   /** Sends a notification to the calling client, in order; best effort. */

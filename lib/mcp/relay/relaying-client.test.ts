@@ -1,8 +1,9 @@
+import { spawn } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { InMemoryTransport } from "@modelcontextprotocol/sdk/inMemory.js";
+import type { Client } from "@modelcontextprotocol/client";
+import { InMemoryTransport } from "@modelcontextprotocol/client";
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { StreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/streamableHttp.js";
 import {
@@ -13,6 +14,8 @@ import {
 } from "@modelcontextprotocol/sdk/types.js";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
+import { upstreamEra } from "@/lib/mcp/upstream-era";
+import { ChildStdioTransport } from "@/lib/orchestrator/child-stdio-transport";
 import { type ClientChannel, openCall } from "./inflight";
 import { relayingClient } from "./relaying-client";
 
@@ -177,5 +180,78 @@ describe("a server's request over streamable HTTP", () => {
     // Bob's call shared its life with Alice's, but the stream says which call asks.
     expect(outcomes.get("bob's own")).toBe("answered by user:bob");
     expect(asked).toEqual(["user:bob was asked: bob's own"]);
+  });
+});
+
+/** The 2026-07-28 test server (SDK v2): over stdio, or over HTTP on a free port. */
+async function modernServer(http: boolean) {
+  const child = spawn(process.execPath, ["test/servers/modern-server.mjs", ...(http ? ["--http", "0"] : [])], {
+    stdio: "pipe",
+  });
+  cleanups.push(async () => void child.kill());
+  await new Promise((r) => child.once("spawn", r));
+  if (!http) return new ChildStdioTransport(child);
+  const port = await new Promise<string>((resolve) => {
+    child.stdout.on("data", (chunk: Buffer) => {
+      const m = /listening (\d+)/.exec(chunk.toString());
+      if (m?.[1]) resolve(m[1]);
+    });
+  });
+  return new HttpClientTransport(new URL(`http://127.0.0.1:${port}/mcp`));
+}
+
+/** A call for `principal` whose caller answers each elicitation with the next of `names`. */
+function askedCall(client: Client, principal: string, tool: string, names: string[], asked: string[]) {
+  const channel: ClientChannel = {
+    principal,
+    async request(message) {
+      asked.push(`${principal} was asked (${message.method}): ${message.params?.message}`);
+      return { action: "accept", content: { name: names.shift() } };
+    },
+    notify: () => {},
+    flush: async () => {},
+  };
+  const tracked = openCall(client, channel, { principal, lingerMs: 10_000 });
+  return tracked
+    .send(() => client.request({ method: "tools/call", params: { name: tool, arguments: {} } }, ResultSchema))
+    .finally(() => tracked.end());
+}
+
+describe.each([
+  ["stdio", false],
+  ["streamable HTTP", true],
+])("a 2026-07-28 server over %s that answers input_required", (_name, overHttp) => {
+  async function connect() {
+    const client = relayingClient({ name: "gateway", version: "1" });
+    await client.connect(await modernServer(overHttp));
+    cleanups.push(() => client.close());
+    expect(upstreamEra(client)).toBe("modern");
+    return client;
+  }
+
+  it("has its question asked of the calling client, and the call retried with the answer and its state", async () => {
+    const client = await connect();
+    const asked: string[] = [];
+    const result = await askedCall(client, "user:alice", "ask_name", ["Ada"], asked);
+    expect(result.content).toEqual([{ type: "text", text: "hello Ada (state asked-name)" }]);
+    expect(asked).toEqual(["user:alice was asked (elicitation/create): What is your name?"]);
+  });
+
+  it("asks again over several rounds, each round's question reaching the same caller", async () => {
+    const client = await connect();
+    const asked: string[] = [];
+    const other: string[] = [];
+    const [result, bob] = await Promise.all([
+      askedCall(client, "user:alice", "ask_twice", ["Ada", "Lovelace"], asked),
+      askedCall(client, "user:bob", "ask_name", ["Bob"], other),
+    ]);
+    expect(result.content).toEqual([{ type: "text", text: "Ada Lovelace" }]);
+    expect(asked).toEqual([
+      "user:alice was asked (elicitation/create): First name?",
+      "user:alice was asked (elicitation/create): Last name, Ada?",
+    ]);
+    // Calls of two people at once: each question is embedded in its own call's answer.
+    expect(bob.content).toEqual([{ type: "text", text: "hello Bob (state asked-name)" }]);
+    expect(other).toEqual(["user:bob was asked (elicitation/create): What is your name?"]);
   });
 });

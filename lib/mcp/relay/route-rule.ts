@@ -1,4 +1,4 @@
-import type { RequestId } from "@modelcontextprotocol/sdk/types.js";
+import type { RequestId } from "@modelcontextprotocol/client";
 
 /**
  * Which call a request (or log message) that an upstream server sends belongs to. Pure: the

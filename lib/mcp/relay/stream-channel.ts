@@ -31,6 +31,7 @@ export function streamChannel(options: {
   let written: Promise<void> = Promise.resolve();
   return {
     principal,
+    can: options.can,
     async request(message: RelayMessage, signal?: AbortSignal) {
       const needs = NEEDS[message.method];
       if (options.can && needs && !options.can[needs]) {
