@@ -136,21 +136,6 @@ export async function callGatewayTool(
   args: Record<string, unknown> | undefined,
   extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
   channel: ClientChannel,
-): Promise<CallToolResult>;
-export async function callGatewayTool(
-  ctx: CallToolContext,
-  tool: ExposedTool,
-  args: Record<string, unknown> | undefined,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-  channel: ClientChannel,
-  passThrough: PassThrough,
-): Promise<CallToolResult | InputRequiredResult>;
-export async function callGatewayTool(
-  ctx: CallToolContext,
-  tool: ExposedTool,
-  args: Record<string, unknown> | undefined,
-  extra: RequestHandlerExtra<ServerRequest, ServerNotification>,
-  channel: ClientChannel,
   passThrough?: PassThrough,
 ): Promise<CallToolResult | InputRequiredResult> {
   const started = performance.now();

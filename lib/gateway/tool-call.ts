@@ -1,6 +1,7 @@
 import {
   type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
+  type ClientCapabilities,
   type InputRequiredResult,
   isInputRequiredResult,
   LOG_LEVEL_META_KEY,
@@ -41,9 +42,7 @@ export function toolCallRunner(
     const stopWatching = exchange.whenGone(running.cancel);
     const modern = era === "modern";
     // What the caller can be asked: declared per request in 2026-07-28, at initialize before.
-    const can = modern
-      ? declaredCapabilities((c.mcpReq.envelope as Record<string, unknown> | undefined)?.[CLIENT_CAPABILITIES_META_KEY])
-      : session?.can;
+    const can = modern ? declaredCapabilities(envelopeOf(c)[CLIENT_CAPABILITIES_META_KEY]) : session?.can;
     const stream: EventStream = modern
       ? { send: (message) => notifyOnly(c, message) }
       : { send: (message, options) => server?.transport?.send(message as never, options) ?? Promise.resolve() };
@@ -80,6 +79,14 @@ export function toolCallRunner(
         call.arguments,
         { requestId: call.requestId, _meta: call._meta, signal: running.signal } as never,
         channel,
+        modern
+          ? {
+              // The caller's answers go to the server that asked (a connect prompt's are the gateway's).
+              inputResponses: state?.connect ? undefined : c.mcpReq.inputResponses,
+              requestState: state?.upstream,
+              capabilities: envelopeOf(c)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+            }
+          : undefined,
       );
       return modern ? await sealInputRequired(result, call.name, c) : result;
     } finally {
@@ -100,6 +107,9 @@ async function sealInputRequired(
   return { ...result, requestState: await sealCallState({ tool, upstream }, c) };
 }
 
+/** The reserved `_meta` keys of a 2026-07-28 request (none for a 2025 one). */
+const envelopeOf = (c: HandlerContext) => (c.mcpReq.envelope ?? {}) as Record<string, unknown>;
+
 const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "alert", "emergency"];
 
 /**
@@ -110,7 +120,7 @@ const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "
 async function notifyOnly(c: HandlerContext, message: JSONRPCMessage): Promise<void> {
   if ("method" in message && !("id" in message)) {
     if (message.method === "notifications/message") {
-      const wanted = LOG_LEVELS.indexOf(String((c.mcpReq.envelope as Record<string, unknown>)?.[LOG_LEVEL_META_KEY]));
+      const wanted = LOG_LEVELS.indexOf(String(envelopeOf(c)[LOG_LEVEL_META_KEY]));
       const level = LOG_LEVELS.indexOf(String(message.params?.level));
       if (wanted < 0 || level < wanted) return;
     }
