@@ -34,6 +34,8 @@ export interface CallToolContext {
   caller: GatewayCaller;
   origin: string;
   timeoutMs: number;
+  /** The era the caller speaks: a remote server that speaks both is reached in it (the best era when absent). */
+  callerEra?: "legacy" | "modern";
 }
 
 async function candidates(db: Database, itemId: string): Promise<CandidateCredential[]> {
@@ -183,6 +185,7 @@ export async function callGatewayTool(
       ctx.keyring,
       assignment.item,
       resolution.credentialId,
+      ctx.callerEra,
     );
     // What the server asks during the call reaches this caller only (see route-rule.ts); a call
     // given up on counts as in flight until the server answers it, for as long as a call may last.

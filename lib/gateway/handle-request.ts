@@ -109,19 +109,26 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       sessionSeen(sessionId);
     }
 
-    const ctx = {
-      db,
-      orchestrator: await getOrchestrator(),
-      keyring: getKeyring(),
-      gateway,
-      caller,
-      origin,
-      timeoutMs: env.ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
-    };
-    const base = { ctx, tools, byName, assignments, tokenId, sessionId: session ? sessionId : null };
+    const scopeFor = async (callerEra: "legacy" | "modern") => ({
+      ctx: {
+        db,
+        orchestrator: await getOrchestrator(),
+        keyring: getKeyring(),
+        gateway,
+        caller,
+        origin,
+        timeoutMs: env.ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000,
+        callerEra,
+      },
+      tools,
+      byName,
+      assignments,
+      tokenId,
+      sessionId: session ? sessionId : null,
+    });
 
     if (exchange.method === "GET" || exchange.method === "DELETE")
-      return serveSessionStream(exchange, { ...base, token, session });
+      return serveSessionStream(exchange, { ...(await scopeFor("legacy")), token, session });
     if (exchange.method !== "POST")
       return jsonRpcError(405, INVALID_REQUEST, "Method not allowed: use POST (GET and DELETE for 2025 sessions).", {
         Allow: "GET, POST, DELETE",
@@ -150,9 +157,11 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       body,
     });
     if (era.kind !== "legacy") {
+      const base = await scopeFor("modern");
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };
       return serveModern(exchange.request(), body, scope);
     }
+    const base = await scopeFor("legacy");
     const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "legacy", session) };
     return serveLegacy(exchange, body, scope, session);
   } catch (err) {

@@ -70,7 +70,7 @@ async function credentialFor(ctx: CallToolContext, a: LoadedAssignment): Promise
 }
 
 const connect = (ctx: CallToolContext, a: LoadedAssignment, credentialId: string) =>
-  upstreamClient(ctx.db, ctx.orchestrator, ctx.keyring, a.item, credentialId);
+  upstreamClient(ctx.db, ctx.orchestrator, ctx.keyring, a.item, credentialId, ctx.callerEra);
 
 /** Runs `work` for every assignment the caller can reach that offers `capability`; one failing server does not hide the others. */
 async function eachReachable<T>(

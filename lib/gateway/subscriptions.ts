@@ -1,6 +1,7 @@
 import type { Client } from "@modelcontextprotocol/client";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
+import { upstreamEra } from "@/lib/mcp/upstream-era";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { sessionsWithStreams } from "./change-stream";
 
@@ -76,6 +77,52 @@ const keyOf = (session: string, uri: string) => `${session}\u0000${uri}`;
 const subscribedUpstream = (client: Client, uri: string) =>
   [...subscriptions().values()].some((o) => o.client === client && o.uri === uri);
 
+/**
+ * A 2026-07-28 server has no resources/subscribe: its updates come on a `subscriptions/listen`
+ * stream, one per connection and URI here, opened with the first subscription and closed with
+ * the last. A 2025 server is asked to subscribe and unsubscribe.
+ */
+const LISTENS = Symbol.for("mcp-orchestrator.gateway-resource-listens");
+type ListenGlobal = typeof globalThis & {
+  [LISTENS]?: WeakMap<Client, Map<string, Promise<{ close(): Promise<void> }>>>;
+};
+
+function listensOf(client: Client): Map<string, Promise<{ close(): Promise<void> }>> {
+  const g = globalThis as ListenGlobal;
+  g[LISTENS] ??= new WeakMap();
+  let found = g[LISTENS].get(client);
+  if (!found) {
+    found = new Map();
+    g[LISTENS].set(client, found);
+  }
+  return found;
+}
+
+async function subscribeUpstream(client: Client, uri: string): Promise<void> {
+  if (upstreamEra(client) !== "modern") {
+    await client.subscribeResource({ uri });
+    return;
+  }
+  const listening = client.listen({ resourceSubscriptions: [uri] });
+  listensOf(client).set(uri, listening);
+  try {
+    await listening;
+  } catch (err) {
+    listensOf(client).delete(uri);
+    throw err;
+  }
+}
+
+async function unsubscribeUpstream(client: Client, uri: string): Promise<void> {
+  if (upstreamEra(client) !== "modern") {
+    await client.unsubscribeResource({ uri });
+    return;
+  }
+  const listening = listensOf(client).get(uri);
+  listensOf(client).delete(uri);
+  await (await listening)?.close();
+}
+
 /** Subscribes a session to a resource on the connection of the server that has it. */
 export async function subscribe(who: { session: string; tokenId: string }, uri: string, client: Client): Promise<void> {
   const { session, tokenId } = who;
@@ -85,7 +132,7 @@ export async function subscribe(who: { session: string; tokenId: string }, uri: 
     seen.set(session, Date.now());
     return;
   }
-  if (!client.getServerCapabilities()?.resources?.subscribe)
+  if (upstreamEra(client) !== "modern" && !client.getServerCapabilities()?.resources?.subscribe)
     throw new McpError(ErrorCode.InvalidParams, "This resource's server does not offer subscriptions.");
   let ofSession = 0;
   let ofToken = 0;
@@ -120,7 +167,7 @@ export async function subscribe(who: { session: string; tokenId: string }, uri: 
   seen.set(session, Date.now());
   if (!upstreamAlready) {
     try {
-      await client.subscribeResource({ uri });
+      await subscribeUpstream(client, uri);
     } catch (err) {
       subscription.stopWatching();
       subscriptions().delete(key);
@@ -137,7 +184,7 @@ async function unsubscribeHere(session: string, uri: string): Promise<boolean> {
   subscriptions().delete(key);
   forgetIfNone(session);
   s.stopWatching();
-  if (!subscribedUpstream(s.client, s.uri)) await s.client.unsubscribeResource({ uri: s.uri }).catch(() => {});
+  if (!subscribedUpstream(s.client, s.uri)) await unsubscribeUpstream(s.client, s.uri).catch(() => {});
   return true;
 }
 

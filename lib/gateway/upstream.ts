@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/client";
+import { type Client, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/client";
 import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
-import { connectUpstream } from "@/lib/mcp/upstream-era";
+import { connectUpstream, upstreamEra } from "@/lib/mcp/upstream-era";
 import { oauthAccessToken } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
@@ -35,6 +35,7 @@ export function upstreamClient(
   keyring: Keyring,
   item: { id: string; kind: "local" | "remote" },
   credentialId: string,
+  callerEra: "legacy" | "modern" = "modern",
 ): Promise<Client> {
   // Warm calls get the pooled connection's own promise; nothing else is awaited.
   if (item.kind === "local") {
@@ -42,9 +43,23 @@ export function upstreamClient(
     return id ? orchestrator.client(id) : localClient(db, orchestrator, item.id, credentialId);
   }
   const fresh = remoteChecked().get(credentialId);
-  const pooled = remoteClients().get(credentialId);
+  const pooled = remoteClients().get(poolKey(credentialId, callerEra));
   if (fresh && pooled) return pooled.client;
-  return remoteClient(db, keyring, credentialId);
+  return remoteClient(db, keyring, credentialId, callerEra);
+}
+
+/**
+ * A remote server that speaks both eras is reached in the caller's: a 2025 caller's calls take
+ * a 2025 connection of their own, so nothing needs bridging (servers may offer a different
+ * surface to each era). A server that speaks one era is reached in it, and the gateway bridges.
+ */
+const poolKey = (credentialId: string, callerEra: "legacy" | "modern") =>
+  callerEra === "legacy" ? `${credentialId}#2025` : credentialId;
+
+/** Whether a 2026-07-28 server also speaks a 2025 revision (its discover result lists one). */
+function speaksLegacy(client: Client): boolean {
+  if (upstreamEra(client) !== "modern") return false;
+  return (client.getDiscoverResult()?.supportedVersions ?? []).some((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
 }
 
 /** The credential's instance, found (or made) in the database, then connected. */
@@ -71,7 +86,17 @@ async function localClient(
 }
 
 /** A pooled connection to a remote server, checked against the credential's current version. */
-async function remoteClient(db: Database, keyring: Keyring, credentialId: string): Promise<Client> {
+async function remoteClient(
+  db: Database,
+  keyring: Keyring,
+  credentialId: string,
+  callerEra: "legacy" | "modern" = "modern",
+): Promise<Client> {
+  if (callerEra === "legacy") {
+    const best = await remoteClient(db, keyring, credentialId);
+    if (!speaksLegacy(best)) return best;
+  }
+  const key = poolKey(credentialId, callerEra);
   const row = await db
     .selectFrom("credentials")
     .innerJoin("catalog_items", "catalog_items.id", "credentials.catalog_item_id")
@@ -88,7 +113,7 @@ async function remoteClient(db: Database, keyring: Keyring, credentialId: string
     .executeTakeFirstOrThrow();
   const version = row.updated_at.getTime();
   const pool = remoteClients();
-  const cached = pool.get(credentialId);
+  const cached = pool.get(key);
   remoteChecked().set(credentialId, true);
   if (cached && cached.version === version) return cached.client;
   if (cached) void cached.client.then((c) => c.close()).catch(() => {});
@@ -98,15 +123,19 @@ async function remoteClient(db: Database, keyring: Keyring, credentialId: string
   const client = (async () => {
     const c = relayingClient({ name: "mcp-orchestrator", version: "0.1.0" });
     c.onclose = () => {
-      if (pool.get(credentialId)?.client === client) pool.delete(credentialId);
+      if (pool.get(key)?.client === client) pool.delete(key);
     };
     const url = new URL(row.url ?? "");
     // What is learned holds for this entry and credential (servers may answer each differently).
     const where = { key: `remote:${row.catalog_item_id}/${credentialId}`, incarnation: url.href };
-    await connectUpstream(c, new HttpClientTransport(url, { headers: secret.headers, bearer }), where);
+    const transport = new HttpClientTransport(url, { headers: secret.headers, bearer });
+    if (callerEra === "legacy") {
+      c.setVersionNegotiation({ mode: "legacy" });
+      await c.connect(transport);
+    } else await connectUpstream(c, transport, where);
     return c;
   })();
-  pool.set(credentialId, { version, client });
-  client.catch(() => pool.delete(credentialId));
+  pool.set(key, { version, client });
+  client.catch(() => pool.delete(key));
   return client;
 }

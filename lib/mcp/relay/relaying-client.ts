@@ -55,7 +55,8 @@ function watchMessages(client: Client): void {
         const call = retries.get(id) ?? id;
         retries.delete(id);
         responseReceived(client, id);
-        queueMicrotask(() => relatedRequest.run({ related: call }, () => deliver(message, extra)));
+        const read = completeWhenUnsaid(client, message);
+        queueMicrotask(() => relatedRequest.run({ related: call }, () => deliver(read, extra)));
         return;
       }
       // Only what is relayed by call needs to know its stream; progress is matched by its token.
@@ -64,6 +65,19 @@ function watchMessages(client: Client): void {
       relatedRequest.run({ related }, () => deliver(message, extra));
     };
   };
+}
+
+/**
+ * A 2026-07-28 result must say its `resultType`; some servers of that revision leave it out of
+ * complete results (the MCP project's conformance reference server does, for tool calls). Read
+ * as complete, which is what every earlier revision's result is, rather than failing the call:
+ * a result that asks for input always says so.
+ */
+function completeWhenUnsaid<M extends object>(client: Client, message: M): M {
+  const result = (message as { result?: unknown }).result;
+  if (typeof result !== "object" || result === null || "resultType" in result) return message;
+  if (client.getProtocolEra() !== "modern") return message;
+  return { ...message, result: { ...result, resultType: "complete" } };
 }
 
 /** What a server asks of its client, relayed to a caller. */
