@@ -1,4 +1,4 @@
-import { type Client, SUPPORTED_PROTOCOL_VERSIONS } from "@modelcontextprotocol/client";
+import type { Client } from "@modelcontextprotocol/client";
 import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
@@ -6,7 +6,7 @@ import { AppError } from "@/lib/errors";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
-import { connectUpstream, upstreamEra } from "@/lib/mcp/upstream-era";
+import { connectUpstream } from "@/lib/mcp/upstream-era";
 import { oauthAccessToken } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
 import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
@@ -42,25 +42,22 @@ export function upstreamClient(
     const id = instanceIdCache().get(`${item.id}/${credentialId}`);
     return id ? orchestrator.client(id) : localClient(db, orchestrator, item.id, credentialId);
   }
+  const era = callerEra === "legacy" && !modernOnly().get(credentialId) ? "legacy" : "modern";
   const fresh = remoteChecked().get(credentialId);
-  const pooled = remoteClients().get(poolKey(credentialId, callerEra));
+  const pooled = remoteClients().get(poolKey(credentialId, era));
   if (fresh && pooled) return pooled.client;
-  return remoteClient(db, keyring, credentialId, callerEra);
+  return remoteClient(db, keyring, credentialId, era);
 }
 
 /**
  * A remote server that speaks both eras is reached in the caller's: a 2025 caller's calls take
  * a 2025 connection of their own, so nothing needs bridging (servers may offer a different
- * surface to each era). A server that speaks one era is reached in it, and the gateway bridges.
+ * surface to each era). A server that speaks one era is reached in it, and the gateway bridges:
+ * one that refuses a 2025 connection is known as 2026-07-28 only, for ten minutes.
  */
-const poolKey = (credentialId: string, callerEra: "legacy" | "modern") =>
-  callerEra === "legacy" ? `${credentialId}#2025` : credentialId;
-
-/** Whether a 2026-07-28 server also speaks a 2025 revision (its discover result lists one). */
-function speaksLegacy(client: Client): boolean {
-  if (upstreamEra(client) !== "modern") return false;
-  return (client.getDiscoverResult()?.supportedVersions ?? []).some((v) => SUPPORTED_PROTOCOL_VERSIONS.includes(v));
-}
+const poolKey = (credentialId: string, era: "legacy" | "modern") =>
+  era === "legacy" ? `${credentialId}#2025` : credentialId;
+const modernOnly = sharedCache<string, true>("gateway.remote-modern-only", 10 * 60_000);
 
 /** The credential's instance, found (or made) in the database, then connected. */
 async function localClient(
@@ -93,9 +90,21 @@ async function remoteClient(
   callerEra: "legacy" | "modern" = "modern",
 ): Promise<Client> {
   if (callerEra === "legacy") {
-    const best = await remoteClient(db, keyring, credentialId);
-    if (!speaksLegacy(best)) return best;
+    try {
+      return await pooledRemote(db, keyring, credentialId, "legacy");
+    } catch {
+      modernOnly().set(credentialId, true);
+    }
   }
+  return pooledRemote(db, keyring, credentialId, "modern");
+}
+
+async function pooledRemote(
+  db: Database,
+  keyring: Keyring,
+  credentialId: string,
+  callerEra: "legacy" | "modern",
+): Promise<Client> {
   const key = poolKey(credentialId, callerEra);
   const row = await db
     .selectFrom("credentials")
