@@ -75,6 +75,7 @@ const errorResult = (text: string): CallToolResult => ({ isError: true, content:
 
 /** A tool's result passed on as the server sent it (what it carries is the caller's business). */
 const AnyResult = z.looseObject({});
+const MISSING_CLIENT_CAPABILITY = -32021;
 const ResultOrInputRequired = withInputRequired(AnyResult);
 
 /**
@@ -239,6 +240,9 @@ export async function callGatewayTool(
     }
     audit("error", resolution.credentialId, message);
     if (extra.signal.aborted) throw err;
+    // The server needs a capability the caller did not declare: the caller is told so, as the
+    // server said it (-32021, which 2026-07-28 answers with HTTP 400), not as a tool failure.
+    if ((err as { code?: unknown }).code === MISSING_CLIENT_CAPABILITY) throw err;
     return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);
   } finally {
     tracked?.end();
