@@ -132,6 +132,20 @@ describe("compareRuns", () => {
 });
 
 describe("formatReport", () => {
+  it("counts the regressions of gated revisions only, and still lists the others", () => {
+    const report = (revision: string) => ({
+      revision,
+      reference: run({ read: [ok("read")] }),
+      gateway: run({ read: [bad("read", "Unknown resource")] }),
+      scored: new Set(["read"]),
+    });
+    const both = [report("2025-11-25"), report("2026-07-28")];
+    expect(formatReport(both).regressions).toBe(2);
+    const gated = formatReport(both, (r) => r === "2025-11-25");
+    expect(gated.regressions).toBe(1);
+    expect(gated.text).toContain("  2026-07-28 (1):");
+  });
+
   it("prints totals per revision, then the regressions by scenario, and counts them", () => {
     const { text, regressions } = formatReport([
       {

@@ -55,6 +55,11 @@ const envSchema = z.object({
   CONFORMANCE_JOBS: z.coerce.number().int().min(1).max(8).optional(),
   /** The whole run's limit, installs included. */
   CONFORMANCE_TIMEOUT_SECONDS: z.coerce.number().int().min(30).max(7200).default(1800),
+  /**
+   * Revisions whose regressions fail the run (default: every revision run); the others are
+   * reported only. Separated by spaces or commas.
+   */
+  CONFORMANCE_GATE: z.string().optional(),
   /** Keep the logs and the suite's results even when the run passes. */
   CONFORMANCE_KEEP: z.enum(["1", "true", "0", "false", ""]).optional(),
 });
@@ -73,8 +78,10 @@ function config() {
   if (jobs !== undefined && !(Number.isInteger(jobs) && jobs >= 1 && jobs <= 8)) {
     throw new Error("--jobs: expected a whole number from 1 to 8");
   }
+  const gate = env.CONFORMANCE_GATE?.trim() ? env.CONFORMANCE_GATE.trim().split(/[\s,]+/) : revisions;
   return {
     revisions,
+    gate,
     scenario: cli.values.scenario ?? env.CONFORMANCE_SCENARIO,
     referenceDir: path.resolve(
       ROOT,
@@ -371,7 +378,9 @@ async function main(cfg: Config): Promise<number> {
     gateway: results[2 * i + 1] ?? [],
     scored: scored.get(revision) ?? new Set(),
   }));
-  const { text, regressions } = formatReport(reports);
+  const { text, regressions } = formatReport(reports, (revision) => cfg.gate.includes(revision));
+  const reportedOnly = cfg.revisions.filter((r) => !cfg.gate.includes(r));
+  if (reportedOnly.length) log(`reported, not gated: ${reportedOnly.join(", ")} (CONFORMANCE_GATE)`);
   console.log(`\nMCP conformance (suite ${suite.version}): checks passed / failed\n\n${text}\n`);
   log(
     regressions
