@@ -25,6 +25,7 @@ import type { ExposedTool, LoadedAssignment } from "./load-gateway";
 import { candidateCache } from "./hot-path-cache";
 import { missingCredentialResult } from "./missing-credential";
 import { upstreamClient } from "./upstream";
+import type { PassThrough } from "./whole-definitions";
 
 export interface CallToolContext {
   db: Database;
@@ -84,12 +85,6 @@ const ResultOrInputRequired = withInputRequired(AnyResult);
  * and the server's `requestState` (the edge seals it on the way out and opens it on the way back;
  * here it is the server's own).
  */
-export interface PassThrough {
-  inputResponses?: Record<string, unknown>;
-  requestState?: string;
-  /** What the caller declared in its request's `_meta`, told to the server as the caller's. */
-  capabilities?: ClientCapabilities;
-}
 
 /**
  * What the upstream is told the caller can be asked during this call (2026-07-28 servers read it

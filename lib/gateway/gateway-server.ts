@@ -1,5 +1,7 @@
 import {
+  CLIENT_CAPABILITIES_META_KEY,
   type CallToolResult,
+  type ClientCapabilities,
   type InputRequiredResult,
   PROTOCOL_VERSION_META_KEY,
   ProtocolError,
@@ -18,6 +20,7 @@ import {
   readResource,
   subscribeResource,
 } from "./prompts-resources";
+import { openedCallState, sealInputRequired } from "./modern-leg";
 import { unsubscribe } from "./subscriptions";
 
 /** A tools/call as the gateway's relay takes it, whichever era the caller speaks. */
@@ -110,10 +113,20 @@ export function gatewayServer(
     ),
   );
   server.setRequestHandler("prompts/list", async () => ({ prompts: await listPrompts(ctx, assignments) }) as never);
-  server.setRequestHandler(
-    "prompts/get",
-    async (req) => (await getPrompt(ctx, assignments, req.params.name, req.params.arguments)) as never,
-  );
+  server.setRequestHandler("prompts/get", async (req, c) => {
+    const { name, arguments: args } = req.params;
+    if (options.era === "legacy") return (await getPrompt(ctx, assignments, name, args)) as never;
+    // A 2026-07-28 caller: what the prompt's server asks comes back to it, its state sealed.
+    const what = `prompt:${name}`;
+    const state = openedCallState(c, what);
+    const envelope = (c.mcpReq.envelope ?? {}) as Record<string, unknown>;
+    const result = await getPrompt(ctx, assignments, name, args, {
+      inputResponses: c.mcpReq.inputResponses,
+      requestState: state?.upstream,
+      capabilities: envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+    });
+    return (await sealInputRequired(result, what, c)) as never;
+  });
   server.setRequestHandler(
     "resources/list",
     async () => ({ resources: await listResources(ctx, assignments) }) as never,

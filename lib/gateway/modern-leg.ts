@@ -3,7 +3,10 @@ import {
   createMcpHandler,
   createRequestStateCodec,
   InMemoryServerEventBus,
+  type InputRequiredResult,
+  isInputRequiredResult,
   type McpHttpHandler,
+  ProtocolError,
   type RequestStateCodec,
 } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
@@ -22,7 +25,7 @@ import { gatewayServer, type GatewayScope, type HandlerContext } from "./gateway
 
 /** What the gateway seals into the `requestState` a caller carries between rounds of a call. */
 export interface SealedCallState {
-  /** The exposed tool the state belongs to: a retry must name the same tool. */
+  /** The exposed tool (or `prompt:<name>`) the state belongs to: a retry must name the same one. */
   tool: string;
   /** The upstream server's own requestState, passed back to it unchanged. */
   upstream?: string;
@@ -62,6 +65,29 @@ function codec(): RequestStateCodec<SealedCallState> {
 const CODEC = Symbol.for("mcp-orchestrator.gateway-request-state");
 
 export const sealCallState = (state: SealedCallState, c: HandlerContext) => codec().mint(state, c);
+
+/**
+ * The state a 2026-07-28 retry carries (verified by the SDK through the codec before any handler
+ * runs), checked to belong to `what` (a tool's or prompt's exposed name): state made for another
+ * one is refused.
+ */
+export function openedCallState(c: HandlerContext, what: string): SealedCallState | undefined {
+  const state = c.mcpReq.requestState<SealedCallState>();
+  if (state && state.tool !== what)
+    throw new ProtocolError(-32602, "Invalid requestState: it belongs to another call.");
+  return state;
+}
+
+/** An upstream's `input_required` goes to the caller with its state sealed (bound to caller, gateway, `what`). */
+export async function sealInputRequired<R extends object>(
+  result: R | InputRequiredResult,
+  what: string,
+  c: HandlerContext,
+): Promise<R | InputRequiredResult> {
+  if (!isInputRequiredResult(result)) return result;
+  const upstream = typeof result.requestState === "string" ? result.requestState : undefined;
+  return { ...result, requestState: await sealCallState({ tool: what, upstream }, c) };
+}
 
 /** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
 type Registry = { handlers: Map<string, { handler: McpHttpHandler; itemIds: Set<string> }> };

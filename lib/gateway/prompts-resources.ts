@@ -30,6 +30,7 @@ import {
   listPromptsWhole,
   listResourcesWhole,
   listTemplatesWhole,
+  type PassThrough,
   readWhole,
 } from "./whole-definitions";
 
@@ -135,9 +136,10 @@ export async function getPrompt(
   assignments: LoadedAssignment[],
   name: string,
   args?: Record<string, string>,
+  passThrough?: PassThrough,
 ) {
   const { client, upstreamName } = await promptTarget(ctx, assignments, name);
-  return getPromptWhole(client, upstreamName, args);
+  return getPromptWhole(client, upstreamName, args, passThrough);
 }
 
 export async function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {

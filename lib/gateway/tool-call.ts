@@ -1,9 +1,6 @@
 import {
-  type CallToolResult,
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
-  type InputRequiredResult,
-  isInputRequiredResult,
   LOG_LEVEL_META_KEY,
   ProtocolError,
 } from "@modelcontextprotocol/server";
@@ -14,7 +11,7 @@ import { callGatewayTool } from "./call-tool";
 import { connectFirst } from "./connect-by-url";
 import type { GatewayExchange } from "./exchange";
 import type { GatewayScope, HandlerContext } from "./gateway-server";
-import { sealCallState, type SealedCallState } from "./modern-leg";
+import { openedCallState, sealCallState, sealInputRequired } from "./modern-leg";
 import { listenForCancellations, replicaRoute } from "./relay-routing";
 import { declaredCapabilities, type GatewaySession } from "./session";
 
@@ -55,9 +52,7 @@ export function toolCallRunner(
       can,
     });
     try {
-      const state = modern ? c.mcpReq.requestState<SealedCallState>() : undefined;
-      if (state && state.tool !== call.name)
-        throw new ProtocolError(INVALID_PARAMS, "Invalid requestState: it belongs to another tool's call.");
+      const state = modern ? openedCallState(c, call.name) : undefined;
       if (can?.url) {
         const asked = await connectFirst({
           ctx: scope.ctx,
@@ -94,17 +89,6 @@ export function toolCallRunner(
       running.done();
     }
   };
-}
-
-/** An upstream's `input_required` goes to the caller with its state sealed (bound to caller, gateway, tool). */
-async function sealInputRequired(
-  result: CallToolResult | InputRequiredResult,
-  tool: string,
-  c: HandlerContext,
-): Promise<CallToolResult | InputRequiredResult> {
-  if (!isInputRequiredResult(result)) return result;
-  const upstream = typeof result.requestState === "string" ? result.requestState : undefined;
-  return { ...result, requestState: await sealCallState({ tool, upstream }, c) };
 }
 
 /** The reserved `_meta` keys of a 2026-07-28 request (none for a 2025 one). */

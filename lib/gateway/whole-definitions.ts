@@ -1,4 +1,11 @@
-import type { Client } from "@modelcontextprotocol/client";
+import {
+  CLIENT_CAPABILITIES_META_KEY,
+  type Client,
+  type ClientCapabilities,
+  type InputRequiredResult,
+  withInputRequired,
+} from "@modelcontextprotocol/client";
+import { upstreamEra } from "@/lib/mcp/upstream-era";
 import type {
   GetPromptResult,
   Prompt,
@@ -82,14 +89,36 @@ export async function readWhole(client: Client, uri: string): Promise<ReadResour
   return (await client.request({ method: "resources/read", params: { uri } }, ReadResult)) as ReadResourceResult;
 }
 
-/** A prompt's messages, each whole. */
+/**
+ * A prompt's messages, each whole. With `passThrough` (a 2026-07-28 caller) and a 2026-07-28
+ * server, an `input_required` answer comes back as it came, and a retry carries the caller's
+ * answers and the server's state.
+ */
 export async function getPromptWhole(
   client: Client,
   name: string,
   args?: Record<string, string>,
-): Promise<GetPromptResult> {
+  passThrough?: PassThrough,
+): Promise<GetPromptResult | InputRequiredResult> {
+  const params = { name, ...(args ? { arguments: args } : {}) };
+  if (!passThrough || upstreamEra(client) !== "modern")
+    return (await client.request({ method: "prompts/get", params }, PromptResult)) as GetPromptResult;
   return (await client.request(
-    { method: "prompts/get", params: { name, ...(args ? { arguments: args } : {}) } },
-    PromptResult,
-  )) as GetPromptResult;
+    { method: "prompts/get", params: { ...params, ...passThroughParams(passThrough) } },
+    withInputRequired(PromptResult),
+    { allowInputRequired: true },
+  )) as GetPromptResult | InputRequiredResult;
 }
+
+/** A caller's own answers, state and declared capabilities, as a 2026-07-28 retry carries them. */
+export interface PassThrough {
+  inputResponses?: Record<string, unknown>;
+  requestState?: string;
+  capabilities?: ClientCapabilities;
+}
+
+export const passThroughParams = (p: PassThrough) => ({
+  ...(p.capabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: p.capabilities } } : {}),
+  ...(p.inputResponses ? { inputResponses: p.inputResponses } : {}),
+  ...(p.requestState !== undefined ? { requestState: p.requestState } : {}),
+});
