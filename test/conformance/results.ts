@@ -210,8 +210,11 @@ export function formatReport(
     }
     return out.length ? ["", title, ...out] : [];
   };
+  // What fails the run: regressions in the scenarios a revision's requirement set scores. Those in
+  // unscored ones (extensions, pending scenarios) are listed, marked "(not scored)".
   const regressions = compared.reduce(
-    (n, { report, comparison }) => n + (gated(report.revision) ? comparison.regressions.length : 0),
+    (n, { report, comparison }) =>
+      n + (gated(report.revision) ? comparison.regressions.filter((c) => report.scored.has(c.scenario)).length : 0),
     0,
   );
   const text = [

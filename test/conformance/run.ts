@@ -1,6 +1,6 @@
 /**
  * The MCP project's conformance suite, run against its reference server alone and through the
- * gateway, for each revision asked for. Fails when a check that passes against the reference
+ * gateway, for each revision asked for. Fails when a scored check (one the revision's requirement set scores) that passes against the reference
  * server fails (or goes missing) through the gateway.
  *
  *   npm run test:conformance                       (builds, then both revisions)
@@ -384,8 +384,8 @@ async function main(cfg: Config): Promise<number> {
   console.log(`\nMCP conformance (suite ${suite.version}): checks passed / failed\n\n${text}\n`);
   log(
     regressions
-      ? `FAILED: ${regressions} check(s) pass against the reference server but not through the gateway`
-      : "passed: every check that passes against the reference server passes through the gateway",
+      ? `FAILED: ${regressions} scored check(s) pass against the reference server but not through the gateway`
+      : "passed: every scored check that passes against the reference server passes through the gateway",
   );
   return regressions ? 1 : 0;
 }
