@@ -100,9 +100,36 @@ test.describe
           { timeout: 30_000 },
         )
         .toBeGreaterThan(0);
+      // A 2025 server of our own that asks its client things during calls.
+      await api(base, admin, "POST", "/catalog", {
+        kind: "local",
+        name: "Asker",
+        slug: "asker",
+        command: process.execPath,
+        args: [path.resolve("test/servers/relay-server.mjs")],
+      });
+      const asker = (await api(base, admin, "POST", "/catalog/asker/credentials", {})) as {
+        credential: { id: string };
+      };
+      await expect
+        .poll(
+          async () =>
+            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+              (i) => i.slug === "asker",
+            )?.tools.length ?? 0,
+          { timeout: 30_000 },
+        )
+        .toBeGreaterThan(0);
       assignments = [
         { server: "everything-modern", prefix: "ev", mode: "static", credentialId: credential.id, tools: ["echo"] },
         { server: "diary", tools: ["read_graph"] },
+        {
+          server: "asker",
+          prefix: "asker",
+          mode: "static",
+          credentialId: asker.credential.id,
+          tools: ["ask_model", "ask_user", "list_roots"],
+        },
       ];
       await api(base, admin, "PUT", "/gateways/modern/assignments", { assignments });
       url = `${base}/api/mcp/modern`;
@@ -116,8 +143,9 @@ test.describe
       expect(legacy.getServerVersion()?.name).toBe("mcp-orchestrator/modern");
 
       const [modernTools, legacyTools] = await Promise.all([modern.listTools(), legacy.listTools()]);
-      expect(modernTools.tools.map((t) => t.name)).toEqual(["ev__echo", "diary__read_graph"]);
-      expect(legacyTools.tools.map((t) => t.name)).toEqual(["ev__echo", "diary__read_graph"]);
+      const names = ["ev__echo", "diary__read_graph", "asker__ask_model", "asker__ask_user", "asker__list_roots"];
+      expect(modernTools.tools.map((t) => t.name)).toEqual(names);
+      expect(legacyTools.tools.map((t) => t.name)).toEqual(names);
       // Tools pass whole in both eras. `execution` (task support) is the tasks extension's in
       // 2026-07-28, sent only to clients that negotiate it; 2025-11-25 has it in the core.
       const { execution, ...core } = legacyTools.tools[0] as Record<string, unknown>;
@@ -307,5 +335,87 @@ test.describe
       expect(unasked.isError).toBe(true);
       expect(unasked._meta?.["io.mcp-orchestrator/credential"]).toMatchObject({ kind: "credential_missing" });
       await plain.close();
+    });
+
+    test("a 2025 server's questions reach a 2026-07-28 caller as input_required, and its answers reach the server", async () => {
+      const client = new ModernClient(
+        { name: "bridge-e2e", version: "1" },
+        {
+          versionNegotiation: { mode: "auto" },
+          capabilities: { sampling: {}, elicitation: { form: {} }, roots: {} },
+        },
+      );
+      const asked: string[] = [];
+      client.setRequestHandler("sampling/createMessage", async (req) => {
+        const content = req.params.messages[0]?.content as { text: string };
+        asked.push(content.text);
+        return { model: "test-model", role: "assistant", content: { type: "text", text: `echo ${content.text}` } };
+      });
+      client.setRequestHandler("elicitation/create", async (req) => {
+        asked.push((req.params as { message: string }).message);
+        return { action: "accept", content: { answer: "blue" } };
+      });
+      client.setRequestHandler("roots/list", async () => ({ roots: [{ uri: "file:///projects/demo", name: "demo" }] }));
+      await client.connect(
+        new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${member}` } } }),
+      );
+      expect(client.getProtocolEra()).toBe("modern");
+      expect(firstText(await client.callTool({ name: "asker__ask_model", arguments: { prompt: "hello" } }))).toBe(
+        "model (test-model) said: echo hello",
+      );
+      expect(
+        JSON.parse(firstText(await client.callTool({ name: "asker__ask_user", arguments: { question: "Colour?" } }))),
+      ).toEqual({ action: "accept", content: { answer: "blue" } });
+      expect(JSON.parse(firstText(await client.callTool({ name: "asker__list_roots", arguments: {} })))).toEqual([
+        "file:///projects/demo",
+      ]);
+      expect(asked).toEqual(["hello", "Colour?"]);
+      await client.close();
+    });
+
+    test("a bridged call's state is the caller's only: another person's retry with it is refused", async () => {
+      const capabilities = { elicitation: { form: {} } };
+      const ask = (token: string, extra: Record<string, unknown> = {}) =>
+        fetch(url, {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: `Bearer ${token}`,
+            "mcp-protocol-version": MODERN,
+            "mcp-method": "tools/call",
+            "mcp-name": "asker__ask_user",
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "tools/call",
+            params: {
+              name: "asker__ask_user",
+              arguments: { question: "Mine?" },
+              ...extra,
+              _meta: envelope(capabilities),
+            },
+          }),
+        }).then((r) => r.json() as Promise<{ result?: Record<string, unknown>; error?: { code: number } }>);
+      const first = await ask(member);
+      expect(first.result).toMatchObject({ resultType: "input_required" });
+      const inputRequests = first.result?.inputRequests as Record<string, { method: string }>;
+      const [key, request] = Object.entries(inputRequests)[0] ?? [];
+      expect(request?.method).toBe("elicitation/create");
+      const retry = {
+        requestState: first.result?.requestState,
+        inputResponses: { [key as string]: { action: "decline" } },
+      };
+      // Someone else's retry with the member's state is refused, and the question stays the member's.
+      const other = await ask(admin, retry);
+      expect(other.error?.code).toBe(-32602);
+      const mine = await ask(member, retry);
+      expect(mine.result).toMatchObject({ resultType: "complete" });
+      expect(JSON.parse(((mine.result?.content ?? []) as { text: string }[])[0]?.text ?? "")).toEqual({
+        action: "decline",
+      });
+      // A state that was used up is refused too: the call has ended.
+      expect((await ask(member, retry)).error?.code).toBe(-32602);
     });
   });

@@ -31,6 +31,10 @@ export interface SealedCallState {
   upstream?: string;
   /** The caller was asked to connect the tool's server (connect-by-url.ts). */
   connect?: true;
+  /** A call parked while its 2025 server waits for the caller's answers (parked-calls.ts)... */
+  parked?: string;
+  /** ...on the replica at this sealed address (none with a single replica). */
+  route?: string;
 }
 
 type Carried = { scope: GatewayScope; gatewayId: string };

@@ -9,6 +9,7 @@ import { asReply, type Reply } from "@/lib/mcp/relay/follow-up";
 import { deliverReply, relayRoute } from "@/lib/mcp/relay/pending-replies";
 import { replicaSigningKey, signReplicaRequest } from "@/lib/orchestrator/replica-signature";
 import { getReplicaBus } from "@/lib/replica-bus";
+import { findParked, type ParkedOutcome } from "./parked-calls";
 
 /**
  * Follow-up messages across replicas. A reply to a relayed request carries, sealed in its id,
@@ -17,6 +18,7 @@ import { getReplicaBus } from "@/lib/replica-bus";
  */
 const ROUTE_CONTEXT = { table: "relay", id: "replica-route" };
 const RELAY_PATH = "/api/internal/relay";
+const BRIDGE_PATH = "/api/internal/bridge";
 
 let route: string | undefined;
 
@@ -28,39 +30,92 @@ export function replicaRoute(): string | undefined {
   return route;
 }
 
-/** Delivers a caller's reply here or at the replica that waits for it; false if nobody does. */
-export async function routeReply(reply: Reply, principal: string): Promise<boolean> {
-  if (deliverReply(reply, principal) === "delivered") return true;
-  const sealed = relayRoute(reply.id);
-  if (!sealed) return false;
+/** The other replica a sealed route names, or null (unreadable, or this replica). */
+function otherReplica(sealed: string): string | null {
   let target: string;
   try {
     target = open(getKeyring(), sealed, ROUTE_CONTEXT);
   } catch {
-    return false;
+    return null;
   }
   const me = getEnv().ARCHESTRA_REPLICA_URL;
-  if (!me || target === me) return false;
-  // The body names the caller the reply is from; the signature vouches for it.
-  const body = JSON.stringify({ principal, reply });
+  return !me || target === me ? null : target;
+}
+
+/** A signed POST to another replica's internal listener; null when it cannot be reached. */
+async function postToReplica(target: string, path: string, body: string, timeoutMs: number) {
   const headers = signReplicaRequest(replicaSigningKey(getAuthSecret()), {
     method: "POST",
     to: target,
-    path: RELAY_PATH,
+    path,
     body,
-    from: me,
+    from: getEnv().ARCHESTRA_REPLICA_URL as string,
   });
-  const response = await plainFetch(new URL(RELAY_PATH, target), {
+  return plainFetch(new URL(path, target), {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,
-    signal: AbortSignal.timeout(10_000),
+    signal: AbortSignal.timeout(timeoutMs),
   }).catch((err: Error) => {
-    getLogger().warn({ err: err.message }, "could not forward a relay reply to its replica");
+    getLogger().warn({ err: err.message, path }, "could not reach another replica");
     return null;
   });
+}
+
+/** Delivers a caller's reply here or at the replica that waits for it; false if nobody does. */
+export async function routeReply(reply: Reply, principal: string): Promise<boolean> {
+  if (deliverReply(reply, principal) === "delivered") return true;
+  const sealed = relayRoute(reply.id);
+  const target = sealed ? otherReplica(sealed) : null;
+  if (!target) return false;
+  // The body names the caller the reply is from; the signature vouches for it.
+  const response = await postToReplica(target, RELAY_PATH, JSON.stringify({ principal, reply }), 10_000);
   await response?.body?.cancel().catch(() => {});
   return response?.status === 202;
+}
+
+export interface Resume {
+  principal: string;
+  parked: string;
+  tool: string;
+  inputResponses?: Record<string, unknown>;
+}
+
+/**
+ * A round of a bridged call whose call is parked on another replica (parked-calls.ts): the
+ * answers go there, and what the call does next comes back.
+ */
+export async function resumeElsewhere(sealed: string, resume: Resume): Promise<ParkedOutcome> {
+  const target = otherReplica(sealed);
+  const gone = { kind: "failed", message: "The replica that held this call is gone: call the tool again." } as const;
+  if (!target) return gone;
+  const response = await postToReplica(
+    target,
+    BRIDGE_PATH,
+    JSON.stringify(resume),
+    getEnv().ARCHESTRA_GATEWAY_CALL_TIMEOUT_SECONDS * 1000 + 5000,
+  );
+  if (!response?.ok) {
+    await response?.body?.cancel().catch(() => {});
+    return response?.status === 404
+      ? { kind: "failed", message: "This call is no longer waiting for answers: call the tool again." }
+      : gone;
+  }
+  return (await response.json()) as ParkedOutcome;
+}
+
+/**
+ * A round another replica forwarded here (POST /api/internal/bridge on the internal listener),
+ * its replica signature already checked.
+ */
+export async function handleForwardedResume(body: unknown, signal: AbortSignal): Promise<Response> {
+  const r = (body ?? {}) as Partial<Resume>;
+  if (typeof r.principal !== "string" || typeof r.parked !== "string" || typeof r.tool !== "string")
+    return Response.json({ error: "expected {principal, parked, tool, inputResponses}" }, { status: 400 });
+  const parked = findParked(r.parked, r.principal, r.tool);
+  if (!parked) return Response.json({ error: "no such parked call" }, { status: 404 });
+  parked.answer(typeof r.inputResponses === "object" && r.inputResponses ? r.inputResponses : undefined);
+  return Response.json(await parked.next(signal));
 }
 
 /**

@@ -1,18 +1,24 @@
 import {
   CLIENT_CAPABILITIES_META_KEY,
+  type CallToolResult,
   type ClientCapabilities,
+  type InputRequiredResult,
+  type InputRequests,
+  inputRequired,
   LOG_LEVEL_META_KEY,
   ProtocolError,
 } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { cancellableCall } from "@/lib/mcp/relay/cancellation";
+import type { RelayMessage } from "@/lib/mcp/relay/inflight";
 import { type EventStream, streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { callGatewayTool } from "./call-tool";
 import { connectFirst } from "./connect-by-url";
 import type { GatewayExchange } from "./exchange";
 import type { GatewayScope, HandlerContext } from "./gateway-server";
 import { openedCallState, sealCallState, sealInputRequired } from "./modern-leg";
-import { listenForCancellations, replicaRoute } from "./relay-routing";
+import { findParked, type ParkedOutcome, parkCall } from "./parked-calls";
+import { listenForCancellations, replicaRoute, resumeElsewhere } from "./relay-routing";
 import { declaredCapabilities, type GatewaySession } from "./session";
 
 const INVALID_PARAMS = -32602;
@@ -68,27 +74,84 @@ export function toolCallRunner(
         });
         if (asked) return asked;
       }
-      const result = await callGatewayTool(
-        scope.ctx,
-        tool,
-        call.arguments,
-        { requestId: call.requestId, _meta: call._meta, signal: running.signal } as never,
-        channel,
-        modern
-          ? {
-              // The caller's answers go to the server that asked (a connect prompt's are the gateway's).
-              inputResponses: state?.connect ? undefined : c.mcpReq.inputResponses,
-              requestState: state?.upstream,
-              capabilities: envelopeOf(c)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
-            }
-          : undefined,
+      if (modern && state?.parked) {
+        // A round of a bridged call: the answers go to the 2025 server that asked, wherever it waits.
+        const resume = { principal: scope.tokenId, parked: state.parked, tool: call.name };
+        const outcome =
+          state.route && state.route !== replicaRoute()
+            ? await resumeElsewhere(state.route, { ...resume, inputResponses: c.mcpReq.inputResponses })
+            : await resumeHere(resume, c.mcpReq.inputResponses, running.signal, (m) => void notifyOnly(c, m));
+        return await answerOf(outcome, call.name, state.parked, state.route, c);
+      }
+      const extra = { requestId: call.requestId, _meta: call._meta, signal: running.signal } as never;
+      const passThrough = modern
+        ? {
+            // The caller's answers go to the server that asked (a connect prompt's are the gateway's).
+            inputResponses: state?.connect ? undefined : c.mcpReq.inputResponses,
+            requestState: state?.upstream,
+            capabilities: envelopeOf(c)[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
+          }
+        : undefined;
+      // A 2026-07-28 caller that can answer questions: a 2025 server's questions park the call.
+      const parked =
+        modern && (can?.sampling || can?.elicitation || can?.roots)
+          ? parkCall(scope.tokenId, call.name, scope.ctx.timeoutMs)
+          : null;
+      if (!parked) {
+        const result = await callGatewayTool(scope.ctx, tool, call.arguments, extra, channel, passThrough);
+        return modern ? await sealInputRequired(result, call.name, c) : result;
+      }
+      parked.notify = (m) => void notifyOnly(c, m);
+      // The call outlives this request when it parks: it stops with the parked call, not the request.
+      const upstreamExtra = { requestId: call.requestId, _meta: call._meta, signal: parked.controller.signal } as never;
+      callGatewayTool(scope.ctx, tool, call.arguments, upstreamExtra, parked.channel(can), passThrough).then(
+        (result) => parked.settle({ kind: "done", result }),
+        (err: Error) => parked.settle({ kind: "failed", message: err.message }),
       );
-      return modern ? await sealInputRequired(result, call.name, c) : result;
+      const outcome = await parked.next(running.signal);
+      parked.notify = () => {};
+      return await answerOf(outcome, call.name, parked.id, replicaRoute(), c);
     } finally {
       stopWatching();
       running.done();
     }
   };
+}
+
+/** The caller's answers to a call parked on this replica, then what the call does next. */
+async function resumeHere(
+  resume: { principal: string; parked: string; tool: string },
+  inputResponses: Record<string, unknown> | undefined,
+  signal: AbortSignal,
+  notify: (m: RelayMessage) => void,
+): Promise<ParkedOutcome> {
+  const parked = findParked(resume.parked, resume.principal, resume.tool);
+  if (!parked)
+    throw new ProtocolError(
+      INVALID_PARAMS,
+      "This call is no longer waiting for answers (it ended, or nobody answered in time): call the tool again.",
+    );
+  parked.notify = notify;
+  parked.answer(inputResponses);
+  const outcome = await parked.next(signal);
+  parked.notify = () => {};
+  return outcome;
+}
+
+/** What a round of a bridged call answers the caller: the result, or the questions with sealed state. */
+async function answerOf(
+  outcome: ParkedOutcome,
+  tool: string,
+  parked: string,
+  route: string | undefined,
+  c: HandlerContext,
+): Promise<CallToolResult | InputRequiredResult> {
+  if (outcome.kind === "done") return sealInputRequired(outcome.result as CallToolResult, tool, c);
+  if (outcome.kind === "failed") return { isError: true, content: [{ type: "text", text: outcome.message }] };
+  return inputRequired({
+    inputRequests: outcome.inputRequests as InputRequests,
+    requestState: await sealCallState({ tool, parked, route }, c),
+  });
 }
 
 /** The reserved `_meta` keys of a 2026-07-28 request (none for a 2025 one). */
@@ -101,7 +164,7 @@ const LOG_LEVELS = ["debug", "info", "notice", "warning", "error", "critical", "
  * `_meta` logLevel) at that level or above, progress when it gave a token. What a server asks
  * mid-call is refused.
  */
-async function notifyOnly(c: HandlerContext, message: JSONRPCMessage): Promise<void> {
+async function notifyOnly(c: HandlerContext, message: JSONRPCMessage | RelayMessage): Promise<void> {
   if ("method" in message && !("id" in message)) {
     if (message.method === "notifications/message") {
       const wanted = LOG_LEVELS.indexOf(String(envelopeOf(c)[LOG_LEVEL_META_KEY]));

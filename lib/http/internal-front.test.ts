@@ -47,6 +47,7 @@ beforeAll(async () => {
         replies.push(body);
         return new Response(null, { status: 202 });
       },
+      resume: async () => Response.json({ kind: "failed", message: "not in this test" }),
     };
     void serveInternal(req, res, deps);
   });

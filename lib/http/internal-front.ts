@@ -2,7 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { getDb } from "@/db";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
-import { handleForwardedReply } from "@/lib/gateway/relay-routing";
+import { handleForwardedReply, handleForwardedResume } from "@/lib/gateway/relay-routing";
 import { getLogger } from "@/lib/log";
 import { metricsResponse } from "@/lib/metrics";
 import { handleForwardedRequest } from "@/lib/orchestrator/handle-forwarded";
@@ -18,6 +18,7 @@ import { readBody, sendJson, sendWebResponse, watchClient, webRequest } from "./
 const INTERNAL = Symbol.for("mcp-orchestrator.internal-front");
 const INSTANCE_PATH = /^\/api\/internal\/instances\/([A-Za-z0-9-]{1,64})\/mcp$/;
 const RELAY_PATH = "/api/internal/relay";
+const BRIDGE_PATH = "/api/internal/bridge";
 /** A forwarded call's body is a gateway request's (1 MiB at most) with a little around it. */
 const MAX_BODY_BYTES = 2 * 1024 * 1024;
 
@@ -31,6 +32,7 @@ export interface InternalDeps {
   metrics: () => Promise<Response>;
   forwarded: typeof handleForwardedRequest;
   reply: typeof handleForwardedReply;
+  resume: typeof handleForwardedResume;
 }
 
 const notFound = (res: ServerResponse) =>
@@ -43,7 +45,7 @@ export async function serveInternal(req: IncomingMessage, res: ServerResponse, d
   const path = url.split("?")[0] ?? "/";
   if (path === "/api/metrics" && req.method === "GET") return sendWebResponse(res, await deps.metrics());
   const instance = INSTANCE_PATH.exec(path);
-  if (!deps.replicaUrl || (!instance && path !== RELAY_PATH)) return notFound(res);
+  if (!deps.replicaUrl || (!instance && path !== RELAY_PATH && path !== BRIDGE_PATH)) return notFound(res);
 
   const bytes = await readBody(req, MAX_BODY_BYTES);
   if (bytes.length > MAX_BODY_BYTES) return sendJson(res, 413, { error: "request body too large" });
@@ -67,6 +69,7 @@ export async function serveInternal(req: IncomingMessage, res: ServerResponse, d
     return sendWebResponse(res, await deps.forwarded(request, instance[1] as string, sender, body));
   }
   if (req.method !== "POST") return sendJson(res, 405, { error: "POST only" });
+  if (path === BRIDGE_PATH) return sendWebResponse(res, await deps.resume(body, client.signal));
   return sendWebResponse(res, deps.reply(body));
 }
 
@@ -84,6 +87,7 @@ export function installInternalFront(): void {
     metrics: () => metricsResponse(getDb()),
     forwarded: handleForwardedRequest,
     reply: handleForwardedReply,
+    resume: handleForwardedResume,
   };
   g[INTERNAL] = (req, res) => {
     serveInternal(req, res, deps).catch((err: Error) => {
