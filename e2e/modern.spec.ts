@@ -412,7 +412,7 @@ test.describe
       expect(other.error?.code).toBe(-32602);
       const mine = await ask(member, retry);
       expect(mine.result).toMatchObject({ resultType: "complete" });
-      expect(JSON.parse(((mine.result?.content ?? []) as { text: string }[])[0]?.text ?? "")).toEqual({
+      expect(JSON.parse(((mine.result?.content ?? []) as { text: string }[])[0]?.text ?? "")).toMatchObject({
         action: "decline",
       });
       // A state that was used up is refused too: the call has ended.
