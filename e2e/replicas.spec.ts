@@ -155,6 +155,49 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect(answer.status).toBe(202);
   expect(JSON.stringify((await nextMatching(messages, (m) => m.id === 1)).result)).toContain("answered via B");
 
+  // The same question to a 2026-07-28 caller: the call on A is parked and the question comes back
+  // as input_required; the caller's retry goes to B, which forwards the answer to A (the sealed
+  // state names A), and the call on A completes with it.
+  const modern = (base: string, params: Record<string, unknown>) =>
+    fetch(`${base}/api/mcp/shared`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "everything__trigger-sampling-request",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 7,
+        method: "tools/call",
+        params: {
+          name: "everything__trigger-sampling-request",
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { sampling: {} },
+          },
+        },
+      }),
+    }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+  const parked = await modern(a, { arguments: { prompt: "bridged across replicas" } });
+  expect(parked.result.resultType).toBe("input_required");
+  expect(String(parked.result.requestState)).not.toContain("127.0.0.1");
+  const [key, question] = Object.entries(parked.result.inputRequests as Record<string, { method: string }>)[0] ?? [];
+  expect(question?.method).toBe("sampling/createMessage");
+  const resumed = await modern(b, {
+    arguments: { prompt: "bridged across replicas" },
+    requestState: parked.result.requestState,
+    inputResponses: {
+      [key as string]: { model: "replica-b", role: "assistant", content: { type: "text", text: "bridged via B" } },
+    },
+  });
+  expect(resumed.result.resultType).toBe("complete");
+  expect(JSON.stringify(resumed.result.content)).toContain("bridged via B");
+
   // The issue's attack: an instance route called with the old proof (an HMAC of a fixed string and
   // the instance id, computable from the secret alone) and no token. The replica routes are not on
   // the public port, however spelled, and on the internal one take only signed requests.
@@ -184,6 +227,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect((await fetch(`${a}/api/internal/relay`, reply)).status).toBe(404);
   expect((await fetch(`${internals[0]}/api/internal/instances/${instance}/mcp`, initialize)).status).toBe(403);
   expect((await fetch(`${internals[0]}/api/internal/relay`, reply)).status).toBe(403);
+  expect((await fetch(`${internals[0]}/api/internal/bridge`, reply)).status).toBe(403);
   // Metrics: on the internal listener, not (without ARCHESTRA_METRICS_TOKEN) on the public port.
   expect((await fetch(`${a}/api/metrics`)).status).toBe(404);
   const metrics = await fetch(`${internals[0]}/api/metrics`);
