@@ -128,7 +128,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     });
 
     if (exchange.method === "GET" || exchange.method === "DELETE")
-      return serveSessionStream(exchange, { ...(await scopeFor("legacy")), token, session });
+      return await serveSessionStream(exchange, { ...(await scopeFor("legacy")), token, session });
     if (exchange.method !== "POST")
       return jsonRpcError(405, INVALID_REQUEST, "Method not allowed: use POST (GET and DELETE for 2025 sessions).", {
         Allow: "GET, POST, DELETE",
@@ -159,15 +159,17 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     if (era.kind !== "legacy") {
       const base = await scopeFor("modern");
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };
-      return serveModern(exchange.request(), body, scope);
+      return await serveModern(exchange.request(), body, scope);
     }
     const base = await scopeFor("legacy");
     const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "legacy", session) };
-    return serveLegacy(exchange, body, scope, session);
+    return await serveLegacy(exchange, body, scope, session);
   } catch (err) {
     if (err instanceof AppError && err.code === "not_found") return jsonRpcError(404, INVALID_REQUEST, err.message);
     if (err instanceof AppError) return jsonRpcError(err.status, INVALID_REQUEST, err.message);
     if (err instanceof ProtocolError) return jsonRpcError(400, err.code, err.message);
+    // The client went away mid-answer: nobody is left to tell, and nothing went wrong here.
+    if (exchange.signal.aborted) return { status: 499 };
     const id = crypto.randomUUID();
     getLogger().error({ err, errorId: id, gateway: slug }, "gateway request failed");
     return jsonRpcError(500, INTERNAL_ERROR, `Internal error (error id ${id}).`);
