@@ -5,7 +5,7 @@ import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { expect, type Page, test } from "@playwright/test";
-import { ADMIN, api, firstText, MEMBER, tokenFor } from "./support";
+import { ADMIN, addLocalServer, api, firstText, MEMBER, tokenFor } from "./support";
 
 // One gateway, two eras at once: a 2026-07-28 client of the SDK's v2 line (stateless, `_meta`
 // envelopes, server/discover) and a 2025-11-25 client of the v1 line (initialize, a session).
@@ -59,75 +59,41 @@ test.describe
       const base = baseURL ?? "";
       admin = await tokenFor(base, ADMIN.email, ADMIN.password);
       member = await tokenFor(base, MEMBER.email, MEMBER.password);
-      await api(base, admin, "POST", "/catalog", {
-        kind: "local",
+      const everything = await addLocalServer(base, admin, {
         name: "Everything (modern)",
         slug: "everything-modern",
         command: bin("mcp-server-everything"),
         args: ["stdio"],
       });
-      const { credential } = (await api(base, admin, "POST", "/catalog/everything-modern/credentials", {})) as {
-        credential: { id: string };
-      };
       await api(base, admin, "POST", "/gateways", { name: "Modern", slug: "modern" });
-      await expect
-        .poll(
-          async () =>
-            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-              (i) => i.slug === "everything-modern",
-            )?.tools.length ?? 0,
-          { timeout: 30_000 },
-        )
-        .toBeGreaterThan(0);
-      // A server each person connects for themselves, for the missing-credential flows.
-      await api(base, admin, "POST", "/catalog", {
-        kind: "local",
-        name: "Diary",
-        slug: "diary",
-        command: bin("mcp-server-memory"),
-        env: [{ name: "MEMORY_FILE_PATH", secret: true, required: true }],
-      });
-      // The admin's own diary: its instance is where the server's tools are discovered.
-      await api(base, admin, "POST", "/catalog/diary/credentials", {
-        env: { MEMORY_FILE_PATH: path.join(os.tmpdir(), `diary-admin-${Date.now()}.json`) },
-      });
-      await expect
-        .poll(
-          async () =>
-            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-              (i) => i.slug === "diary",
-            )?.tools.length ?? 0,
-          { timeout: 30_000 },
-        )
-        .toBeGreaterThan(0);
+      // A server each person connects for themselves, for the missing-credential flows; the
+      // admin's own is where its tools are discovered.
+      await addLocalServer(
+        base,
+        admin,
+        {
+          name: "Diary",
+          slug: "diary",
+          command: bin("mcp-server-memory"),
+          env: [{ name: "MEMORY_FILE_PATH", secret: true, required: true }],
+        },
+        { MEMORY_FILE_PATH: path.join(os.tmpdir(), `diary-admin-${Date.now()}.json`) },
+      );
       // A 2025 server of our own that asks its client things during calls.
-      await api(base, admin, "POST", "/catalog", {
-        kind: "local",
+      const asker = await addLocalServer(base, admin, {
         name: "Asker",
         slug: "asker",
         command: process.execPath,
         args: [path.resolve("test/servers/relay-server.mjs")],
       });
-      const asker = (await api(base, admin, "POST", "/catalog/asker/credentials", {})) as {
-        credential: { id: string };
-      };
-      await expect
-        .poll(
-          async () =>
-            ((await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-              (i) => i.slug === "asker",
-            )?.tools.length ?? 0,
-          { timeout: 30_000 },
-        )
-        .toBeGreaterThan(0);
       assignments = [
-        { server: "everything-modern", prefix: "ev", mode: "static", credentialId: credential.id, tools: ["echo"] },
+        { server: "everything-modern", prefix: "ev", mode: "static", credentialId: everything, tools: ["echo"] },
         { server: "diary", tools: ["read_graph"] },
         {
           server: "asker",
           prefix: "asker",
           mode: "static",
-          credentialId: asker.credential.id,
+          credentialId: asker,
           tools: ["ask_model", "ask_user", "list_roots"],
         },
       ];

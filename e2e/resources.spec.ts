@@ -2,7 +2,7 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
-import { ADMIN, api, tokenFor } from "./support";
+import { addLocalServer, ADMIN, api, tokenFor } from "./support";
 
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
 
@@ -25,36 +25,23 @@ test.describe
     test("set up: server-everything and an MCP Apps server behind one gateway", async ({ baseURL }) => {
       const base = baseURL ?? "";
       admin = await tokenFor(base, ADMIN.email, ADMIN.password);
-      await api(base, admin, "POST", "/catalog", {
-        kind: "local",
+      const everything = await addLocalServer(base, admin, {
         name: "Everything (resources)",
         slug: "res-everything",
         command: bin("mcp-server-everything"),
         args: ["stdio"],
       });
-      await api(base, admin, "POST", "/catalog", {
-        kind: "local",
+      const app = await addLocalServer(base, admin, {
         name: "Basic app",
         slug: "res-app",
         command: bin("mcp-server-basic-vanillajs"),
         args: ["--stdio"],
       });
-      const everything = await api(base, admin, "POST", "/catalog/res-everything/credentials", {});
-      const app = await api(base, admin, "POST", "/catalog/res-app/credentials", {});
-      await expect
-        .poll(
-          async () =>
-            (
-              (await api(base, admin, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }
-            ).items.filter((i) => ["res-everything", "res-app"].includes(i.slug) && i.tools.length > 0).length,
-          { timeout: 30_000 },
-        )
-        .toBe(2);
       await api(base, admin, "POST", "/gateways", { name: "Resources", slug: "res" });
       await api(base, admin, "PUT", "/gateways/res/assignments", {
         assignments: [
-          { server: "res-everything", prefix: "ev", mode: "static", credentialId: everything.credential.id },
-          { server: "res-app", prefix: "app", mode: "static", credentialId: app.credential.id },
+          { server: "res-everything", prefix: "ev", mode: "static", credentialId: everything },
+          { server: "res-app", prefix: "app", mode: "static", credentialId: app },
         ],
       });
       url = ((await api(base, admin, "GET", "/gateways/res")) as { url: string }).url;

@@ -70,3 +70,33 @@ export async function tokenFor(baseURL: string, email: string, password: string)
 /** The text of a tool result's first content item. */
 export const firstText = (result: unknown) =>
   ((result as { content: { text: string }[] }).content[0] as { text: string }).text;
+
+/**
+ * A local catalog entry with one credential of `token`'s (its `env`, if any), ready once the
+ * server's tools are discovered. Returns the credential's id.
+ */
+export async function addLocalServer(
+  baseURL: string,
+  token: string,
+  entry: { name: string; slug: string; command: string; args?: string[]; env?: unknown[] },
+  credentialEnv?: Record<string, string>,
+): Promise<string> {
+  await api(baseURL, token, "POST", "/catalog", { kind: "local", ...entry });
+  const { credential } = (await api(
+    baseURL,
+    token,
+    "POST",
+    `/catalog/${entry.slug}/credentials`,
+    credentialEnv ? { env: credentialEnv } : {},
+  )) as { credential: { id: string } };
+  await expect
+    .poll(
+      async () =>
+        ((await api(baseURL, token, "GET", "/catalog")) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+          (i) => i.slug === entry.slug,
+        )?.tools.length ?? 0,
+      { timeout: 30_000 },
+    )
+    .toBeGreaterThan(0);
+  return credential.id;
+}

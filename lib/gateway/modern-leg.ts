@@ -11,6 +11,7 @@ import {
 } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getLogger } from "@/lib/log";
+import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { MAX_BODY_BYTES } from "./exchange";
 import { gatewayServer, type GatewayScope, type HandlerContext } from "./gateway-server";
@@ -46,27 +47,25 @@ const carried = (c: HandlerContext): Carried | undefined => c.http?.authInfo?.ex
  * state altered, older, or carried by another caller or to another gateway is refused (-32602).
  */
 function codec(): RequestStateCodec<SealedCallState> {
-  const g = globalThis as typeof globalThis & {
-    [CODEC]?: { secret: string; codec: RequestStateCodec<SealedCallState> };
-  };
+  const held = processGlobal("gateway-request-state", () => ({
+    secret: "",
+    codec: undefined as RequestStateCodec<SealedCallState> | undefined,
+  }));
   const secret = getAuthSecret();
-  if (g[CODEC]?.secret !== secret) {
+  if (!held.codec || held.secret !== secret) {
     const key = createHmac("sha256", secret).update("gateway-request-state").digest();
-    g[CODEC] = {
-      secret,
-      codec: createRequestStateCodec<SealedCallState>({
-        key,
-        ttlSeconds: 600,
-        bind: (c) => {
-          const at = carried(c);
-          return `${at?.scope.tokenId ?? ""}\u0000${at?.gatewayId ?? ""}\u0000${c.mcpReq.method}`;
-        },
-      }),
-    };
+    held.secret = secret;
+    held.codec = createRequestStateCodec<SealedCallState>({
+      key,
+      ttlSeconds: 600,
+      bind: (c) => {
+        const at = carried(c);
+        return `${at?.scope.tokenId ?? ""}\u0000${at?.gatewayId ?? ""}\u0000${c.mcpReq.method}`;
+      },
+    });
   }
-  return g[CODEC].codec;
+  return held.codec;
 }
-const CODEC = Symbol.for("mcp-orchestrator.gateway-request-state");
 
 export const sealCallState = (state: SealedCallState, c: HandlerContext) => codec().mint(state, c);
 
@@ -93,15 +92,12 @@ export async function sealInputRequired<R extends object>(
   return { ...result, requestState: await sealCallState({ tool: what, upstream }, c) };
 }
 
-/** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
 type Registry = { handlers: Map<string, { handler: McpHttpHandler; itemIds: Set<string> }> };
-const KEY = Symbol.for("mcp-orchestrator.modern-handlers");
 
-function registry(): Registry {
-  const g = globalThis as typeof globalThis & { [KEY]?: Registry };
-  if (!g[KEY]) {
+/** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
+const registry = () =>
+  processGlobal("modern-handlers", (): Registry => {
     const state: Registry = { handlers: new Map() };
-    g[KEY] = state;
     getReplicaBus().subscribe((m) => {
       if (m.kind !== "gateways-changed" && m.kind !== "catalog-changed") return;
       for (const [gatewayId, entry] of state.handlers) {
@@ -112,9 +108,8 @@ function registry(): Registry {
         entry.handler.notify.resourcesChanged();
       }
     });
-  }
-  return g[KEY];
-}
+    return state;
+  });
 
 function handlerFor(gatewayId: string): { handler: McpHttpHandler; itemIds: Set<string> } {
   const handlers = registry().handlers;

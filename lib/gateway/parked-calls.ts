@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { ClientChannel, RelayMessage } from "@/lib/mcp/relay/inflight";
+import { processGlobal } from "@/lib/process-global";
 
 /**
  * A 2025 server asks its client things during a call (sampling, elicitation, roots); a
@@ -21,14 +22,7 @@ interface Ask {
   reject(err: Error): void;
 }
 
-const KEY = Symbol.for("mcp-orchestrator.parked-calls");
-type ParkedGlobal = typeof globalThis & { [KEY]?: Map<string, ParkedCall> };
-
-function parked(): Map<string, ParkedCall> {
-  const g = globalThis as ParkedGlobal;
-  g[KEY] ??= new Map();
-  return g[KEY];
-}
+const parked = () => processGlobal("parked-calls", () => new Map<string, ParkedCall>());
 
 /** The most calls one replica keeps parked at once; one more is refused. */
 export const MAX_PARKED = 1000;

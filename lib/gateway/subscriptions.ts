@@ -2,6 +2,7 @@ import type { Client } from "@modelcontextprotocol/client";
 import { ErrorCode, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
 import { upstreamEra } from "@/lib/mcp/upstream-era";
+import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { sessionsWithStreams } from "./change-stream";
 
@@ -82,18 +83,14 @@ const subscribedUpstream = (client: Client, uri: string) =>
  * stream, one per connection and URI here, opened with the first subscription and closed with
  * the last. A 2025 server is asked to subscribe and unsubscribe.
  */
-const LISTENS = Symbol.for("mcp-orchestrator.gateway-resource-listens");
-type ListenGlobal = typeof globalThis & {
-  [LISTENS]?: WeakMap<Client, Map<string, Promise<{ close(): Promise<void> }>>>;
-};
+type Listens = Map<string, Promise<{ close(): Promise<void> }>>;
 
-function listensOf(client: Client): Map<string, Promise<{ close(): Promise<void> }>> {
-  const g = globalThis as ListenGlobal;
-  g[LISTENS] ??= new WeakMap();
-  let found = g[LISTENS].get(client);
+function listensOf(client: Client): Listens {
+  const all = processGlobal("gateway-resource-listens", () => new WeakMap<Client, Listens>());
+  let found = all.get(client);
   if (!found) {
     found = new Map();
-    g[LISTENS].set(client, found);
+    all.set(client, found);
   }
   return found;
 }

@@ -1,3 +1,4 @@
+import { processGlobal } from "@/lib/process-global";
 import type { Client, PriorDiscovery, Transport } from "@modelcontextprotocol/client";
 
 /**
@@ -42,15 +43,8 @@ interface Learned {
   at: number;
 }
 
-const KEY = Symbol.for("mcp-orchestrator.upstream-eras");
-type EraGlobal = typeof globalThis & { [KEY]?: Map<string, Learned> };
-
-/** Kept on globalThis: Next.js bundles each route separately, and upstream connections are shared. */
-function learned(): Map<string, Learned> {
-  const g = globalThis as EraGlobal;
-  g[KEY] ??= new Map();
-  return g[KEY];
-}
+/** Upstream connections are the process's, and so is what was learned of them. */
+const learned = () => processGlobal("upstream-eras", () => new Map<string, Learned>());
 
 /** How long a remote server's era is trusted (no restart can be seen there): then it is probed again. */
 const REMOTE_ERA_TTL_MS = 10 * 60_000;
