@@ -52,6 +52,15 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
       stdio: "ignore",
     }),
   );
+  // A server of our own that speaks 2026-07-28 alone, and asks with input_required results.
+  const modernPort = await freePort();
+  children.push(
+    spawn(
+      process.execPath,
+      [path.resolve("test/servers/modern-server.mjs"), "--http", String(modernPort), "--modern-only"],
+      { stdio: "ignore" },
+    ),
+  );
   const shared = {
     DATABASE_URL: dbUrl.toString(),
     ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString("base64"),
@@ -106,10 +115,19 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     authKind: "none",
   });
   await call(a, "/catalog/everything/credentials", "POST", adminToken, {});
+  await call(a, "/catalog", "POST", adminToken, {
+    kind: "remote",
+    name: "Modern",
+    slug: "modern",
+    url: `http://127.0.0.1:${modernPort}/mcp`,
+    authKind: "none",
+  });
+  await call(a, "/catalog/modern/credentials", "POST", adminToken, {});
   await call(a, "/gateways", "POST", adminToken, { name: "Shared", slug: "shared" });
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
     assignments: [
       { server: "everything", tools: ["echo", "trigger-sampling-request", "trigger-long-running-operation"] },
+      { server: "modern", tools: ["ask_name"] },
     ],
   });
   const { token, id } = await call(b, "/tokens", "POST", adminToken, { name: "agent" });
@@ -197,6 +215,61 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   });
   expect(resumed.result.resultType).toBe("complete");
   expect(JSON.stringify(resumed.result.content)).toContain("bridged via B");
+
+  // A 2026-07-28 server's question to a 2026-07-28 caller passes through, its state sealed by the
+  // gateway: the retry reaches B, which opens the state (any replica can) and the server completes.
+  const askName = (base: string, params: Record<string, unknown>) =>
+    fetch(`${base}/api/mcp/shared`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "tools/call",
+        "mcp-name": "modern__ask_name",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 8,
+        method: "tools/call",
+        params: {
+          name: "modern__ask_name",
+          arguments: {},
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
+          },
+        },
+      }),
+    }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+  const asked = await askName(a, {});
+  expect(asked.result.resultType).toBe("input_required");
+  expect(asked.result.requestState).not.toBe("asked-name");
+  const named = await askName(b, {
+    requestState: asked.result.requestState,
+    inputResponses: { name: { action: "accept", content: { name: "Ada" } } },
+  });
+  expect(JSON.stringify(named.result.content)).toContain("hello Ada (state asked-name)");
+
+  // The same server's question to a 2025 caller (the server refuses 2025, so the gateway bridges):
+  // asked on A's event stream, answered through B, and the server gets it as an input response.
+  const legacyAsk = await postMcp(gatewayA, token, {
+    jsonrpc: "2.0",
+    id: 9,
+    method: "tools/call",
+    params: { name: "modern__ask_name", arguments: {} },
+  });
+  const legacyMessages = sseMessages(legacyAsk);
+  const elicit = await nextMatching(legacyMessages, (m) => m.method === "elicitation/create");
+  const legacyAnswer = await postMcp(gatewayB, token, {
+    jsonrpc: "2.0",
+    id: elicit.id,
+    result: { action: "accept", content: { name: "Grace" } },
+  });
+  expect(legacyAnswer.status).toBe(202);
+  expect(JSON.stringify((await nextMatching(legacyMessages, (m) => m.id === 9)).result)).toContain("hello Grace");
 
   // The issue's attack: an instance route called with the old proof (an HMAC of a fixed string and
   // the instance id, computable from the secret alone) and no token. The replica routes are not on

@@ -6,7 +6,7 @@
 // capabilities the request's `_meta` said the client has), `wait` (answers when cancelled, and
 // writes `cancelled <id>` to stderr).
 // stdio by default; `--http <port>` serves streamable HTTP at /mcp instead (0: any free port,
-// printed as `listening <port>`).
+// printed as `listening <port>`), 2026-07-28 alone with `--modern-only`.
 import http from "node:http";
 import { acceptedContent, createMcpHandler, inputRequired, McpServer } from "@modelcontextprotocol/server";
 import { serveStdio } from "@modelcontextprotocol/server/stdio";
@@ -64,7 +64,10 @@ const httpAt = process.argv.indexOf("--http");
 if (httpAt === -1) {
   serveStdio(createServer);
 } else {
-  const handler = createMcpHandler(createServer);
+  // `--modern-only`: 2025 requests are refused, as a server that speaks 2026-07-28 alone does.
+  const handler = createMcpHandler(createServer, {
+    legacy: process.argv.includes("--modern-only") ? "reject" : "stateless",
+  });
   const httpServer = http.createServer(async (req, res) => {
     const chunks = [];
     for await (const chunk of req) chunks.push(chunk);
