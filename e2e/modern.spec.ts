@@ -5,6 +5,7 @@ import { Client as LegacyClient } from "@modelcontextprotocol/sdk/client/index.j
 import { StreamableHTTPClientTransport as LegacyTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { ElicitRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { expect, type Page, test } from "@playwright/test";
+import { claudeCode, freshHome, recordingProxy } from "./claude-code";
 import { ADMIN, addLocalServer, api, firstText, MEMBER, tokenFor } from "./support";
 
 // One gateway, two eras at once: a 2026-07-28 client of the SDK's v2 line (stateless, `_meta`
@@ -383,5 +384,28 @@ test.describe
       });
       // A state that was used up is refused too: the call has ended.
       expect((await ask(member, retry)).error?.code).toBe(-32602);
+    });
+
+    test("a current Claude Code connects in 2026-07-28, with server/discover and no initialize", async ({
+      baseURL,
+    }) => {
+      test.setTimeout(600_000);
+      const claude = await claudeCode();
+      const proxy = await recordingProxy(baseURL ?? "");
+      const home = freshHome();
+      try {
+        const gateway = `${proxy.url}/api/mcp/modern`;
+        await claude(
+          ["mcp", "add", "--transport", "http", "gw", gateway, "--header", `Authorization: Bearer ${member}`],
+          home,
+        );
+        const listed = await claude(["mcp", "list"], home);
+        expect(listed).toContain("Connected");
+        expect(proxy.seen[0]).toEqual({ method: "server/discover", version: MODERN });
+        expect(proxy.seen.map((s) => s.method)).not.toContain("initialize");
+        expect(proxy.seen.map((s) => s.method)).toContain("tools/list");
+      } finally {
+        proxy.close();
+      }
     });
   });
