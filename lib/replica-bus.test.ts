@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { getLogger } from "./log";
 import { type BusMessage, ReplicaBus } from "./replica-bus";
 
 const url = process.env.TEST_DATABASE_URL;
@@ -80,5 +81,20 @@ describe.skipIf(!url)("an announced change, across replicas on PostgreSQL", () =
     await here.publish({ kind: "credentials-changed", itemId });
     await until(() => heardHere.length > 0 && heardThere.length > 0);
     expect([heardHere.length, heardThere.length]).toEqual([1, 1]);
+  });
+});
+
+describe("a replica bus whose database is away", () => {
+  it("says so once, not at every retry, and announcing still reaches this process", async () => {
+    const warn = vi.spyOn(getLogger(), "warn");
+    const bus = new ReplicaBus("postgres://nobody:nothing@127.0.0.1:1/none");
+    const heard = hearing(bus, "item-3");
+    bus.announce({ kind: "credentials-changed", itemId: "item-3" });
+    expect(heard).toHaveLength(1);
+    await new Promise((r) => setTimeout(r, 2500));
+    await bus.close();
+    const lost = warn.mock.calls.filter(([, msg]) => msg === "replica bus connection lost; reconnecting");
+    expect(lost).toHaveLength(1);
+    warn.mockRestore();
   });
 });

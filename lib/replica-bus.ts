@@ -35,6 +35,9 @@ export class ReplicaBus {
   private listener?: Promise<pg.Client | null>;
   /** Marks this replica's announcements, which it has heard already when they come back. */
   private readonly id = randomUUID();
+  /** The connection failed and has not come back: said once, not at every retry. */
+  private down = false;
+  private closed = false;
 
   constructor(private readonly url: string | undefined) {}
 
@@ -67,6 +70,7 @@ export class ReplicaBus {
 
   /** Stops listening (tests: a second bus stands for another replica). */
   async close(): Promise<void> {
+    this.closed = true;
     const client = await this.listener;
     this.listener = Promise.resolve(null);
     await client?.end().catch(() => {});
@@ -91,7 +95,7 @@ export class ReplicaBus {
 
   /** One connection per replica that listens, and reconnects when it drops. */
   private listen(): Promise<pg.Client | null> {
-    if (!this.url) return Promise.resolve(null);
+    if (!this.url || this.closed) return Promise.resolve(null);
     this.listener ??= (async () => {
       const client = new pg.Client({ connectionString: this.url });
       let lost = false;
@@ -99,7 +103,8 @@ export class ReplicaBus {
         if (lost) return;
         lost = true;
         void client.end().catch(() => {});
-        getLogger().warn({ err: err?.message }, "replica bus connection lost; reconnecting");
+        if (!this.down) getLogger().warn({ err: err?.message }, "replica bus connection lost; reconnecting");
+        this.down = true;
         this.listener = undefined;
         setTimeout(() => this.listen(), 1000).unref();
       };
@@ -117,6 +122,8 @@ export class ReplicaBus {
       try {
         await client.connect();
         await client.query(`listen ${CHANNEL}`);
+        if (this.down) getLogger().info("replica bus connected again");
+        this.down = false;
         return client;
       } catch (err) {
         reconnect(err as Error);
