@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
@@ -29,9 +30,14 @@ type Handler = (message: BusMessage) => void;
 
 const CHANNEL = "mcp_orchestrator_bus";
 
-class ReplicaBus {
+export class ReplicaBus {
   private readonly handlers = new Set<Handler>();
   private listener?: Promise<pg.Client | null>;
+  /** Marks this replica's announcements, which it has heard already when they come back. */
+  private readonly id = randomUUID();
+  /** The connection failed and has not come back: said once, not at every retry. */
+  private down = false;
+  private closed = false;
 
   constructor(private readonly url: string | undefined) {}
 
@@ -45,18 +51,51 @@ class ReplicaBus {
       this.dispatch(message);
       return;
     }
+    await this.notify(message);
+  }
+
+  /**
+   * A change that makes what replicas hold stale (credentials, membership, a gateway's
+   * settings): this replica's handlers hear it before the call returns, the other replicas as
+   * soon as it reaches them. Never fails: a replica that misses it sees the change when its
+   * entries expire.
+   */
+  announce(message: BusMessage): void {
+    this.dispatch(message);
+    if (!this.url) return;
+    this.notify({ ...message, announcedBy: this.id }).catch((err: Error) =>
+      getLogger().warn({ err: err.message, kind: message.kind }, "replica bus: a change was not announced"),
+    );
+  }
+
+  /** Stops listening (tests: a second bus stands for another replica). */
+  async close(): Promise<void> {
+    this.closed = true;
+    const client = await this.listener;
+    this.listener = Promise.resolve(null);
+    await client?.end().catch(() => {});
+  }
+
+  private async notify(message: BusMessage & { announcedBy?: string }): Promise<void> {
     const client = await this.listen();
     if (!client) throw new Error("the replica bus is not connected");
     await client.query("select pg_notify($1, $2)", [CHANNEL, JSON.stringify(message)]);
   }
 
+  /** Every handler hears it; one that throws is logged and keeps no other from hearing it. */
   private dispatch(message: BusMessage): void {
-    for (const handler of this.handlers) handler(message);
+    for (const handler of this.handlers) {
+      try {
+        handler(message);
+      } catch (err) {
+        getLogger().error({ err: (err as Error).message, kind: message.kind }, "replica bus: a handler failed");
+      }
+    }
   }
 
   /** One connection per replica that listens, and reconnects when it drops. */
   private listen(): Promise<pg.Client | null> {
-    if (!this.url) return Promise.resolve(null);
+    if (!this.url || this.closed) return Promise.resolve(null);
     this.listener ??= (async () => {
       const client = new pg.Client({ connectionString: this.url });
       let lost = false;
@@ -64,21 +103,27 @@ class ReplicaBus {
         if (lost) return;
         lost = true;
         void client.end().catch(() => {});
-        getLogger().warn({ err: err?.message }, "replica bus connection lost; reconnecting");
+        if (!this.down) getLogger().warn({ err: err?.message }, "replica bus connection lost; reconnecting");
+        this.down = true;
         this.listener = undefined;
         setTimeout(() => this.listen(), 1000).unref();
       };
       client.on("error", reconnect);
       client.on("notification", (n) => {
+        let message: BusMessage & { announcedBy?: string };
         try {
-          this.dispatch(JSON.parse(n.payload ?? "") as BusMessage);
+          message = JSON.parse(n.payload ?? "");
         } catch {
-          // Not ours.
+          return; // Not ours.
         }
+        if (message.announcedBy === this.id) return;
+        this.dispatch(message);
       });
       try {
         await client.connect();
         await client.query(`listen ${CHANNEL}`);
+        if (this.down) getLogger().info("replica bus connected again");
+        this.down = false;
         return client;
       } catch (err) {
         reconnect(err as Error);

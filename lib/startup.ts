@@ -5,6 +5,7 @@ import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { startAuditRetention } from "@/lib/audit/audit-retention";
 import { KeyringError } from "@/lib/crypto";
 import { ConfigError, getEnv } from "@/lib/env";
+import { listenForChanges } from "@/lib/gateway/listen-for-changes";
 import { getLogger, setLogLevel } from "@/lib/log";
 import { getOrchestrator } from "@/lib/orchestrator";
 import { seedCatalog } from "@/lib/registry/seed-catalog";
@@ -97,6 +98,8 @@ export async function startServer(): Promise<void> {
   setLogLevel(env.ARCHESTRA_LOG_LEVEL);
   getKeyring();
   getAuthSecret();
+  // Before the first request, so the caches hear every change from their first entry on.
+  listenForChanges();
   getLogger().info(
     { database: env.embedded ? "embedded (PGlite)" : "PostgreSQL", dataDir: env.dataDir },
     "starting MCP Orchestrator",

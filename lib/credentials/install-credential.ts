@@ -7,8 +7,8 @@ import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { credentialSecretContext, type Keyring, sealJson } from "@/lib/crypto";
 import { AppError, forbidden, notFound } from "@/lib/errors";
 import { findCatalogItem } from "@/lib/registry/create-catalog-item";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { parseInput } from "@/lib/validation";
-import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
 import type { CredentialSecret } from "./credential-secret";
 
 const installSchema = z.object({
@@ -150,7 +150,7 @@ export async function storeCredential(
       })
       .execute();
   }
-  forgetCredentials(item.id);
+  getReplicaBus().announce({ kind: "credentials-changed", itemId: item.id });
   await recordEvent(db, {
     action: current ? "credential.replace" : "credential.create",
     outcome: "ok",

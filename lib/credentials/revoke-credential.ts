@@ -3,7 +3,7 @@ import { findMembership } from "@/db/queries/teams";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
-import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { uuidOrThrow } from "@/lib/validation";
 
 /**
@@ -28,7 +28,7 @@ export async function revokeCredential(db: Database, actor: Actor, id: string): 
     .set({ status: "revoked", revoked_at: new Date(), updated_at: new Date() })
     .where("id", "=", c.id)
     .execute();
-  forgetCredentials(c.catalog_item_id);
+  getReplicaBus().announce({ kind: "credentials-changed", itemId: c.catalog_item_id });
   await recordEvent(db, {
     action: "credential.revoke",
     outcome: "ok",

@@ -3,7 +3,7 @@ import type { Database } from "@/db";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Actor } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
-import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { parseInput, uuidOrThrow } from "@/lib/validation";
 
 export const updateCredentialSchema = z.strictObject(
@@ -39,7 +39,7 @@ export async function setCredentialTeamUse(
       .set({ team_use: teamUse, updated_at: new Date() })
       .where("id", "=", c.id)
       .execute();
-    forgetCredentials(c.catalog_item_id);
+    getReplicaBus().announce({ kind: "credentials-changed", itemId: c.catalog_item_id });
     await recordEvent(db, {
       action: "credential.team_use",
       outcome: "ok",

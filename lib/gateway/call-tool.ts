@@ -24,7 +24,7 @@ import type { Gateway } from "./gateway-access";
 import type { ExposedTool, LoadedAssignment } from "./load-gateway";
 import { candidateCache } from "./hot-path-cache";
 import { missingCredentialResult } from "./missing-credential";
-import { upstreamClient } from "./upstream";
+import { upstreamClient } from "@/lib/orchestrator/upstream-client";
 import type { PassThrough } from "./whole-definitions";
 
 export interface CallToolContext {

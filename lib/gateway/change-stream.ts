@@ -1,5 +1,4 @@
 import { getReplicaBus } from "@/lib/replica-bus";
-import { gatewayCache } from "./hot-path-cache";
 
 /**
  * The standalone event stream a client opens with GET: it hears `list_changed` when the
@@ -33,7 +32,6 @@ function listeners(): Set<Listener> {
         return;
       }
       if (m.kind !== "gateways-changed" && m.kind !== "catalog-changed") return;
-      gatewayCache().clear();
       for (const l of set) {
         if (m.kind === "gateways-changed" && m.gatewayId && m.gatewayId !== l.gatewayId) continue;
         if (m.kind === "catalog-changed" && !l.itemIds.has(m.itemId)) continue;

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { sql } from "kysely";
 import type { Database } from "@/db";
-import { getReplicaBus } from "@/lib/replica-bus";
+import type { BusMessage } from "@/lib/replica-bus";
 import { sharedCache } from "@/lib/ttl-cache";
 import { SESSION_MAX_AGE_MS } from "./session";
 
@@ -19,7 +19,6 @@ const PRUNE_EVERY_MS = 60 * 60_000;
 
 const hashOf = (sessionId: string) => createHash("sha256").update(sessionId).digest("hex");
 
-let listening = false;
 /** When each database was last pruned, by this process. */
 const prunedAt = new WeakMap<Database, number>();
 
@@ -28,17 +27,13 @@ function learnEnded(sessionId: string): void {
   live().delete(sessionId);
 }
 
-function listen(): void {
-  if (listening) return;
-  listening = true;
-  getReplicaBus().subscribe((m) => {
-    if (m.kind === "session-ended") learnEnded(m.session);
-  });
+/** A session ended at another replica (heard from start: listen-for-changes.ts). */
+export function learnEndedSessions(message: BusMessage): void {
+  if (message.kind === "session-ended") learnEnded(message.session);
 }
 
 /** True when the session was ended: answered from memory when known, else read. */
 export function sessionEnded(db: Database, sessionId: string): boolean | Promise<boolean> {
-  listen();
   if (ended().get(sessionId)) return true;
   if (live().get(sessionId)) return false;
   return db
@@ -56,7 +51,6 @@ export function sessionEnded(db: Database, sessionId: string): boolean | Promise
 
 /** Records the session's end; other replicas hear it with the session's other endings. */
 export async function markSessionEnded(db: Database, sessionId: string): Promise<void> {
-  listen();
   learnEnded(sessionId);
   await db
     .insertInto("ended_sessions")

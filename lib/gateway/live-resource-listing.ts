@@ -2,7 +2,7 @@ import "server-only";
 import { getKeyring } from "@/lib/app-secrets";
 import type { Database } from "@/db";
 import { getOrchestrator } from "@/lib/orchestrator";
-import { upstreamClient } from "./upstream";
+import { upstreamClient } from "@/lib/orchestrator/upstream-client";
 import { listResourcesWhole, listTemplatesWhole } from "./whole-definitions";
 
 /** How long a save waits for a server's resources before it is saved without knowing them. */

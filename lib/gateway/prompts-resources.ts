@@ -24,7 +24,7 @@ import {
 } from "./resource-owners";
 import { subscribe } from "./subscriptions";
 import { exposedToolName, SEPARATOR } from "./tool-names";
-import { upstreamClient } from "./upstream";
+import { upstreamClient } from "@/lib/orchestrator/upstream-client";
 import {
   getPromptWhole,
   listPromptsWhole,

@@ -6,11 +6,11 @@ import type { CredentialsTable } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson, sealJson } from "@/lib/crypto";
-import { forgetCredentials } from "@/lib/gateway/hot-path-cache";
 import { getEnv } from "@/lib/env";
 import { egressPolicyFor, OutboundError, outboundFetch } from "@/lib/http/outbound";
 import { getLogger } from "@/lib/log";
 import { clientForRefresh } from "./client-registration";
+import { getReplicaBus } from "@/lib/replica-bus";
 
 /** Refreshed this long before the access token expires. */
 export const REFRESH_MARGIN_MS = 60_000;
@@ -165,7 +165,7 @@ async function refreshHeld(
       state().failures.set(credentialId, { until: Date.now() + RETRY_AFTER_MS, message: reason });
     } else {
       await write({ status: "needs_reauth", status_reason: reason, updated_at: new Date() });
-      forgetCredentials(row.catalog_item_id);
+      getReplicaBus().announce({ kind: "credentials-changed", itemId: row.catalog_item_id });
     }
     await recordEvent(db, {
       action: "credential.refresh",

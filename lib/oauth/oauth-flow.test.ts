@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, openJson, sealJson } from "@/lib/crypto";
-import { upstreamClient } from "@/lib/gateway/upstream";
+import { upstreamClient } from "@/lib/orchestrator/upstream-client";
 import { freePort } from "@/lib/net/free-port";
 import { createCatalogItem } from "@/lib/registry/create-catalog-item";
 import { backends, unique, useMigratedDatabase } from "@/test/support/database";

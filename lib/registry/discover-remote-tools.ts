@@ -1,6 +1,6 @@
 import type { Database } from "@/db";
 import type { Keyring } from "@/lib/crypto";
-import { upstreamClient } from "@/lib/gateway/upstream";
+import { upstreamClient } from "@/lib/orchestrator/upstream-client";
 import type { Orchestrator } from "@/lib/orchestrator";
 import { listAllTools, storeDiscoveredTools } from "@/lib/orchestrator/discover-tools";
 

@@ -9,6 +9,7 @@ import { gatewayCaller } from "@/lib/gateway/caller";
 import { createGateway } from "@/lib/gateway/create-gateway";
 import { userViewer } from "@/lib/gateway/gateway-access";
 import { callerCache } from "@/lib/gateway/hot-path-cache";
+import { listenForChanges } from "@/lib/gateway/listen-for-changes";
 import type { LoadedAssignment } from "@/lib/gateway/load-gateway";
 import { saveAssignments } from "@/lib/gateway/save-assignments";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
@@ -27,6 +28,8 @@ import { addTeamMember, removeTeamMember } from "./members";
 import { getTeamOrThrow } from "./team-access";
 
 const keyring = testKeyring();
+// As at the app's start: the gateway's caches hear the changes teams and credentials announce.
+listenForChanges();
 
 async function auditActions(db: Database, teamId: string): Promise<string[]> {
   const rows = await db

@@ -3,7 +3,7 @@ import type { TeamRole } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
 import type { Actor } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
-import { forgetCallers } from "@/lib/gateway/hot-path-cache";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { uuidOrThrow } from "@/lib/validation";
 import { getManagedTeamOrThrow } from "./team-access";
 
@@ -129,7 +129,7 @@ export async function acceptInvitation(
     return { teamId: invitation.team_id, teamSlug: team.slug, role: invitation.role };
   });
   if (!joined) throw notFound("Invitation");
-  forgetCallers();
+  getReplicaBus().announce({ kind: "callers-changed" });
   await recordEvent(db, {
     action: "team.invitation.accept",
     outcome: "ok",

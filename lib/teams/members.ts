@@ -5,7 +5,7 @@ import type { TeamRole } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { AppError } from "@/lib/errors";
-import { forgetCallers } from "@/lib/gateway/hot-path-cache";
+import { getReplicaBus } from "@/lib/replica-bus";
 import { parseInput, uuidOrThrow } from "@/lib/validation";
 import { type PendingInvitation, inviteToTeam } from "./invitations";
 import { addMemberSchema } from "./schemas";
@@ -49,7 +49,7 @@ export async function addTeamMember(
       .where("team_id", "=", team.id)
       .where("user_id", "=", user.id)
       .execute();
-    forgetCallers();
+    getReplicaBus().announce({ kind: "callers-changed" });
     await recordEvent(db, {
       action: "team.member.role",
       outcome: "ok",
@@ -71,7 +71,7 @@ export async function addTeamMember(
       .execute();
     await trx.deleteFrom("team_invitations").where("team_id", "=", team.id).where("user_id", "=", user.id).execute();
   });
-  forgetCallers();
+  getReplicaBus().announce({ kind: "callers-changed" });
   await recordEvent(db, {
     action: "team.member.add",
     outcome: "ok",
@@ -90,7 +90,7 @@ export async function removeTeamMember(db: Database, actor: Actor, teamId: strin
     .where("user_id", "=", uuidOrThrow(userId, "Team member"))
     .executeTakeFirst();
   if (Number(removed.numDeletedRows) === 0) throw new AppError("not_found", "That person is not in this team.");
-  forgetCallers();
+  getReplicaBus().announce({ kind: "callers-changed" });
   await recordEvent(db, {
     action: "team.member.remove",
     outcome: "ok",

@@ -3,19 +3,28 @@ import type { Database } from "@/db";
 import type { CredentialSecret } from "@/lib/credentials/credential-secret";
 import { credentialSecretContext, type Keyring, openJson } from "@/lib/crypto";
 import { AppError } from "@/lib/errors";
-import type { Orchestrator } from "@/lib/orchestrator";
 import { HttpClientTransport } from "@/lib/mcp/http-client-transport";
 import { relayingClient } from "@/lib/mcp/relay/relaying-client";
 import { connectUpstream } from "@/lib/mcp/upstream-era";
 import { oauthAccessToken } from "@/lib/oauth/access-token";
 import { sharedCache } from "@/lib/ttl-cache";
-import { HOT_PATH_TTL_MS, instanceIdCache } from "./hot-path-cache";
+import type { Orchestrator } from "./orchestrator";
+
+/*
+ * The pool of upstream clients: every part of the app that talks to a server with a credential
+ * shares it (the gateway's calls, the registry's discovery of a remote server's tools).
+ */
+
+/** What a warm call would otherwise read from the database is kept a second: a change is seen within it. */
+const CHECKED_TTL_MS = 1000;
 
 const KEY = Symbol.for("mcp-orchestrator.remote-clients");
 type RemoteGlobal = typeof globalThis & { [KEY]?: Map<string, { version: number; client: Promise<Client> }> };
 
+/** A local server's instance id by catalog item and credential (`item/credential`). */
+const instanceIdCache = sharedCache<string, string>("upstream.instances", CHECKED_TTL_MS);
 /** Remote credentials whose pooled connection was checked against the database in the last second. */
-const remoteChecked = sharedCache<string, true>("gateway.remote-checked", HOT_PATH_TTL_MS);
+const remoteChecked = sharedCache<string, true>("upstream.remote-checked", CHECKED_TTL_MS);
 
 function remoteClients() {
   const g = globalThis as RemoteGlobal;
@@ -57,7 +66,7 @@ export function upstreamClient(
  */
 const poolKey = (credentialId: string, era: "legacy" | "modern") =>
   era === "legacy" ? `${credentialId}#2025` : credentialId;
-const modernOnly = sharedCache<string, true>("gateway.remote-modern-only", 10 * 60_000);
+const modernOnly = sharedCache<string, true>("upstream.remote-modern-only", 10 * 60_000);
 
 /** The credential's instance, found (or made) in the database, then connected. */
 async function localClient(
