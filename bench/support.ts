@@ -47,6 +47,8 @@ export function run(main: () => Promise<void>): void {
     })
     .finally(() => {
       for (const c of children) c.kill("SIGTERM");
+      // Clients that started processes of their own (stdio) would keep a failed run waiting.
+      setTimeout(() => process.exit(), 2000).unref();
     });
 }
 
