@@ -11,20 +11,29 @@
  *     checked, with the app's and the load generator's CPU time per call; the same for
  *     supergateway, the remote upstream through the gateway and called directly;
  *   - the ceiling Next.js's router would set (its cheapest route handler under the same load,
- *     beside bare node:http), which is why the app server answers /api/mcp itself.
+ *     beside bare node:http), which is why the app server answers /api/mcp itself;
+ *   - the same calls in 2026-07-28 (stateless: no session, the `_meta` envelope and the
+ *     `Mcp-Method` / `Mcp-Name` headers on every request), latency with the SDK's v2 client
+ *     pinned to that revision, throughput with the same lean load generator; and tools/list in
+ *     both eras. server-everything speaks 2025 only (its transports are the v1 SDK's), so the
+ *     gateway reaches it in 2025 for either caller: the same direct calls are the baseline.
  *
- *   npm run bench:gateway        (builds first; CALLS=2000 per path per level)
+ *   npm run bench:gateway        (builds first; CALLS=2000 per path per level;
+ *                                 BENCH_PORTS=<first>-<last> keeps its ports in a range)
  */
 import http from "node:http";
 import os from "node:os";
 import path from "node:path";
-import { freePort } from "@/lib/net/free-port";
 import { performance } from "node:perf_hooks";
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpTransport,
+} from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
-import { type Exchange, hammer, mcpSession } from "./load";
-import { cpuSeconds, echoGateway, run, start, startApp, waitFor } from "./support";
+import { type Exchange, hammer, MODERN, mcpSession, modernBody, modernHeaders } from "./load";
+import { benchPort, cpuSeconds, echoGateway, run, start, startApp, waitFor } from "./support";
 
 const CALLS = Number(process.env.CALLS ?? 2000);
 
@@ -35,6 +44,20 @@ async function connect(url: string, token?: string): Promise<Client> {
   return client;
 }
 
+/** A client of the SDK's v2 line pinned to 2026-07-28: stateless, every request self-contained. */
+async function connectModern(url: string, token?: string): Promise<ModernClient> {
+  const client = new ModernClient({ name: "bench", version: "1" }, { versionNegotiation: { mode: { pin: MODERN } } });
+  const headers: Record<string, string> = token ? { Authorization: `Bearer ${token}` } : {};
+  await client.connect(new ModernHttpTransport(new URL(url), { requestInit: { headers } }));
+  return client;
+}
+
+/** What the latency loop needs of a client of either line. */
+interface Caller {
+  callTool(params: { name: string; arguments: Record<string, unknown> }): Promise<unknown>;
+  close(): Promise<void>;
+}
+
 const pct = (xs: number[], p: number) => {
   const s = [...xs].sort((a, b) => a - b);
   return s[Math.min(s.length - 1, Math.floor((p / 100) * s.length))] ?? Number.NaN;
@@ -42,7 +65,7 @@ const pct = (xs: number[], p: number) => {
 const ms = (x: number) => `${x.toFixed(2)} ms`;
 
 async function main() {
-  const upstreamPort = await freePort();
+  const upstreamPort = await benchPort();
   start(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], { PORT: String(upstreamPort) });
   const upstream = `http://127.0.0.1:${upstreamPort}/mcp`;
   const bench = await startApp();
@@ -56,7 +79,7 @@ async function main() {
     authKind: "none",
   });
   const gateway = await echoGateway(bench, "bench", "everything");
-  const proxyPort = await freePort();
+  const proxyPort = await benchPort();
   const proxy = start(process.execPath, [path.resolve("bench/bare-proxy.mjs"), String(proxyPort), upstream], {});
   const proxied = `http://127.0.0.1:${proxyPort}/mcp`;
   await waitFor(proxied, (r) => r.status !== 0);
@@ -72,7 +95,7 @@ async function main() {
     args: ["stdio"],
   });
   await echoGateway(bench, "bench-stdio", "everything-stdio");
-  const superPort = await freePort();
+  const superPort = await benchPort();
   start(
     path.resolve("node_modules/.bin/supergateway"),
     [
@@ -89,7 +112,11 @@ async function main() {
   const superUrl = `http://127.0.0.1:${superPort}/mcp`;
   await waitFor(superUrl, (r) => r.status !== 0);
 
-  const paths: { name: string; open: () => Promise<Client> }[] = [
+  const stdioServer = {
+    command: path.resolve("node_modules/.bin/mcp-server-everything"),
+    args: ["stdio"],
+  };
+  const paths: { name: string; open: () => Promise<Caller> }[] = [
     { name: "direct", open: () => connect(upstream) },
     { name: "gateway", open: () => connect(gateway, token) },
     { name: "bare-proxy", open: () => connect(proxied) },
@@ -99,15 +126,12 @@ async function main() {
       name: "direct-stdio",
       open: async () => {
         const client = new Client({ name: "bench", version: "1" });
-        await client.connect(
-          new StdioClientTransport({
-            command: path.resolve("node_modules/.bin/mcp-server-everything"),
-            args: ["stdio"],
-          }),
-        );
+        await client.connect(new StdioClientTransport(stdioServer));
         return client;
       },
     },
+    { name: "gateway-modern", open: () => connectModern(gateway, token) },
+    { name: "gateway-stdio-modern", open: () => connectModern(`${app}/api/mcp/bench-stdio`, token) },
   ];
   const results: Record<number, Record<string, number[]>> = {};
   for (const concurrency of [1, 10]) {
@@ -128,7 +152,7 @@ async function main() {
           // Interleaved: each worker takes every path in turn, so drift affects all alike.
           for (const [k, p] of paths.entries()) {
             const t = performance.now();
-            await ((clients[k] as Client[])[w] as Client).callTool(args);
+            await ((clients[k] as Caller[])[w] as Caller).callTool(args);
             lat[p.name]?.push(performance.now() - t);
           }
         }
@@ -139,7 +163,8 @@ async function main() {
     // follows runs on a machine as quiet as it was before.
     await Promise.all(
       clients.flat().map(async (c) => {
-        if (c.transport instanceof StreamableHTTPClientTransport) await c.transport.terminateSession().catch(() => {});
+        if (c instanceof Client && c.transport instanceof StreamableHTTPClientTransport)
+          await c.transport.terminateSession().catch(() => {});
         await c.close();
       }),
     );
@@ -151,6 +176,12 @@ async function main() {
     (c) =>
       `| ${c} | ${ms(at(c, "direct", 50))} / ${ms(at(c, "direct", 99))} | ${ms(at(c, "gateway", 50))} / ${ms(at(c, "gateway", 99))} | ${added(c, "gateway", "direct")} | ${added(c, "bare-proxy", "direct")} |`,
   );
+  // server-everything speaks 2025 only (its transports are the v1 SDK's): the gateway reaches it
+  // in 2025 for either caller, so both eras' added latency is measured against the same direct calls.
+  const modernRows = [1, 10].map(
+    (c) =>
+      `| ${c} | ${ms(at(c, "gateway-modern", 50))} / ${ms(at(c, "gateway-modern", 99))} | ${added(c, "gateway-modern", "direct")} | ${added(c, "gateway", "direct")} | ${ms(at(c, "gateway-stdio-modern", 50))} / ${ms(at(c, "gateway-stdio-modern", 99))} | ${added(c, "gateway-stdio-modern", "direct-stdio")} | ${added(c, "gateway-stdio", "direct-stdio")} |`,
+  );
   const stdioRows = [1, 10].map(
     (c) =>
       `| ${c} | ${ms(at(c, "direct-stdio", 50))} / ${ms(at(c, "direct-stdio", 99))} | ${ms(at(c, "gateway-stdio", 50))} / ${ms(at(c, "gateway-stdio", 99))} | ${added(c, "gateway-stdio", "direct-stdio")} | ${ms(at(c, "supergateway", 50))} / ${ms(at(c, "supergateway", 99))} | ${(at(c, "gateway-stdio", 50) / at(c, "supergateway", 50)).toFixed(2)} / ${(at(c, "gateway-stdio", 99) / at(c, "supergateway", 99)).toFixed(2)} |`,
@@ -158,14 +189,27 @@ async function main() {
 
   // Throughput: a lean load generator (bench/load.ts), 10 keep-alive connections, every answer
   // checked; the app's CPU time per call read from /proc where there is one.
+  // 2025-era calls ride a session per connection; 2026-07-28 ones carry everything themselves.
   const params = JSON.stringify(args);
-  const call = (id: number) => `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":${params}}`;
   const echoed = (a: Exchange) =>
     a.status === 200 && a.body.includes(`Echo: ${args.arguments.message}`) && !a.body.includes('"isError":true');
-  const throughput = async (url: string, bearer?: string, pid?: number, connections = 10) => {
-    console.error(`throughput: ${url}…`);
-    const clients = await Promise.all(Array.from({ length: connections }, () => mcpSession(url, bearer)));
-    const load = (seconds: number) => hammer({ url, clients, body: call, expected: echoed, seconds });
+  const listed = (a: Exchange) => a.status === 200 && a.body.includes('"name":"echo"');
+  const throughput = async (
+    url: string,
+    bearer?: string,
+    pid?: number,
+    connections = 10,
+    { modern = false, list = false } = {},
+  ) => {
+    console.error(`throughput${modern ? ` (${MODERN})` : ""}${list ? " tools/list" : ""}: ${url}…`);
+    const method = list ? "tools/list" : "tools/call";
+    const clients = modern
+      ? Array(connections).fill(modernHeaders({ token: bearer, method, name: list ? undefined : args.name }))
+      : await Promise.all(Array.from({ length: connections }, () => mcpSession(url, bearer)));
+    const body = modern
+      ? (id: number) => modernBody(id, method, list ? {} : args)
+      : (id: number) => `{"jsonrpc":"2.0","id":${id},"method":"${method}","params":${list ? "{}" : params}}`;
+    const load = (seconds: number) => hammer({ url, clients, body, expected: list ? listed : echoed, seconds });
     await load(1);
     const before = cpuSeconds(pid);
     const mine = process.cpuUsage();
@@ -186,13 +230,20 @@ async function main() {
   const throughRemote = await throughput(gateway, token, bench.pid);
   const remoteDirect = await throughput(upstream);
   const remoteProxied = await throughput(proxied, undefined, proxy.pid);
+  const modern = { modern: true };
+  const modernStdio = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid, 10, modern);
+  const modernStdio32 = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid, 32, modern);
+  const modernRemote = await throughput(gateway, token, bench.pid, 10, modern);
+  const listLegacy = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid, 10, { list: true });
+  const listModern = await throughput(`${app}/api/mcp/bench-stdio`, token, bench.pid, 10, { modern: true, list: true });
 
   // The ceiling Next.js's router would set: its cheapest route handler (GET /api/health) under
   // the same load, next to a bare node:http server answering the same JSON.
   const ok200 = (a: Exchange) => a.status === 200;
   const ceiling = (url: string) => hammer({ url, clients: Array(10).fill({}), expected: ok200, seconds: 5 });
   const bare = http.createServer((_req, res) => res.end('{"status":"ok"}'));
-  await new Promise<void>((r) => bare.listen(0, "127.0.0.1", () => r()));
+  const barePort = await benchPort();
+  await new Promise<void>((r) => bare.listen(barePort, "127.0.0.1", () => r()));
   const nextHealth = await ceiling(`${app}/api/health`);
   const bareHealth = await ceiling(`http://127.0.0.1:${(bare.address() as { port: number }).port}/`);
   bare.close();
@@ -211,12 +262,19 @@ async function main() {
     "| clients | direct (stdio) p50 / p99 | through gateway p50 / p99 | added p50 / p99 | supergateway p50 / p99 | gateway / supergateway p50 / p99 |\n|---|---|---|---|---|---|",
   );
   for (const r of stdioRows) console.log(r);
+  console.log(
+    `\nThe same calls from ${MODERN} callers (the SDK's v2 client pinned to it: no session, the _meta envelope and Mcp-Method / Mcp-Name on every request), interleaved with the calls above; added latency against the same direct calls (the server speaks 2025 only, so the gateway reaches it in 2025 either way), the 2025 callers' beside it\n`,
+  );
+  console.log(
+    `| clients | remote: through gateway p50 / p99 | added p50 / p99 | 2025 added p50 / p99 | stdio: through gateway p50 / p99 | added p50 / p99 | 2025 added p50 / p99 |\n|---|---|---|---|---|---|---|`,
+  );
+  for (const r of modernRows) console.log(r);
   const row = (name: string, r: Awaited<ReturnType<typeof throughput>>) =>
     `| ${name} | ${r.perSecond.toFixed(0)} | ${r.errors}${r.firstError ? ` (${r.firstError})` : ""} | ${Number.isNaN(r.cpuMsPerCall) ? "" : `${r.cpuMsPerCall.toFixed(3)} ms`} | ${r.loadMsPerCall.toFixed(3)} ms |`;
   // (For the bare proxy, "app CPU" is the proxy process's.)
   console.log("\nThroughput, echo tool, 10 connections (unless said), 5 s, every answer checked\n");
   console.log(
-    "| path | tools/call per second | errors | app CPU per call | load generator CPU per call |\n|---|---|---|---|---|",
+    "| path | calls per second | errors | app CPU per call | load generator CPU per call |\n|---|---|---|---|---|",
   );
   console.log(row("gateway -> local stdio instance", throughStdio));
   console.log(row("the same, 32 connections", throughStdio32));
@@ -224,6 +282,11 @@ async function main() {
   console.log(row("gateway -> remote streamable HTTP server", throughRemote));
   console.log(row("that remote server called directly", remoteDirect));
   console.log(row("the same through a bare node:http proxy", remoteProxied));
+  console.log(row(`gateway -> local stdio instance, ${MODERN}`, modernStdio));
+  console.log(row(`the same, 32 connections, ${MODERN}`, modernStdio32));
+  console.log(row(`gateway -> remote streamable HTTP server, ${MODERN}`, modernRemote));
+  console.log(row("tools/list, gateway (local stdio instance), 2025", listLegacy));
+  console.log(row(`tools/list, the same, ${MODERN}`, listModern));
   console.log(
     `\nCeiling, same load: Next.js GET /api/health ${nextHealth.perSecond.toFixed(0)} requests per second; bare node:http ${bareHealth.perSecond.toFixed(0)}.`,
   );

@@ -71,6 +71,33 @@ export async function mcpSession(url: string, token?: string): Promise<Record<st
   return next;
 }
 
+/** The revision of stateless MCP requests (no `initialize`, no session). */
+export const MODERN = "2026-07-28";
+
+/**
+ * The headers of a 2026-07-28 request: no session; the method (and the tool's name for a
+ * tools/call) ride in `Mcp-Method` / `Mcp-Name` beside the body, as the revision requires.
+ */
+export function modernHeaders(options: { token?: string; method: string; name?: string }): Record<string, string> {
+  return {
+    "content-type": "application/json",
+    accept: "application/json, text/event-stream",
+    ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
+    "mcp-protocol-version": MODERN,
+    "mcp-method": options.method,
+    ...(options.name ? { "mcp-name": options.name } : {}),
+  };
+}
+
+/** A 2026-07-28 request's body: what the client is and can do travels in `_meta` on every request. */
+export function modernBody(id: number, method: string, params: Record<string, unknown> = {}): string {
+  const envelope = {
+    "io.modelcontextprotocol/protocolVersion": MODERN,
+    "io.modelcontextprotocol/clientCapabilities": {},
+  };
+  return JSON.stringify({ jsonrpc: "2.0", id, method, params: { ...params, _meta: envelope } });
+}
+
 /**
  * One connection per entry of `clients` (its headers: its own session) sends requests back to
  * back for `seconds` through autocannon, whose HTTP client costs the machine a fraction of

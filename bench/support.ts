@@ -3,9 +3,33 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import net from "node:net";
 import { freePort } from "@/lib/net/free-port";
 
 const children: ChildProcess[] = [];
+
+const handedOut = new Set<number>();
+
+/**
+ * A loopback port nothing listens on: any free one, or with BENCH_PORTS=<first>-<last> one of
+ * that range (on a machine where each user of it has their own), never the same one twice.
+ */
+export async function benchPort(): Promise<number> {
+  const range = process.env.BENCH_PORTS?.match(/^(\d+)-(\d+)$/);
+  if (!range) return freePort();
+  for (let port = Number(range[1]); port <= Number(range[2]); port++) {
+    if (handedOut.has(port)) continue;
+    const free = await new Promise<boolean>((resolve) => {
+      const server = net.createServer();
+      server.once("error", () => resolve(false));
+      server.listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
+    });
+    if (!free) continue;
+    handedOut.add(port);
+    return port;
+  }
+  throw new Error(`BENCH_PORTS=${process.env.BENCH_PORTS}: no free port left`);
+}
 
 /** Starts a process that `run` stops when the benchmark ends; its stderr shows. */
 export function start(cmd: string, args: string[], env: Record<string, string>, cwd?: string): ChildProcess {
@@ -23,6 +47,8 @@ export function run(main: () => Promise<void>): void {
     })
     .finally(() => {
       for (const c of children) c.kill("SIGTERM");
+      // Clients that started processes of their own (stdio) would keep a failed run waiting.
+      setTimeout(() => process.exit(), 2000).unref();
     });
 }
 
@@ -62,7 +88,7 @@ export interface BenchApp {
  * profiles it.
  */
 export async function startApp(dir = "."): Promise<BenchApp> {
-  const port = await freePort();
+  const port = await benchPort();
   const child = start(
     process.execPath,
     [
