@@ -1,4 +1,9 @@
-import { classifyInboundRequest, ProtocolError } from "@modelcontextprotocol/server";
+import {
+  classifyInboundRequest,
+  PROTOCOL_VERSION_META_KEY,
+  ProtocolError,
+  SUPPORTED_PROTOCOL_VERSIONS,
+} from "@modelcontextprotocol/server";
 import { getDb } from "@/db";
 import { getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
@@ -148,14 +153,23 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       return { status: 202 };
     }
 
-    // The SDK's own rule for which era a request speaks (its `_meta` envelope claim, headers).
-    const era = classifyInboundRequest({
-      httpMethod: "POST",
-      protocolVersionHeader: exchange.header("mcp-protocol-version") ?? undefined,
-      mcpMethodHeader: exchange.header("mcp-method") ?? undefined,
-      mcpNameHeader: exchange.header("mcp-name") ?? undefined,
-      body,
-    });
+    // The SDK's own rule decides which era a request speaks, for every request that claims
+    // 2026-07-28 at all (a protocol version no 2025 revision has, or the `_meta` envelope's);
+    // one that claims nothing is a 2025 request, and skips the rule's schema checks.
+    const version = exchange.header("mcp-protocol-version");
+    const claimsModern =
+      (version !== null && !SUPPORTED_PROTOCOL_VERSIONS.includes(version)) ||
+      (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY] !==
+        undefined;
+    const era = claimsModern
+      ? classifyInboundRequest({
+          httpMethod: "POST",
+          protocolVersionHeader: version ?? undefined,
+          mcpMethodHeader: exchange.header("mcp-method") ?? undefined,
+          mcpNameHeader: exchange.header("mcp-name") ?? undefined,
+          body,
+        })
+      : { kind: "legacy" as const };
     if (era.kind !== "legacy") {
       const base = await scopeFor("modern");
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };

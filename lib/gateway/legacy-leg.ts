@@ -23,6 +23,8 @@ import { endSession } from "./subscriptions";
 /** Answers must reach the client as they are made: no buffering or transformation on the way. */
 const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
 const INVALID_REQUEST = -32600;
+/** A fast-path call is cancelled by its client going away (the edge watches) or by a notice. */
+const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * True when the answer may be preceded by messages to the client, which need an event stream:
@@ -128,7 +130,7 @@ export async function serveLegacy(
     if (typeof params === "string")
       return answer({ error: { code: -32602, message: `Invalid tools/call: ${params}` } });
     try {
-      const signal = new AbortController().signal;
+      const signal = NEVER_ABORTED;
       const result = await scope.callTool({ ...params, requestId: fast.id, signal }, undefined, {
         mcpReq: { id: fast.id, method: "tools/call", signal },
       } as never);
