@@ -176,7 +176,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   // The same question to a 2026-07-28 caller: the call on A is parked and the question comes back
   // as input_required; the caller's retry goes to B, which forwards the answer to A (the sealed
   // state names A), and the call on A completes with it.
-  const modern = (base: string, params: Record<string, unknown>) =>
+  const modern = (base: string, name: string, capabilities: object, params: Record<string, unknown>) =>
     fetch(`${base}/api/mcp/shared`, {
       method: "POST",
       headers: {
@@ -185,28 +185,30 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
         authorization: `Bearer ${token}`,
         "mcp-protocol-version": "2026-07-28",
         "mcp-method": "tools/call",
-        "mcp-name": "everything__trigger-sampling-request",
+        "mcp-name": name,
       },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 7,
         method: "tools/call",
         params: {
-          name: "everything__trigger-sampling-request",
+          name,
           ...params,
           _meta: {
             "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": { sampling: {} },
+            "io.modelcontextprotocol/clientCapabilities": capabilities,
           },
         },
       }),
     }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
-  const parked = await modern(a, { arguments: { prompt: "bridged across replicas" } });
+  const sampling2026 = (base: string, params: Record<string, unknown>) =>
+    modern(base, "everything__trigger-sampling-request", { sampling: {} }, params);
+  const parked = await sampling2026(a, { arguments: { prompt: "bridged across replicas" } });
   expect(parked.result.resultType).toBe("input_required");
   expect(String(parked.result.requestState)).not.toContain("127.0.0.1");
   const [key, question] = Object.entries(parked.result.inputRequests as Record<string, { method: string }>)[0] ?? [];
   expect(question?.method).toBe("sampling/createMessage");
-  const resumed = await modern(b, {
+  const resumed = await sampling2026(b, {
     arguments: { prompt: "bridged across replicas" },
     requestState: parked.result.requestState,
     inputResponses: {
@@ -219,31 +221,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   // A 2026-07-28 server's question to a 2026-07-28 caller passes through, its state sealed by the
   // gateway: the retry reaches B, which opens the state (any replica can) and the server completes.
   const askName = (base: string, params: Record<string, unknown>) =>
-    fetch(`${base}/api/mcp/shared`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        authorization: `Bearer ${token}`,
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
-        "mcp-name": "modern__ask_name",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 8,
-        method: "tools/call",
-        params: {
-          name: "modern__ask_name",
-          arguments: {},
-          ...params,
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
-          },
-        },
-      }),
-    }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+    modern(base, "modern__ask_name", { elicitation: { form: {} } }, { arguments: {}, ...params });
   const asked = await askName(a, {});
   expect(asked.result.resultType).toBe("input_required");
   expect(asked.result.requestState).not.toBe("asked-name");
