@@ -2,17 +2,16 @@ import {
   CLIENT_CAPABILITIES_META_KEY,
   type ClientCapabilities,
   type InputRequiredResult,
-  withInputRequired,
 } from "@modelcontextprotocol/client";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 // The caller's side (the gateway's own server) is still on the SDK's v1 line.
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
-import { z } from "zod";
 import type { Database } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
-import { type ClientChannel, openCall, type TrackedCall } from "@/lib/mcp/relay/inflight";
+import type { ClientChannel } from "@/lib/mcp/relay/inflight";
+import { relayToolCall } from "@/lib/mcp/relay/relay-call";
 import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { upstreamEra } from "@/lib/mcp/upstream-era";
 import { getMetrics } from "@/lib/metrics";
@@ -75,9 +74,7 @@ function touchCredential(db: Database, id: string): void {
 const errorResult = (text: string): CallToolResult => ({ isError: true, content: [{ type: "text", text }] });
 
 /** A tool's result passed on as the server sent it (what it carries is the caller's business). */
-const AnyResult = z.looseObject({});
 const MISSING_CLIENT_CAPABILITY = -32021;
-const ResultOrInputRequired = withInputRequired(AnyResult);
 
 /**
  * A call from a 2026-07-28 caller to a 2026-07-28 server: what the server asks comes back to the
@@ -173,7 +170,6 @@ export async function callGatewayTool(
   }
 
   touchCredential(ctx.db, resolution.credentialId);
-  let tracked: TrackedCall | undefined;
   try {
     const client = await upstreamClient(
       ctx.db,
@@ -183,11 +179,6 @@ export async function callGatewayTool(
       resolution.credentialId,
       ctx.callerEra,
     );
-    // What the server asks during the call reaches this caller only (see route-rule.ts); a call
-    // given up on counts as in flight until the server answers it, for as long as a call may last.
-    const call = openCall(client, channel, { principal: relayPrincipal(ctx.caller), lingerMs: ctx.timeoutMs });
-    tracked = call;
-    const progressToken = extra._meta?.progressToken;
     const modern = upstreamEra(client) === "modern";
     const passing = modern && passThrough !== undefined;
     const capabilities = modern ? callerCapabilities(channel, passThrough) : undefined;
@@ -201,25 +192,15 @@ export async function callGatewayTool(
     // Made for this caller: another replica that serves the call is told who, signed.
     const { tokenId, tokenKind, userId, teamId } = ctx.caller;
     const result = (await withCaller({ tokenId, tokenKind, userId, teamId, gatewayId: ctx.gateway.id }, () =>
-      call.send(() =>
-        client.request(
-          { method: "tools/call", params },
-          // Passed on as the server sent it.
-          passing ? ResultOrInputRequired : AnyResult,
-          {
-            signal: extra.signal,
-            timeout: ctx.timeoutMs,
-            resetTimeoutOnProgress: true,
-            allowInputRequired: passing,
-            onprogress:
-              progressToken === undefined
-                ? undefined
-                : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
-          },
-        ),
-      ),
+      relayToolCall(client, channel, {
+        principal: relayPrincipal(ctx.caller),
+        params,
+        signal: extra.signal,
+        timeoutMs: ctx.timeoutMs,
+        progressToken: extra._meta?.progressToken,
+        allowInputRequired: passing,
+      }),
     )) as CallToolResult | InputRequiredResult;
-    await channel.flush();
     audit("isError" in result && result.isError ? "error" : "ok", resolution.credentialId, null);
     return result;
   } catch (err) {
@@ -239,7 +220,5 @@ export async function callGatewayTool(
     // server said it (-32021, which 2026-07-28 answers with HTTP 400), not as a tool failure.
     if ((err as { code?: unknown }).code === MISSING_CLIENT_CAPABILITY) throw err;
     return errorResult(`${assignment.item.name} could not run ${tool.upstreamName}: ${message}`);
-  } finally {
-    tracked?.end();
   }
 }

@@ -1,20 +1,14 @@
 import { Server } from "@modelcontextprotocol/sdk/server/index.js";
 import { WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/sdk/server/webStandardStreamableHttp.js";
-import {
-  CallToolRequestSchema,
-  CallToolResultSchema,
-  ErrorCode,
-  ListToolsRequestSchema,
-  McpError,
-} from "@modelcontextprotocol/sdk/types.js";
+import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, McpError } from "@modelcontextprotocol/sdk/types.js";
 import { getDb } from "@/db";
 import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { cancelCall, cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
-import { openCall } from "@/lib/mcp/relay/inflight";
 import { deliverReply } from "@/lib/mcp/relay/pending-replies";
+import { relayToolCall } from "@/lib/mcp/relay/relay-call";
 import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
@@ -86,36 +80,28 @@ export async function handleForwardedRequest(
         details: { from: sender.from, instanceId },
       });
     };
-    const progressToken = extra._meta?.progressToken;
     const client = await local().catch((err: Error) => {
       audit("error", err.message);
       throw err;
     });
     const call = cancellableCall(cancelKey, extra.requestId, [extra.signal]);
     const channel = streamChannel({ stream: transport, relatedRequestId: extra.requestId, principal, timeoutMs });
-    // The stdio rule (route-rule.ts) tells callers apart by who made the call, which the
-    // sending replica signed, not by the replica: people behind one replica are not one caller.
-    const tracked = openCall(client, channel, { principal: relayPrincipal(caller), lingerMs: timeoutMs });
     try {
-      const result = await tracked.send(() =>
-        client.request({ method: "tools/call", params: req.params }, CallToolResultSchema, {
-          signal: call.signal,
-          timeout: timeoutMs,
-          resetTimeoutOnProgress: true,
-          onprogress:
-            progressToken === undefined
-              ? undefined
-              : (p) => channel.notify({ method: "notifications/progress", params: { ...p, progressToken } }),
-        }),
-      );
-      await channel.flush();
+      // The stdio rule (route-rule.ts) tells callers apart by who made the call, which the
+      // sending replica signed, not by the replica: people behind one replica are not one caller.
+      const result = await relayToolCall(client, channel, {
+        principal: relayPrincipal(caller),
+        params: req.params,
+        signal: call.signal,
+        timeoutMs,
+        progressToken: extra._meta?.progressToken,
+      });
       audit(result.isError ? "error" : "ok", null);
-      return result;
+      return result as never;
     } catch (err) {
       audit("error", (err as Error).message);
       throw err;
     } finally {
-      tracked.end();
       call.done();
     }
   });
