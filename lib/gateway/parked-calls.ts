@@ -86,6 +86,8 @@ export class ParkedCall {
    * first; gives up with the call when `signal` aborts (the caller went away mid-round).
    */
   async next(signal?: AbortSignal): Promise<ParkedOutcome> {
+    // One round at a time: a second retry while one waits would leave the first unanswered.
+    if (this.wake) return { kind: "failed", message: "This call is already being resumed by another request." };
     clearTimeout(this.expiry);
     const ready = () => this.outcome !== undefined || this.asks.size > 0;
     if (!ready())
