@@ -1,4 +1,5 @@
 import path from "node:path";
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernTransport } from "@modelcontextprotocol/client";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
@@ -74,6 +75,24 @@ test.describe
       // A tool call still works through the same gateway.
       const time = await client.callTool({ name: "app__get-time", arguments: {} });
       expect(JSON.stringify(time.structuredContent)).toMatch(/"time":"\d{4}-/);
+      await client.close();
+    });
+
+    test("the same MCP App through a 2026-07-28 client: _meta.ui kept, the view reads back, not-found is -32602", async () => {
+      const client = new ModernClient({ name: "apps-2026", version: "1" }, { versionNegotiation: { mode: "auto" } });
+      await client.connect(
+        new ModernTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${admin}` } } }),
+      );
+      expect(client.getProtocolEra()).toBe("modern");
+      const getTime = (await client.listTools()).tools.find((t) => t.name === "app__get-time");
+      expect(getTime?._meta).toMatchObject({ ui: { resourceUri: APP_VIEW } });
+      const read = await client.readResource({ uri: APP_VIEW });
+      expect(read.contents[0]).toMatchObject({ uri: APP_VIEW, mimeType: "text/html;profile=mcp-app" });
+      expect(String((read.contents[0] as { text?: string }).text)).toContain("<html");
+      await expect(client.readResource({ uri: "ui://nobody/here.html" })).rejects.toMatchObject({
+        code: -32602,
+        data: { uri: "ui://nobody/here.html" },
+      });
       await client.close();
     });
 
