@@ -1,8 +1,4 @@
-import {
-  CLIENT_CAPABILITIES_META_KEY,
-  type ClientCapabilities,
-  type InputRequiredResult,
-} from "@modelcontextprotocol/client";
+import type { ClientCapabilities, InputRequiredResult } from "@modelcontextprotocol/client";
 import type { RequestHandlerExtra } from "@modelcontextprotocol/sdk/shared/protocol.js";
 // The caller's side (the gateway's own server) is still on the SDK's v1 line.
 import type { CallToolResult, ServerNotification, ServerRequest } from "@modelcontextprotocol/sdk/types.js";
@@ -24,7 +20,7 @@ import type { ExposedTool, LoadedAssignment } from "./load-gateway";
 import { candidateCache } from "./hot-path-cache";
 import { missingCredentialResult } from "./missing-credential";
 import { upstreamClient } from "@/lib/orchestrator/upstream-client";
-import type { PassThrough } from "./whole-definitions";
+import { type PassThrough, passThroughParams } from "./whole-definitions";
 
 export interface CallToolContext {
   db: Database;
@@ -185,9 +181,7 @@ export async function callGatewayTool(
     const params = {
       name: tool.upstreamName,
       arguments: args,
-      ...(capabilities ? { _meta: { [CLIENT_CAPABILITIES_META_KEY]: capabilities } } : {}),
-      ...(passing && passThrough.inputResponses ? { inputResponses: passThrough.inputResponses } : {}),
-      ...(passing && passThrough.requestState !== undefined ? { requestState: passThrough.requestState } : {}),
+      ...passThroughParams({ ...(passing ? passThrough : {}), capabilities }),
     };
     // Made for this caller: another replica that serves the call is told who, signed.
     const { tokenId, tokenKind, userId, teamId } = ctx.caller;

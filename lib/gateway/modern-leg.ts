@@ -92,7 +92,9 @@ export async function sealInputRequired<R extends object>(
   return { ...result, requestState: await sealCallState({ tool: what, upstream }, c) };
 }
 
-type Registry = { handlers: Map<string, { handler: McpHttpHandler; itemIds: Set<string> }> };
+/** A gateway's handler, and the assignments its latest request saw (whose servers' changes it hears). */
+type Entry = { handler: McpHttpHandler; assignments: readonly { item: { id: string } }[] };
+type Registry = { handlers: Map<string, Entry> };
 
 /** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
 const registry = () =>
@@ -102,7 +104,7 @@ const registry = () =>
       if (m.kind !== "gateways-changed" && m.kind !== "catalog-changed") return;
       for (const [gatewayId, entry] of state.handlers) {
         if (m.kind === "gateways-changed" && m.gatewayId && m.gatewayId !== gatewayId) continue;
-        if (m.kind === "catalog-changed" && !entry.itemIds.has(m.itemId)) continue;
+        if (m.kind === "catalog-changed" && !entry.assignments.some((a) => a.item.id === m.itemId)) continue;
         entry.handler.notify.toolsChanged();
         entry.handler.notify.promptsChanged();
         entry.handler.notify.resourcesChanged();
@@ -111,7 +113,7 @@ const registry = () =>
     return state;
   });
 
-function handlerFor(gatewayId: string): { handler: McpHttpHandler; itemIds: Set<string> } {
+function handlerFor(gatewayId: string): Entry {
   const handlers = registry().handlers;
   let entry = handlers.get(gatewayId);
   if (!entry) {
@@ -127,7 +129,7 @@ function handlerFor(gatewayId: string): { handler: McpHttpHandler; itemIds: Set<
         onerror: (err) => getLogger().debug({ err: err.message, gatewayId }, "2026-07-28 request refused"),
       },
     );
-    entry = { handler, itemIds: new Set() };
+    entry = { handler, assignments: [] };
     handlers.set(gatewayId, entry);
   }
   return entry;
@@ -137,7 +139,7 @@ function handlerFor(gatewayId: string): { handler: McpHttpHandler; itemIds: Set<
 export function serveModern(request: Request, body: unknown, scope: GatewayScope): Promise<Response> {
   const gatewayId = scope.ctx.gateway.id;
   const entry = handlerFor(gatewayId);
-  for (const a of scope.assignments) entry.itemIds.add(a.item.id);
+  entry.assignments = scope.assignments;
   // The token itself never travels further than this edge: the handler knows the caller by scope.
   const authInfo = { token: "", clientId: scope.tokenId, scopes: [], extra: { gateway: { scope, gatewayId } } };
   return entry.handler.fetch(request, { parsedBody: body, authInfo });

@@ -42,47 +42,32 @@ export interface ListOptions {
 
 const requestOptions = (o?: ListOptions) => (o?.timeoutMs ? { timeout: o.timeoutMs } : undefined);
 
-export function listPromptsWhole(client: Client, what: string, o?: ListOptions): Promise<Prompt[]> {
+/** Every page of one list, each item whole: `key` names the page's array, `page` its loose schema. */
+function listWhole<T>(
+  client: Client,
+  method: string,
+  key: string,
+  page: z.ZodType<Record<string, unknown> & { nextCursor?: string }>,
+  what: string,
+  o?: ListOptions,
+): Promise<T[]> {
   return listAllPages(
     async (c) => {
-      const p = await client.request(
-        { method: "prompts/list", params: c ? { cursor: c } : {} },
-        PromptsPage,
-        requestOptions(o),
-      );
-      return { items: p.prompts as Prompt[], nextCursor: p.nextCursor };
+      const p = await client.request({ method, params: c ? { cursor: c } : {} }, page, requestOptions(o));
+      return { items: p[key] as T[], nextCursor: p.nextCursor };
     },
     { what },
   );
 }
 
-export function listResourcesWhole(client: Client, what: string, o?: ListOptions): Promise<Resource[]> {
-  return listAllPages(
-    async (c) => {
-      const p = await client.request(
-        { method: "resources/list", params: c ? { cursor: c } : {} },
-        ResourcesPage,
-        requestOptions(o),
-      );
-      return { items: p.resources as Resource[], nextCursor: p.nextCursor };
-    },
-    { what },
-  );
-}
+export const listPromptsWhole = (client: Client, what: string, o?: ListOptions) =>
+  listWhole<Prompt>(client, "prompts/list", "prompts", PromptsPage, what, o);
 
-export function listTemplatesWhole(client: Client, what: string, o?: ListOptions): Promise<ResourceTemplate[]> {
-  return listAllPages(
-    async (c) => {
-      const p = await client.request(
-        { method: "resources/templates/list", params: c ? { cursor: c } : {} },
-        TemplatesPage,
-        requestOptions(o),
-      );
-      return { items: p.resourceTemplates as ResourceTemplate[], nextCursor: p.nextCursor };
-    },
-    { what },
-  );
-}
+export const listResourcesWhole = (client: Client, what: string, o?: ListOptions) =>
+  listWhole<Resource>(client, "resources/list", "resources", ResourcesPage, what, o);
+
+export const listTemplatesWhole = (client: Client, what: string, o?: ListOptions) =>
+  listWhole<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates", TemplatesPage, what, o);
 
 /** A resource's contents, each whole, URIs as the server wrote them. */
 export async function readWhole(client: Client, uri: string): Promise<ReadResourceResult> {
