@@ -17,6 +17,7 @@ import {
   othersCanReach,
   probeBubblewrap,
   resolveCommand,
+  ALWAYS_HIDDEN,
   revealedPaths,
   type Sandbox,
   type SandboxSetting,
@@ -184,7 +185,8 @@ class ManagedProcess {
       instanceDir,
       hide,
       // A user of its own cannot bind what it cannot reach (a root-only home): those stay hidden.
-      reveal: revealedPaths({ hide, appDir: app, searchPath: inheritEnv.PATH }).filter(
+      // The app itself may live in a hidden directory, /tmp included (a clone there).
+      reveal: revealedPaths({ hide: [...hide, ...ALWAYS_HIDDEN], appDir: app, searchPath: inheritEnv.PATH }).filter(
         (p) => fs.existsSync(p) && (!asUser || othersCanReach(p)),
       ),
       blankFiles: envFilesIn(app),

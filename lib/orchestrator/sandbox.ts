@@ -41,6 +41,9 @@ export interface SandboxPaths {
 
 const BWRAP = "bwrap";
 
+/** Hidden from every instance whatever the setting: the machine's shared temporary directory. */
+export const ALWAYS_HIDDEN = ["/tmp"];
+
 /** Pure: the bubblewrap command line that runs `command args` inside the sandbox. */
 export function bubblewrapArgs(paths: SandboxPaths, command: string, args: readonly string[]): string[] {
   const out = [
@@ -57,8 +60,7 @@ export function bubblewrapArgs(paths: SandboxPaths, command: string, args: reado
     "/dev",
     "--proc",
     "/proc",
-    "--tmpfs",
-    "/tmp",
+    ...ALWAYS_HIDDEN.flatMap((dir) => ["--tmpfs", dir]),
   ];
   for (const dir of paths.hide) out.push("--tmpfs", dir);
   for (const dir of paths.reveal) out.push("--ro-bind", dir, dir);
