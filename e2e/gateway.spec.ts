@@ -304,7 +304,7 @@ test.describe
           statuses.push(res.status);
           if (res.status === 429) {
             expect(res.headers.get("retry-after")).toBe("10");
-            expect((await res.json()).error.message).toContain("Too many event streams");
+            expect((await res.json()).error.message).toContain("Too many open streams");
           }
         }
         expect(statuses.filter((s) => s === 200)).toHaveLength(10);

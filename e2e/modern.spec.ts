@@ -202,6 +202,66 @@ test.describe
       await modern.close();
     });
 
+    test("listen streams count with 2025 event streams against the token's limit: the eleventh is refused, 429", async ({
+      baseURL,
+    }) => {
+      const token = await tokenFor(baseURL ?? "", MEMBER.email, MEMBER.password);
+      const open: AbortController[] = [];
+      const listen = (signal: AbortSignal) =>
+        fetch(url, {
+          method: "POST",
+          signal,
+          headers: {
+            "content-type": "application/json",
+            accept: "application/json, text/event-stream",
+            authorization: `Bearer ${token}`,
+            "mcp-protocol-version": MODERN,
+            "mcp-method": "subscriptions/listen",
+          },
+          body: JSON.stringify({
+            jsonrpc: "2.0",
+            id: 1,
+            method: "subscriptions/listen",
+            params: { notifications: { toolsListChanged: true }, _meta: envelope() },
+          }),
+        });
+      try {
+        const statuses: number[] = [];
+        for (let i = 0; i < 6; i++) {
+          const abort = new AbortController();
+          open.push(abort);
+          statuses.push((await listen(abort.signal)).status);
+        }
+        for (let i = 0; i < 4; i++) {
+          const abort = new AbortController();
+          open.push(abort);
+          const get = await fetch(url, {
+            signal: abort.signal,
+            headers: { authorization: `Bearer ${token}`, accept: "text/event-stream" },
+          });
+          statuses.push(get.status);
+        }
+        expect(statuses).toEqual(Array(10).fill(200));
+        const refused = await listen(AbortSignal.timeout(5000));
+        expect(refused.status).toBe(429);
+        expect(refused.headers.get("retry-after")).toBe("10");
+        expect(((await refused.json()) as { error: { message: string } }).error.message).toContain(
+          "ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN",
+        );
+        // A closed listen stream makes room again.
+        open.shift()?.abort();
+        await expect
+          .poll(async () => {
+            const abort = new AbortController();
+            open.push(abort);
+            return (await listen(abort.signal)).status;
+          })
+          .toBe(200);
+      } finally {
+        for (const a of open) a.abort();
+      }
+    });
+
     /** A new person with a token, who has connected nothing yet. */
     const newcomer = async (base: string, name: string) => {
       const email = `${name}@example.com`;

@@ -383,14 +383,35 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect(await listOn(a)).toBe(404);
   await expect.poll(() => listOn(b), { timeout: 2_000 }).toBe(404);
 
-  // The token's event stream open on B ...
+  // The token's streams open on B: a 2025 GET event stream and a 2026-07-28 listen stream ...
+  const untilEnd = (response: Response) =>
+    (async () => {
+      const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+      while (!(await reader.read()).done);
+      return Date.now();
+    })();
   const stream = await fetch(gatewayB, { headers: { accept: "text/event-stream", authorization: `Bearer ${token}` } });
   expect(stream.status).toBe(200);
-  const streamEnded = (async () => {
-    const reader = (stream.body as ReadableStream<Uint8Array>).getReader();
-    while (!(await reader.read()).done);
-    return Date.now();
-  })();
+  const listen = await fetch(gatewayB, {
+    method: "POST",
+    headers: { ...mcpHeaders(), "mcp-protocol-version": "2026-07-28", "mcp-method": "subscriptions/listen" },
+    body: JSON.stringify({
+      jsonrpc: "2.0",
+      id: 7,
+      method: "subscriptions/listen",
+      params: {
+        notifications: { toolsListChanged: true },
+        _meta: {
+          "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+          "io.modelcontextprotocol/clientCapabilities": {},
+        },
+      },
+    }),
+  });
+  expect(listen.status).toBe(200);
+  expect(listen.headers.get("content-type")).toContain("text/event-stream");
+  const streamEnded = untilEnd(stream);
+  const listenEnded = untilEnd(listen);
 
   // Revoked on A: refused by B within a second, and the stream on B ends.
   await call(a, `/tokens/${id}`, "DELETE", adminToken);
@@ -415,6 +436,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect(refusedAfter).toBeGreaterThanOrEqual(0);
   expect(refusedAfter).toBeLessThanOrEqual(1100);
   expect((await streamEnded) - revokedAt).toBeLessThan(3_000);
+  expect((await listenEnded) - revokedAt).toBeLessThan(3_000);
 
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
   for (const c of children) c.kill("SIGTERM");

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { changeStream, sessionsWithStreams, streamsOfToken } from "./change-stream";
+import { changeStream, sessionsWithStreams } from "./change-stream";
+import { streamsOfToken } from "./held-streams";
 
 const opened: AbortController[] = [];
 const open = (tokenId: string, session: string | null = null) => {

@@ -1,23 +1,21 @@
 import { getReplicaBus } from "@/lib/replica-bus";
+import { type HoldOptions, holdStream } from "./held-streams";
 
 /**
- * The standalone event stream a client opens with GET: it hears `list_changed` when the
+ * The standalone event stream a 2025 session opens with GET: it hears `list_changed` when the
  * gateway's tools, prompts or resources may have changed (its assignments were saved, or a
  * server's tools were discovered again), and `resources/updated` for its session's
- * subscriptions, on whichever replica the change was made or the subscription is held. The
- * caller's right to it is checked again every second: a revoked token, a caller who may no longer
- * use the gateway, or an ended session loses the stream. A token holds no more than a set number of
- * streams on one replica (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN): one more is refused, 429.
+ * subscriptions, on whichever replica the change was made or the subscription is held. It is a
+ * held stream (held-streams.ts): counted against the token's limit, and ended when the caller
+ * loses the right to it.
  */
 type Listener = {
-  tokenId: string;
   gatewayId: string;
   itemIds: ReadonlySet<string>;
   session: string | null;
   send(): void;
   updated(uri: string): void;
 };
-
 const KEY = Symbol.for("mcp-orchestrator.change-listeners");
 type ChangeGlobal = typeof globalThis & { [KEY]?: Set<Listener> };
 
@@ -47,14 +45,6 @@ const LIST_CHANGED = ["tools", "prompts", "resources"].map((what) =>
   event({ jsonrpc: "2.0", method: `notifications/${what}/list_changed` }),
 );
 const KEEP_ALIVE_MS = 25_000;
-const RECHECK_MS = 1000;
-
-/** The streams a token holds open on this replica. */
-export function streamsOfToken(tokenId: string): number {
-  let n = 0;
-  for (const l of listeners()) if (l.tokenId === tokenId) n++;
-  return n;
-}
 
 /** Sessions with an event stream open on this replica (their subscriptions are in use). */
 export function sessionsWithStreams(): Set<string> {
@@ -63,24 +53,18 @@ export function sessionsWithStreams(): Set<string> {
   return sessions;
 }
 
-export interface ChangeStreamOptions {
-  tokenId: string;
+export interface ChangeStreamOptions extends HoldOptions {
   gatewayId: string;
   /** The servers the gateway offers: a change to one of them is a change to the gateway. */
   itemIds: ReadonlySet<string>;
   session: string | null;
-  signal: AbortSignal;
-  stillAllowed: () => Promise<boolean>;
-  /** The most streams one token may hold on this replica. */
-  maxPerToken: number;
 }
 
-/** The event stream, or null when the token already holds as many as it may. */
+/** The event stream, or null when the token already holds as many streams as it may. */
 export function changeStream(options: ChangeStreamOptions): Response | null {
-  const { tokenId, gatewayId, itemIds, session, signal, stillAllowed } = options;
-  // Counted and registered in the same turn (the stream's start runs in its constructor), so
-  // requests arriving together cannot all pass the count.
-  if (streamsOfToken(tokenId) >= options.maxPerToken) return null;
+  const { gatewayId, itemIds, session } = options;
+  const held = holdStream(options);
+  if (!held) return null;
   const encoder = new TextEncoder();
   let end = () => {};
   const body = new ReadableStream<Uint8Array>({
@@ -93,7 +77,6 @@ export function changeStream(options: ChangeStreamOptions): Response | null {
         }
       };
       const listener: Listener = {
-        tokenId,
         gatewayId,
         itemIds,
         session,
@@ -110,30 +93,14 @@ export function changeStream(options: ChangeStreamOptions): Response | null {
       };
       const keepAlive = setInterval(() => write(": keep-alive\n\n"), KEEP_ALIVE_MS);
       keepAlive.unref?.();
-      // One check at a time, the next a second after the last one answered. A check that fails
-      // (the database is briefly away) keeps the stream; a "no" ends it.
-      let ended = false;
-      let recheck: NodeJS.Timeout | undefined;
-      const scheduleCheck = () => {
-        recheck = setTimeout(() => {
-          void stillAllowed()
-            .then(
-              (ok) => ok || close(),
-              () => {},
-            )
-            .finally(() => ended || scheduleCheck());
-        }, RECHECK_MS);
-        recheck.unref?.();
-      };
-      scheduleCheck();
       end = () => {
-        ended = true;
         clearInterval(keepAlive);
-        clearTimeout(recheck);
         listeners().delete(listener);
+        held.release();
       };
       listeners().add(listener);
-      signal.addEventListener("abort", close);
+      if (held.signal.aborted) close();
+      else held.signal.addEventListener("abort", close, { once: true });
       // An opening comment, so clients and proxies see the stream start at once.
       write(": stream open\n\n");
     },

@@ -2,6 +2,7 @@ import { randomUUID } from "node:crypto";
 import { type InputRequiredResult, inputRequired } from "@modelcontextprotocol/server";
 import type { Resolution } from "@/lib/credentials/resolve-credential";
 import type { ClientChannel } from "@/lib/mcp/relay/inflight";
+import { processGlobal } from "@/lib/process-global";
 import { type CallToolContext, resolveForCaller } from "./call-tool";
 import type { LoadedAssignment } from "./load-gateway";
 import { installUrl } from "./missing-credential";
@@ -35,21 +36,37 @@ export const lacking = (resolution: Resolution): "missing" | "reauth" | null =>
   resolution.kind === "resolved" ? null : resolution.kind === "reauth" ? "reauth" : "missing";
 
 const POLL_MS = 500;
+/** The most calls of one token that wait for a connection on one replica; beyond, calls answer with the link at once. */
+export const MAX_WAITS_PER_TOKEN = 10;
+
+const waiting = () => processGlobal("connect-waits", () => new Map<string, number>());
 
 /**
  * Waits until the caller has a usable credential for the assignment (checked every half second,
- * from the same short-lived candidates every call reads), for at most `timeoutMs`.
+ * from the same short-lived candidates every call reads), for at most `timeoutMs`. A token
+ * already waiting in MAX_WAITS_PER_TOKEN calls here does not wait again: false at once.
  */
 export async function awaitConnection(
   ctx: CallToolContext,
   assignment: LoadedAssignment,
   options: { timeoutMs: number; signal: AbortSignal },
 ): Promise<boolean> {
-  const deadline = Date.now() + options.timeoutMs;
-  for (;;) {
-    if (lacking(await resolveForCaller(ctx, assignment)) === null) return true;
-    if (options.signal.aborted || Date.now() + POLL_MS > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+  const token = ctx.caller.tokenId;
+  const waits = waiting();
+  const held = waits.get(token) ?? 0;
+  if (held >= MAX_WAITS_PER_TOKEN) return false;
+  waits.set(token, held + 1);
+  try {
+    const deadline = Date.now() + options.timeoutMs;
+    for (;;) {
+      if (lacking(await resolveForCaller(ctx, assignment)) === null) return true;
+      if (options.signal.aborted || Date.now() + POLL_MS > deadline) return false;
+      await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    }
+  } finally {
+    const left = (waits.get(token) ?? 1) - 1;
+    if (left > 0) waits.set(token, left);
+    else waits.delete(token);
   }
 }
 

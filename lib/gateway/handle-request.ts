@@ -22,6 +22,7 @@ import { callerCache, gatewayCache } from "./hot-path-cache";
 import { serveLegacy, serveSessionStream } from "./legacy-leg";
 import { loadGateway } from "./load-gateway";
 import { serveModern } from "./modern-leg";
+import { stillMayUse } from "./held-streams";
 import { originAllowed } from "./origin-check";
 import { routeCancellation, routeReply } from "./relay-routing";
 import { readSession } from "./session";
@@ -132,8 +133,10 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       sessionId: session ? sessionId : null,
     });
 
+    // Held streams (a 2025 GET stream, a 2026-07-28 listen) end when this stops being true.
+    const stillAllowed = () => stillMayUse(db, token, gateway, session ? sessionId : null);
     if (exchange.method === "GET" || exchange.method === "DELETE")
-      return await serveSessionStream(exchange, { ...(await scopeFor("legacy")), token, session });
+      return await serveSessionStream(exchange, await scopeFor("legacy"), stillAllowed);
     if (exchange.method !== "POST")
       return jsonRpcError(405, INVALID_REQUEST, "Method not allowed: use POST (GET and DELETE for 2025 sessions).", {
         Allow: "GET, POST, DELETE",
@@ -173,7 +176,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     if (era.kind !== "legacy") {
       const base = await scopeFor("modern");
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };
-      return await serveModern(exchange.request(), body, scope);
+      return await serveModern(exchange, body, scope, stillAllowed);
     }
     const base = await scopeFor("legacy");
     const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "legacy", session) };

@@ -1,15 +1,12 @@
 import { SUPPORTED_PROTOCOL_VERSIONS, WebStandardStreamableHTTPServerTransport } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
-import { authenticateToken } from "@/lib/tokens/authenticate-token";
-import { gatewayCaller } from "./caller";
 import { changeStream } from "./change-stream";
-import { markSessionEnded, sessionEnded } from "./ended-sessions";
+import { markSessionEnded } from "./ended-sessions";
 import { type GatewayAnswer, type GatewayExchange, type JsonAnswer, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
 import { fastPathMessage, toolCallParams } from "./fast-path";
-import { canUseGateway } from "./gateway-access";
 import { type GatewayScope, gatewayServer, listedTools } from "./gateway-server";
-import { callerCache } from "./hot-path-cache";
+import { tooManyStreamsMessage } from "./held-streams";
 import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession } from "./session";
 import { endSession } from "./subscriptions";
 
@@ -63,7 +60,8 @@ function unsupportedVersion(exchange: GatewayExchange): JsonAnswer | null {
 /** GET (the session's event stream of changes) and DELETE (ending the session). */
 export async function serveSessionStream(
   exchange: GatewayExchange,
-  scope: Omit<GatewayScope, "callTool"> & { token: string; session: GatewaySession | null },
+  scope: Omit<GatewayScope, "callTool">,
+  stillAllowed: () => Promise<boolean>,
 ): Promise<GatewayAnswer> {
   const { ctx, sessionId, tokenId } = scope;
   const { db, gateway } = ctx;
@@ -79,14 +77,7 @@ export async function serveSessionStream(
   }
   if (!exchange.header("accept")?.includes("text/event-stream"))
     return jsonRpcError(406, INVALID_REQUEST, "Accept text/event-stream to open the event stream.");
-  const env = getEnv();
-  const stillAllowed = async () => {
-    if (sessionId && (await sessionEnded(db, sessionId))) return false;
-    const now = await authenticateToken(db, scope.token);
-    if (!now) return false;
-    const viewer = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
-    return canUseGateway(viewer.viewer, gateway);
-  };
+  const max = getEnv().ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN;
   const stream = changeStream({
     tokenId,
     gatewayId: gateway.id,
@@ -94,17 +85,9 @@ export async function serveSessionStream(
     session: sessionId,
     signal: exchange.signal,
     stillAllowed,
-    maxPerToken: env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN,
+    maxPerToken: max,
   });
-  return (
-    stream ??
-    jsonRpcError(
-      429,
-      INVALID_REQUEST,
-      `Too many event streams: this token already holds ${env.ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN} open (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN). Close one (end unused sessions) and try again.`,
-      { "Retry-After": "10" },
-    )
-  );
+  return stream ?? jsonRpcError(429, INVALID_REQUEST, tooManyStreamsMessage(max), { "Retry-After": "10" });
 }
 
 /** A POSTed 2025-era request (its body parsed). */

@@ -10,11 +10,13 @@ import {
   type RequestStateCodec,
 } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
+import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
 import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
-import { MAX_BODY_BYTES } from "./exchange";
+import { type GatewayAnswer, type GatewayExchange, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
 import { gatewayServer, type GatewayScope, type HandlerContext } from "./gateway-server";
+import { holdStream, releasedWhenDone, tooManyStreamsMessage } from "./held-streams";
 
 /**
  * The 2026-07-28 leg of a gateway endpoint: stateless requests, each carrying its protocol
@@ -135,12 +137,34 @@ function handlerFor(gatewayId: string): Entry {
   return entry;
 }
 
-/** Serves one 2026-07-28 request (already authenticated, its body parsed) for the scope's gateway. */
-export function serveModern(request: Request, body: unknown, scope: GatewayScope): Promise<Response> {
+/**
+ * Serves one 2026-07-28 request (already authenticated, its body parsed) for the scope's gateway.
+ * A `subscriptions/listen` stream is a held stream (held-streams.ts), like a 2025 session's GET
+ * stream: counted against the token's limit, and ended when the caller loses the right to it.
+ */
+export async function serveModern(
+  exchange: GatewayExchange,
+  body: unknown,
+  scope: GatewayScope,
+  stillAllowed: () => Promise<boolean>,
+): Promise<GatewayAnswer> {
   const gatewayId = scope.ctx.gateway.id;
   const entry = handlerFor(gatewayId);
   entry.assignments = scope.assignments;
   // The token itself never travels further than this edge: the handler knows the caller by scope.
   const authInfo = { token: "", clientId: scope.tokenId, scopes: [], extra: { gateway: { scope, gatewayId } } };
-  return entry.handler.fetch(request, { parsedBody: body, authInfo });
+  if ((body as { method?: unknown }).method !== "subscriptions/listen")
+    return entry.handler.fetch(exchange.request(), { parsedBody: body, authInfo });
+  const max = getEnv().ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN;
+  const held = holdStream({ tokenId: scope.tokenId, signal: exchange.signal, stillAllowed, maxPerToken: max });
+  if (!held) return jsonRpcError(429, -32600, tooManyStreamsMessage(max), { "Retry-After": "10" });
+  // The SDK ends a listen stream when its request's signal aborts: here, when the stream is let go.
+  const request = exchange.request();
+  const listen = new Request(request.url, { method: "POST", headers: request.headers, signal: held.signal });
+  try {
+    return releasedWhenDone(await entry.handler.fetch(listen, { parsedBody: body, authInfo }), held);
+  } catch (err) {
+    held.release();
+    throw err;
+  }
 }

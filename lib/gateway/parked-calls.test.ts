@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { findParked, type ParkedCall, parkCall } from "./parked-calls";
+import { findParked, MAX_PARKED_PER_TOKEN, type ParkedCall, parkCall } from "./parked-calls";
 
 afterEach(() => {
   vi.useRealTimers();
@@ -55,5 +55,30 @@ describe("a call parked while its server waits for the caller", () => {
     await expect(question).rejects.toThrow("nobody answered in time");
     expect(call.controller.signal.aborted).toBe(true);
     expect(findParked(call.id, "tok-1", "t")).toBeNull();
+  });
+
+  it("a token that parks call after call holds at most its share; the one beyond is given up, and others are not held back", async () => {
+    const park = async (token: string) => {
+      const call = parkCall(token, "t", 10_000) as ParkedCall;
+      const question = call.channel().request({ method: "roots/list" });
+      question.catch(() => {});
+      return { call, question, outcome: await call.next() };
+    };
+    const held = [];
+    for (let i = 0; i < MAX_PARKED_PER_TOKEN; i++) held.push(await park("greedy-token"));
+    expect(held.every((h) => h.outcome.kind === "ask")).toBe(true);
+    const beyond = await park("greedy-token");
+    expect(beyond.outcome).toMatchObject({ kind: "failed", message: expect.stringContaining("this token") });
+    await expect(beyond.question).rejects.toThrow("too many calls wait for answers");
+    expect(beyond.call.controller.signal.aborted).toBe(true);
+    expect(findParked(beyond.call.id, "greedy-token", "t")).toBeNull();
+    expect((await park("modest-token")).outcome.kind).toBe("ask");
+    // A parked call that ends makes room.
+    const first = held[0]?.call as ParkedCall;
+    first.answer({ q1: { roots: [] } });
+    const ended = first.next();
+    first.settle({ kind: "done", result: {} });
+    await ended;
+    expect((await park("greedy-token")).outcome.kind).toBe("ask");
   });
 });

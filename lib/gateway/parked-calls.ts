@@ -24,8 +24,19 @@ interface Ask {
 
 const parked = () => processGlobal("parked-calls", () => new Map<string, ParkedCall>());
 
-/** The most calls one replica keeps parked at once; one more is refused. */
+/**
+ * The most calls one replica keeps parked at once, and one token of them: a call that would park
+ * beyond either is given up with a message saying so (memory a caller can hold without an open
+ * request is bounded).
+ */
 export const MAX_PARKED = 1000;
+export const MAX_PARKED_PER_TOKEN = 50;
+
+function parkedOf(principal: string): number {
+  let n = 0;
+  for (const call of parked().values()) if (call.principal === principal) n++;
+  return n;
+}
 
 export class ParkedCall {
   readonly id = randomUUID();
@@ -103,6 +114,19 @@ export class ParkedCall {
     if (signal?.aborted) {
       this.cancel("the caller went away");
       return { kind: "failed", message: "The caller went away." };
+    }
+    if (!parked().has(this.id)) {
+      const full =
+        parked().size >= MAX_PARKED
+          ? "this server"
+          : parkedOf(this.principal) >= MAX_PARKED_PER_TOKEN
+            ? "this token"
+            : null;
+      if (full) {
+        const message = `Too many calls of ${full} are waiting for answers (${full === "this server" ? MAX_PARKED : MAX_PARKED_PER_TOKEN}): answer or abandon them, then call the tool again.`;
+        this.cancel("too many calls wait for answers");
+        return { kind: "failed", message };
+      }
     }
     // Waiting for the caller's next round, for as long as a call may last.
     this.expiry = setTimeout(() => this.cancel("nobody answered in time"), this.timeoutMs);

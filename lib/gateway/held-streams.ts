@@ -1,0 +1,128 @@
+import type { Database } from "@/db";
+import { processGlobal } from "@/lib/process-global";
+import { authenticateToken } from "@/lib/tokens/authenticate-token";
+import { gatewayCaller } from "./caller";
+import { sessionEnded } from "./ended-sessions";
+import { canUseGateway, type Gateway } from "./gateway-access";
+import { callerCache } from "./hot-path-cache";
+
+/**
+ * The long-lived streams a caller holds open on this replica: a 2025 session's GET event stream
+ * and a 2026-07-28 `subscriptions/listen` stream. Both are counted against one limit per token
+ * (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN: one more is refused), and both end when their caller
+ * loses the right to them: the caller's right is checked again every second (a revoked token, a
+ * caller who may no longer use the gateway, an ended session).
+ */
+export interface HeldStream {
+  /** Aborts when the stream must end: the client left, the caller lost the right, or it was released. */
+  readonly signal: AbortSignal;
+  /** The stream has ended: it no longer counts. */
+  release(): void;
+}
+
+export interface HoldOptions {
+  tokenId: string;
+  /** The client's request: the stream ends when the client goes away. */
+  signal: AbortSignal;
+  /** Whether the caller may still hold the stream (a "no" ends it; a failed check keeps it). */
+  stillAllowed: () => Promise<boolean>;
+  maxPerToken: number;
+}
+
+const RECHECK_MS = 1000;
+
+const held = () => processGlobal("gateway-held-streams", () => new Map<HeldStream, string>());
+
+/** The streams a token holds open on this replica. */
+export function streamsOfToken(tokenId: string): number {
+  let n = 0;
+  for (const holder of held().values()) if (holder === tokenId) n++;
+  return n;
+}
+
+/** Holds a stream for the token, or null when it already holds as many as it may. */
+export function holdStream(options: HoldOptions): HeldStream | null {
+  const { tokenId, signal, stillAllowed } = options;
+  // Counted and registered in the same turn, so requests arriving together cannot all pass.
+  if (streamsOfToken(tokenId) >= options.maxPerToken) return null;
+  const controller = new AbortController();
+  let recheck: NodeJS.Timeout | undefined;
+  const stream: HeldStream = {
+    signal: controller.signal,
+    release: () => {
+      if (!held().delete(stream)) return;
+      clearTimeout(recheck);
+      signal.removeEventListener("abort", stream.release);
+      controller.abort();
+    },
+  };
+  held().set(stream, tokenId);
+  // One check at a time, the next a second after the last one answered. A check that fails (the
+  // database is briefly away) keeps the stream; a "no" ends it.
+  const scheduleCheck = () => {
+    recheck = setTimeout(() => {
+      void stillAllowed()
+        .then(
+          (ok) => ok || stream.release(),
+          () => {},
+        )
+        .finally(() => controller.signal.aborted || scheduleCheck());
+    }, RECHECK_MS);
+    recheck.unref?.();
+  };
+  if (signal.aborted) stream.release();
+  else {
+    signal.addEventListener("abort", stream.release, { once: true });
+    scheduleCheck();
+  }
+  return stream;
+}
+
+/** The answer a Fetch stream gives, releasing `stream` when the body ends or its reader cancels. */
+export function releasedWhenDone(response: Response, stream: HeldStream): Response {
+  if (!response.body) {
+    stream.release();
+    return response;
+  }
+  const reader = response.body.getReader();
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const { done, value } = await reader.read();
+        if (done) {
+          stream.release();
+          controller.close();
+        } else controller.enqueue(value);
+      } catch {
+        stream.release();
+        controller.close();
+      }
+    },
+    cancel(reason) {
+      stream.release();
+      return reader.cancel(reason);
+    },
+  });
+  return new Response(body, { status: response.status, headers: response.headers });
+}
+
+/**
+ * Whether the holder of `token` may still use the gateway (and, for a 2025 session's stream,
+ * whether the session is still open): the recheck of every held stream.
+ */
+export async function stillMayUse(
+  db: Database,
+  token: string,
+  gateway: Pick<Gateway, "owner_team_id">,
+  sessionId: string | null,
+): Promise<boolean> {
+  if (sessionId && (await sessionEnded(db, sessionId))) return false;
+  const now = await authenticateToken(db, token);
+  if (!now) return false;
+  const caller = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
+  return canUseGateway(caller.viewer, gateway);
+}
+
+/** The refusal when a token holds as many streams as it may. */
+export const tooManyStreamsMessage = (max: number) =>
+  `Too many open streams: this token already holds ${max} on this server (ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN). Close one (end unused sessions or listen streams) and try again.`;
