@@ -66,6 +66,12 @@ export const GATEWAY_CAPABILITIES = {
   completions: {},
 };
 
+/** Who the gateway says it is, to clients of either era. */
+export const gatewayServerInfo = (gateway: { slug: string }) => ({
+  name: `mcp-orchestrator/${gateway.slug}`,
+  version: "0.1.0",
+});
+
 /**
  * The one table of MCP methods a gateway answers, for both eras: the SDK's server serves it to
  * 2025-era sessions and 2026-07-28 stateless requests alike (version negotiation, `_meta`
@@ -81,23 +87,20 @@ export function gatewayServer(
     options.era === "legacy"
       ? { ...GATEWAY_CAPABILITIES, resources: { listChanged: true, subscribe: true }, logging: {} }
       : GATEWAY_CAPABILITIES;
-  const server = new Server(
-    { name: `mcp-orchestrator/${ctx.gateway.slug}`, version: "0.1.0" },
-    {
-      capabilities,
-      jsonSchemaValidator: sharedValidator(),
-      requestState: options.requestStateVerify ? { verify: options.requestStateVerify } : undefined,
-      // The gateway's lists change only when its assignments are saved or a server is discovered
-      // again, and every such change is announced (list_changed on subscriptions/listen and the
-      // 2025 event stream). What a caller sees depends on their credentials: private to them.
-      cacheHints: {
-        "tools/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
-        "prompts/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
-        "resources/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
-        "resources/templates/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
-      },
+  const server = new Server(gatewayServerInfo(ctx.gateway), {
+    capabilities,
+    jsonSchemaValidator: sharedValidator(),
+    requestState: options.requestStateVerify ? { verify: options.requestStateVerify } : undefined,
+    // The gateway's lists change only when its assignments are saved or a server is discovered
+    // again, and every such change is announced (list_changed on subscriptions/listen and the
+    // 2025 event stream). What a caller sees depends on their credentials: private to them.
+    cacheHints: {
+      "tools/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+      "prompts/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+      "resources/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
+      "resources/templates/list": { ttlMs: LIST_TTL_MS, cacheScope: "private" },
     },
-  );
+  });
   server.setRequestHandler("tools/list", async () => ({ tools: listedTools(tools) as never }));
   server.setRequestHandler("tools/call", (req, c) =>
     scope.callTool(

@@ -176,7 +176,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     if (era.kind !== "legacy") {
       const base = await scopeFor("modern");
       const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "modern") };
-      return await serveModern(exchange, body, scope, stillAllowed);
+      return await serveModern(exchange, body, scope, stillAllowed, era.kind === "modern");
     }
     const base = await scopeFor("legacy");
     const scope: GatewayScope = { ...base, callTool: toolCallRunner(exchange, base, "legacy", session) };

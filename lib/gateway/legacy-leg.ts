@@ -4,9 +4,9 @@ import { getEnv } from "@/lib/env";
 import { changeStream } from "./change-stream";
 import { markSessionEnded } from "./ended-sessions";
 import { type GatewayAnswer, type GatewayExchange, type JsonAnswer, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
-import { fastPathMessage, toolCallParams } from "./fast-path";
 import { type GatewayScope, gatewayServer, listedTools } from "./gateway-server";
 import { tooManyStreamsMessage } from "./held-streams";
+import { leanAnswer, leanCall, leanRequest, replay } from "./lean-path";
 import { canBeAsked, declaredCapabilities, type GatewaySession, issueSession } from "./session";
 import { endSession } from "./subscriptions";
 
@@ -20,8 +20,6 @@ import { endSession } from "./subscriptions";
 /** Answers must reach the client as they are made: no buffering or transformation on the way. */
 const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
 const INVALID_REQUEST = -32600;
-/** A fast-path call is cancelled by its client going away (the edge watches) or by a notice. */
-const NEVER_ABORTED = new AbortController().signal;
 
 /**
  * True when the answer may be preceded by messages to the client, which need an event stream:
@@ -94,35 +92,25 @@ export async function serveSessionStream(
 export async function serveLegacy(
   exchange: GatewayExchange,
   body: unknown,
-  scope: GatewayScope,
+  given: GatewayScope,
   session: GatewaySession | null,
 ): Promise<GatewayAnswer> {
   const refused = unsupportedVersion(exchange);
   if (refused) return refused;
-  // The common case answered without the SDK's transport: a plain JSON tools/list or tools/call
-  // from a session that cannot be asked anything. Same handlers; only the framing is skipped.
-  const fast = fastPathMessage(exchange.header, body, session);
-  if (fast) {
-    const answer = (payload: object): JsonAnswer => ({
+  let scope = given;
+  // The common case on the lean path (lean-path.ts): same handlers, without the SDK's framing.
+  const lean = leanRequest(exchange.header, body, { modern: false, session });
+  if (lean?.method === "tools/list")
+    return {
       status: 200,
-      json: { jsonrpc: "2.0", id: fast.id, ...payload },
+      json: { jsonrpc: "2.0", id: lean.id, result: { tools: listedTools(scope.tools) } },
       headers: NO_TRANSFORM,
-    });
-    if (fast.method === "tools/list") return answer({ result: { tools: listedTools(scope.tools) } });
-    const params = toolCallParams(body);
-    if (typeof params === "string")
-      return answer({ error: { code: -32602, message: `Invalid tools/call: ${params}` } });
-    try {
-      const signal = NEVER_ABORTED;
-      const result = await scope.callTool({ ...params, requestId: fast.id, signal }, undefined, {
-        mcpReq: { id: fast.id, method: "tools/call", signal },
-      } as never);
-      return answer({ result });
-    } catch (err) {
-      const code = (err as { code?: unknown }).code;
-      if (typeof code === "number") return answer({ error: { code, message: (err as Error).message } });
-      throw err;
-    }
+    };
+  if (lean?.call) {
+    const outcome = await leanCall(scope, { ...lean, call: lean.call }, {});
+    const json = leanAnswer(lean.id, outcome, null);
+    if (json) return { status: 200, json, headers: NO_TRANSFORM };
+    scope = { ...scope, callTool: replay(outcome) };
   }
 
   const server = gatewayServer(scope, { era: "legacy" });

@@ -15,8 +15,9 @@ import { getLogger } from "@/lib/log";
 import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { type GatewayAnswer, type GatewayExchange, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
-import { gatewayServer, type GatewayScope, type HandlerContext } from "./gateway-server";
+import { gatewayServer, gatewayServerInfo, type GatewayScope, type HandlerContext } from "./gateway-server";
 import { holdStream, releasedWhenDone, tooManyStreamsMessage } from "./held-streams";
+import { leanAnswer, leanCall, leanRequest, replay } from "./lean-path";
 
 /**
  * The 2026-07-28 leg of a gateway endpoint: stateless requests, each carrying its protocol
@@ -147,12 +148,28 @@ export async function serveModern(
   body: unknown,
   scope: GatewayScope,
   stillAllowed: () => Promise<boolean>,
+  /** The SDK's rule classified the request as 2026-07-28 (rather than refusing it). */
+  classified: boolean,
 ): Promise<GatewayAnswer> {
   const gatewayId = scope.ctx.gateway.id;
   const entry = handlerFor(gatewayId);
   entry.assignments = scope.assignments;
   // The token itself never travels further than this edge: the handler knows the caller by scope.
-  const authInfo = { token: "", clientId: scope.tokenId, scopes: [], extra: { gateway: { scope, gatewayId } } };
+  const authOf = (scope: GatewayScope) => ({
+    token: "",
+    clientId: scope.tokenId,
+    scopes: [],
+    extra: { gateway: { scope, gatewayId } },
+  });
+  let authInfo = authOf(scope);
+  // The common case on the lean path (lean-path.ts): a request the SDK's own rule classified.
+  const lean = classified ? leanRequest(exchange.header, body, { modern: true }) : null;
+  if (lean?.call) {
+    const outcome = await leanCall(scope, { ...lean, call: lean.call }, { envelope: lean.call._meta, authInfo });
+    const json = leanAnswer(lean.id, outcome, { serverInfo: gatewayServerInfo(scope.ctx.gateway) });
+    if (json) return { status: 200, json, headers: { "Content-Type": "application/json" } };
+    authInfo = authOf({ ...scope, callTool: replay(outcome) });
+  }
   if ((body as { method?: unknown }).method !== "subscriptions/listen")
     return entry.handler.fetch(exchange.request(), { parsedBody: body, authInfo });
   const max = getEnv().ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN;
