@@ -127,7 +127,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
     assignments: [
       { server: "everything", tools: ["echo", "trigger-sampling-request", "trigger-long-running-operation"] },
-      { server: "modern", tools: ["ask_name"] },
+      { server: "modern", tools: ["ask_name"], prompts: ["greet"] },
     ],
   });
   const { token, id } = await call(b, "/tokens", "POST", adminToken, { name: "agent" });
@@ -248,6 +248,23 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   });
   expect(legacyAnswer.status).toBe(202);
   expect(JSON.stringify((await nextMatching(legacyMessages, (m) => m.id === 9)).result)).toContain("hello Grace");
+
+  // A prompt whose 2026-07-28 server asks whom to greet: the 2025 caller is asked the same way.
+  const promptAsk = await postMcp(gatewayA, token, {
+    jsonrpc: "2.0",
+    id: 10,
+    method: "prompts/get",
+    params: { name: "modern__greet" },
+  });
+  const promptMessages = sseMessages(promptAsk);
+  const whom = await nextMatching(promptMessages, (m) => m.method === "elicitation/create");
+  const promptAnswer = await postMcp(gatewayB, token, {
+    jsonrpc: "2.0",
+    id: whom.id,
+    result: { action: "accept", content: { name: "Lin" } },
+  });
+  expect(promptAnswer.status).toBe(202);
+  expect(JSON.stringify((await nextMatching(promptMessages, (m) => m.id === 10)).result)).toContain("Greet Lin");
 
   // The attack: an instance route called with the old proof (an HMAC of a fixed string and
   // the instance id, computable from the secret alone) and no token. The replica routes are not on

@@ -8,6 +8,7 @@ import { startEverythingHttp } from "@/test/support/mcp-servers";
 import { type CallToolContext, callGatewayTool } from "./call-tool";
 import { createGateway } from "./create-gateway";
 import { userViewer } from "./gateway-access";
+import { getPrompt } from "./prompts-resources";
 import type { ExposedTool } from "./load-gateway";
 
 const stops: (() => void)[] = [];
@@ -102,6 +103,23 @@ describe.each(backends)("a tool call to a remote server, by era, on $name", (bac
     const result = await callGatewayTool(ctx, tool("ask_name"), {}, extra(), channel(asked, ["Ada"]));
     expect(text(result)).toBe("hello Ada (state asked-name)");
     expect(asked).toEqual(["What is your name?"]);
+  });
+
+  it("a 2025 caller is asked what a 2026-07-28 server asks while it answers a prompt, and gets the prompt", async () => {
+    const { ctx, tool } = await setUp(modernUrl);
+    const { assignment } = tool("greet");
+    const asked: string[] = [];
+    const relay = (names: string[]) => ({
+      channel: channel(asked, names),
+      principal: "caller",
+      signal: new AbortController().signal,
+      timeoutMs: 10_000,
+    });
+    const prompt = await getPrompt(ctx, [assignment], "greet", undefined, undefined, relay(["Ada"]));
+    expect(prompt).toMatchObject({ messages: [{ role: "user", content: { type: "text", text: "Greet Ada" } }] });
+    expect(asked).toEqual(["Whom shall I greet?"]);
+    // A caller who cannot be asked gets an error, not a half-made prompt.
+    await expect(getPrompt(ctx, [assignment], "greet")).rejects.toThrow();
   });
 
   it("the server is told what the caller declared it can be asked, not all the gateway could relay", async () => {

@@ -7,7 +7,7 @@ import { getAuditQueue } from "@/lib/audit/audit-queue";
 import { type CandidateCredential, type Resolution, resolveCredential } from "@/lib/credentials/resolve-credential";
 import type { Keyring } from "@/lib/crypto";
 import type { ClientChannel } from "@/lib/mcp/relay/inflight";
-import { relayToolCall } from "@/lib/mcp/relay/relay-call";
+import { relayRequest } from "@/lib/mcp/relay/relay-call";
 import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { upstreamEra } from "@/lib/mcp/upstream-era";
 import { getMetrics } from "@/lib/metrics";
@@ -186,7 +186,8 @@ export async function callGatewayTool(
     // Made for this caller: another replica that serves the call is told who, signed.
     const { tokenId, tokenKind, userId, teamId } = ctx.caller;
     const result = (await withCaller({ tokenId, tokenKind, userId, teamId, gatewayId: ctx.gateway.id }, () =>
-      relayToolCall(client, channel, {
+      relayRequest(client, channel, {
+        method: "tools/call",
         principal: relayPrincipal(ctx.caller),
         params,
         signal: extra.signal,

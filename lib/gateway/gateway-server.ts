@@ -8,6 +8,7 @@ import {
   Server,
   type ServerContext,
 } from "@modelcontextprotocol/server";
+import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
 import type { CallToolContext } from "./call-tool";
 import type { ExposedTool, LoadedAssignment } from "./load-gateway";
@@ -21,7 +22,9 @@ import {
   subscribeResource,
 } from "./prompts-resources";
 import { openedCallState, sealInputRequired } from "./modern-leg";
+import { canBeAsked, type GatewaySession } from "./session";
 import { unsubscribe } from "./subscriptions";
+import { sessionChannel } from "./tool-call";
 
 /** A tools/call as the gateway's relay takes it, whichever era the caller speaks. */
 export interface ToolCall {
@@ -38,8 +41,9 @@ export interface GatewayScope {
   tools: ExposedTool[];
   byName: ReadonlyMap<string, ExposedTool>;
   assignments: LoadedAssignment[];
-  /** The 2025-era session the request belongs to, if any (subscriptions need one). */
+  /** The 2025-era session the request belongs to, if any (subscriptions need one), and what it said its client can answer. */
   sessionId: string | null;
+  session?: GatewaySession | null;
   /** The caller's token: its sessions' subscriptions are counted together. */
   tokenId: string;
   /**
@@ -118,7 +122,21 @@ export function gatewayServer(
   server.setRequestHandler("prompts/list", async () => ({ prompts: await listPrompts(ctx, assignments) }) as never);
   server.setRequestHandler("prompts/get", async (req, c) => {
     const { name, arguments: args } = req.params;
-    if (options.era === "legacy") return (await getPrompt(ctx, assignments, name, args)) as never;
+    if (options.era === "legacy") {
+      // What the prompt's server asks reaches a caller who can answer (or may: no session), on
+      // this request's stream.
+      const session = scope.session;
+      const relay =
+        !session || canBeAsked(session)
+          ? {
+              channel: sessionChannel(scope, server, c.mcpReq.id, session?.can),
+              principal: relayPrincipal(ctx.caller),
+              signal: c.mcpReq.signal,
+              timeoutMs: ctx.timeoutMs,
+            }
+          : undefined;
+      return (await getPrompt(ctx, assignments, name, args, undefined, relay)) as never;
+    }
     // A 2026-07-28 caller: what the prompt's server asks comes back to it, its state sealed.
     const what = `prompt:${name}`;
     const state = openedCallState(c, what);

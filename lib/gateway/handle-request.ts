@@ -131,6 +131,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       assignments,
       tokenId,
       sessionId: session ? sessionId : null,
+      session,
     });
 
     // Held streams (a 2025 GET stream, a 2026-07-28 listen) end when this stops being true.

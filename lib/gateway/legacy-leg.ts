@@ -23,13 +23,14 @@ const INVALID_REQUEST = -32600;
 
 /**
  * True when the answer may be preceded by messages to the client, which need an event stream:
- * progress the client asked for, or a tool call whose server may ask the client something
- * (sampling, elicitation, roots) when the client can answer, or may be able to (no session).
+ * progress the client asked for, a tool call whose server may ask the client something
+ * (sampling, elicitation, roots) when the client can answer, or may be able to (no session); the
+ * same for a prompt.
  */
 function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
   if (message?.params?._meta?.progressToken !== undefined) return true;
-  if (message?.method !== "tools/call") return false;
+  if (message?.method !== "tools/call" && message?.method !== "prompts/get") return false;
   return !session || canBeAsked(session);
 }
 

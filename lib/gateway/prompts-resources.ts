@@ -31,6 +31,7 @@ import {
   listResourcesWhole,
   listTemplatesWhole,
   type PassThrough,
+  type PromptRelay,
   readWhole,
 } from "./whole-definitions";
 
@@ -137,9 +138,10 @@ export async function getPrompt(
   name: string,
   args?: Record<string, string>,
   passThrough?: PassThrough,
+  relay?: PromptRelay,
 ) {
   const { client, upstreamName } = await promptTarget(ctx, assignments, name);
-  return getPromptWhole(client, upstreamName, args, passThrough);
+  return getPromptWhole(client, upstreamName, args, passThrough, relay);
 }
 
 export async function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {

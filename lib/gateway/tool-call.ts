@@ -7,11 +7,13 @@ import {
   inputRequired,
   LOG_LEVEL_META_KEY,
   ProtocolError,
+  type RequestId,
+  type Server,
 } from "@modelcontextprotocol/server";
 import type { JSONRPCMessage } from "@modelcontextprotocol/sdk/types.js";
 import { cancellableCall } from "@/lib/mcp/relay/cancellation";
-import type { RelayMessage } from "@/lib/mcp/relay/inflight";
-import { type EventStream, streamChannel } from "@/lib/mcp/relay/stream-channel";
+import type { ClientChannel, RelayMessage } from "@/lib/mcp/relay/inflight";
+import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { callGatewayTool } from "./call-tool";
 import { connectFirst } from "./connect-by-url";
 import type { GatewayExchange } from "./exchange";
@@ -46,17 +48,16 @@ export function toolCallRunner(
     const modern = era === "modern";
     // What the caller can be asked: declared per request in 2026-07-28, at initialize before.
     const can = modern ? declaredCapabilities(envelopeOf(c)[CLIENT_CAPABILITIES_META_KEY]) : session?.can;
-    const stream: EventStream = modern
-      ? { send: (message) => notifyOnly(c, message) }
-      : { send: (message, options) => server?.transport?.send(message as never, options) ?? Promise.resolve() };
-    const channel = streamChannel({
-      stream,
-      relatedRequestId: call.requestId,
-      principal: scope.tokenId,
-      timeoutMs: scope.ctx.timeoutMs,
-      route: replicaRoute(),
-      can,
-    });
+    const channel = modern
+      ? streamChannel({
+          stream: { send: (message) => notifyOnly(c, message) },
+          relatedRequestId: call.requestId,
+          principal: scope.tokenId,
+          timeoutMs: scope.ctx.timeoutMs,
+          route: replicaRoute(),
+          can,
+        })
+      : sessionChannel(scope, server, call.requestId, can);
     try {
       const state = modern ? openedCallState(c, call.name) : undefined;
       if (can?.url) {
@@ -116,6 +117,27 @@ export function toolCallRunner(
       running.done();
     }
   };
+}
+
+/**
+ * The way back to a 2025-era caller during one of its requests: what the server asks goes out
+ * on the request's event stream (`server`'s transport), and the answer comes back by POST to any
+ * replica (routed here by `route`). `can` is what the session's client declared.
+ */
+export function sessionChannel(
+  scope: Omit<GatewayScope, "callTool">,
+  server: Server | undefined,
+  requestId: RequestId,
+  can: GatewaySession["can"] | undefined,
+): ClientChannel {
+  return streamChannel({
+    stream: { send: (message, options) => server?.transport?.send(message as never, options) ?? Promise.resolve() },
+    relatedRequestId: requestId,
+    principal: scope.tokenId,
+    timeoutMs: scope.ctx.timeoutMs,
+    route: replicaRoute(),
+    can,
+  });
 }
 
 /** The caller's answers to a call parked on this replica, then what the call does next. */

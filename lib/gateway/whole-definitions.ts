@@ -15,6 +15,8 @@ import type {
 } from "@modelcontextprotocol/sdk/types.js";
 import { z } from "zod";
 import { listAllPages } from "@/lib/mcp/list-all-pages";
+import type { ClientChannel } from "@/lib/mcp/relay/inflight";
+import { relayRequest } from "@/lib/mcp/relay/relay-call";
 
 /*
  * Prompts, resources, templates, prompt messages and resource contents as their server sent
@@ -74,8 +76,18 @@ export async function readWhole(client: Client, uri: string): Promise<ReadResour
   return (await client.request({ method: "resources/read", params: { uri } }, ReadResult)) as ReadResourceResult;
 }
 
+/** A 2025-era caller who can be asked what the prompt's server asks while it answers. */
+export interface PromptRelay {
+  channel: ClientChannel;
+  principal: string;
+  signal: AbortSignal;
+  timeoutMs: number;
+}
+
 /**
- * A prompt's messages, each whole. With `passThrough` (a 2026-07-28 caller) and a 2026-07-28
+ * A prompt's messages, each whole. With `relay`, what the server asks (a 2025 server's requests,
+ * a 2026-07-28 server's `input_required`) is asked of the caller, and the prompt completes with
+ * the answers. With `passThrough` (a 2026-07-28 caller) and a 2026-07-28
  * server, an `input_required` answer comes back as it came, and a retry carries the caller's
  * answers and the server's state.
  */
@@ -84,8 +96,18 @@ export async function getPromptWhole(
   name: string,
   args?: Record<string, string>,
   passThrough?: PassThrough,
+  relay?: PromptRelay,
 ): Promise<GetPromptResult | InputRequiredResult> {
   const params = { name, ...(args ? { arguments: args } : {}) };
+  if (relay)
+    return (await relayRequest(client, relay.channel, {
+      method: "prompts/get",
+      params,
+      principal: relay.principal,
+      signal: relay.signal,
+      timeoutMs: relay.timeoutMs,
+      schema: PromptResult,
+    })) as GetPromptResult;
   if (!passThrough || upstreamEra(client) !== "modern")
     return (await client.request({ method: "prompts/get", params }, PromptResult)) as GetPromptResult;
   return (await client.request(

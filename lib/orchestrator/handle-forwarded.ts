@@ -8,7 +8,7 @@ import { AppError } from "@/lib/errors";
 import { cancelCall, cancellableCall } from "@/lib/mcp/relay/cancellation";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
 import { deliverReply } from "@/lib/mcp/relay/pending-replies";
-import { relayToolCall } from "@/lib/mcp/relay/relay-call";
+import { relayRequest } from "@/lib/mcp/relay/relay-call";
 import { relayPrincipal } from "@/lib/mcp/relay/route-rule";
 import { streamChannel } from "@/lib/mcp/relay/stream-channel";
 import { sharedValidator } from "@/lib/mcp/shared-validator";
@@ -89,7 +89,8 @@ export async function handleForwardedRequest(
     try {
       // The stdio rule (route-rule.ts) tells callers apart by who made the call, which the
       // sending replica signed, not by the replica: people behind one replica are not one caller.
-      const result = await relayToolCall(client, channel, {
+      const result = await relayRequest(client, channel, {
+        method: "tools/call",
         principal: relayPrincipal(caller),
         params: req.params,
         signal: call.signal,

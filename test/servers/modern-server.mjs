@@ -4,7 +4,7 @@
 // elicitation, then a greeting naming who answered and the request state it got back), and
 // `ask_twice` (two rounds, the second depending on the state of the first), and `caps` (the
 // capabilities the request's `_meta` said the client has), `wait` (answers when cancelled, and
-// writes `cancelled <id>` to stderr).
+// writes `cancelled <id>` to stderr). Prompt: `greet` (asks whom, then greets them).
 // stdio by default; `--http <port>` serves streamable HTTP at /mcp instead (0: any free port,
 // printed as `listening <port>`), 2026-07-28 alone with `--modern-only`.
 import http from "node:http";
@@ -56,6 +56,16 @@ function createServer() {
       });
     }
     return { content: [{ type: "text", text: `${String(state).slice("round-2:".length)} ${answer.name}` }] };
+  });
+  server.registerPrompt("greet", { description: "Asks whom to greet, then greets them" }, async (ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, "name");
+    if (!answer) {
+      return inputRequired({
+        inputRequests: { name: inputRequired.elicit({ message: "Whom shall I greet?", requestedSchema: nameSchema }) },
+        requestState: "asked-greet",
+      });
+    }
+    return { messages: [{ role: "user", content: { type: "text", text: `Greet ${answer.name}` } }] };
   });
   return server;
 }

@@ -3,36 +3,39 @@ import { z } from "zod";
 import { type ClientChannel, openCall } from "./inflight";
 
 const AnyResult = z.looseObject({});
-const ResultOrInputRequired = withInputRequired(AnyResult);
 
 /**
- * One tool call relayed to an upstream server, the one way both the gateway and a replica
- * serving a call forwarded to it make one: what the server asks during the call, and its
- * progress, reach `channel` (and only it: see route-rule.ts; a call given up on counts as in
- * flight until the server answers it, for as long as a call may last), and the result comes back
- * as the server sent it. With `allowInputRequired`, a 2026-07-28 server's `input_required` is
- * returned instead of being asked of `channel`.
+ * One request relayed to an upstream server (a tool call, or a prompt a 2025 caller asks for),
+ * the one way both the gateway and a replica serving a call forwarded to it make one: what the
+ * server asks during it, and its progress, reach `channel` (and only it: see route-rule.ts; a
+ * request given up on counts as in flight until the server answers it, for as long as a call may
+ * last), and the result comes back as the server sent it (checked against `schema`). With
+ * `allowInputRequired`, a 2026-07-28 server's `input_required` is returned instead of being
+ * asked of `channel`.
  */
-export async function relayToolCall(
+export async function relayRequest(
   client: Client,
   channel: ClientChannel,
   options: {
-    /** Who the call is made for, as the relay rule tells callers apart. */
-    principal: string;
+    method: "tools/call" | "prompts/get";
     params: Record<string, unknown>;
-    signal: AbortSignal;
+    /** Who the request is made for, as the relay rule tells callers apart. */
+    principal: string;
+    signal?: AbortSignal;
     timeoutMs: number;
     progressToken?: string | number;
     allowInputRequired?: boolean;
+    schema?: z.ZodType<Record<string, unknown>>;
   },
 ): Promise<Record<string, unknown>> {
   const { progressToken } = options;
+  const schema = options.schema ?? AnyResult;
   const call = openCall(client, channel, { principal: options.principal, lingerMs: options.timeoutMs });
   try {
     const result = await call.send(() =>
       client.request(
-        { method: "tools/call", params: options.params },
-        options.allowInputRequired ? ResultOrInputRequired : AnyResult,
+        { method: options.method, params: options.params },
+        options.allowInputRequired ? withInputRequired(schema) : schema,
         {
           signal: options.signal,
           timeout: options.timeoutMs,
