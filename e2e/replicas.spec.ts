@@ -127,7 +127,7 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   await call(a, "/gateways/shared/assignments", "PUT", adminToken, {
     assignments: [
       { server: "everything", tools: ["echo", "trigger-sampling-request", "trigger-long-running-operation"] },
-      { server: "modern", tools: ["ask_name"], prompts: ["greet"] },
+      { server: "modern", tools: ["ask_name"], prompts: ["greet"], resources: ["diary://today"] },
     ],
   });
   const { token, id } = await call(b, "/tokens", "POST", adminToken, { name: "agent" });
@@ -265,6 +265,56 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   });
   expect(promptAnswer.status).toBe(202);
   expect(JSON.stringify((await nextMatching(promptMessages, (m) => m.id === 10)).result)).toContain("Greet Lin");
+
+  // A read whose 2026-07-28 server asks whose diary: a 2025 caller is asked on its stream ...
+  const readAsk = await postMcp(gatewayA, token, {
+    jsonrpc: "2.0",
+    id: 11,
+    method: "resources/read",
+    params: { uri: "diary://today" },
+  });
+  const readMessages = sseMessages(readAsk);
+  const whose = await nextMatching(readMessages, (m) => m.method === "elicitation/create");
+  await postMcp(gatewayB, token, {
+    jsonrpc: "2.0",
+    id: whose.id,
+    result: { action: "accept", content: { name: "Kim" } },
+  });
+  expect(JSON.stringify((await nextMatching(readMessages, (m) => m.id === 11)).result)).toContain("Kim's diary");
+  // ... and a 2026-07-28 caller gets input_required, its retry read on the other replica.
+  const read2026 = (base: string, params: Record<string, unknown>) =>
+    fetch(`${base}/api/mcp/shared`, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "application/json, text/event-stream",
+        authorization: `Bearer ${token}`,
+        "mcp-protocol-version": "2026-07-28",
+        "mcp-method": "resources/read",
+        "mcp-name": "diary://today",
+      },
+      body: JSON.stringify({
+        jsonrpc: "2.0",
+        id: 12,
+        method: "resources/read",
+        params: {
+          uri: "diary://today",
+          ...params,
+          _meta: {
+            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
+            "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
+          },
+        },
+      }),
+    }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+  const readAsked = await read2026(a, {});
+  expect(readAsked.result.resultType).toBe("input_required");
+  expect(readAsked.result.requestState).not.toBe("asked-diary");
+  const readDone = await read2026(b, {
+    requestState: readAsked.result.requestState,
+    inputResponses: { name: { action: "accept", content: { name: "Noor" } } },
+  });
+  expect(JSON.stringify(readDone.result.contents)).toContain("Noor's diary (state asked-diary)");
 
   // The issue's attack: an instance route called with the old proof (an HMAC of a fixed string and
   // the instance id, computable from the secret alone) and no token. The replica routes are not on

@@ -8,7 +8,7 @@ import { startEverythingHttp } from "@/test/support/mcp-servers";
 import { type CallToolContext, callGatewayTool } from "./call-tool";
 import { createGateway } from "./create-gateway";
 import { userViewer } from "./gateway-access";
-import { getPrompt } from "./prompts-resources";
+import { getPrompt, readResource } from "./prompts-resources";
 import type { ExposedTool } from "./load-gateway";
 
 const stops: (() => void)[] = [];
@@ -115,11 +115,61 @@ describe.each(backends)("a tool call to a remote server, by era, on $name", (bac
       signal: new AbortController().signal,
       timeoutMs: 10_000,
     });
-    const prompt = await getPrompt(ctx, [assignment], "greet", undefined, undefined, relay(["Ada"]));
+    const prompt = await getPrompt(ctx, [assignment], "greet", undefined, { relay: relay(["Ada"]) });
     expect(prompt).toMatchObject({ messages: [{ role: "user", content: { type: "text", text: "Greet Ada" } }] });
     expect(asked).toEqual(["Whom shall I greet?"]);
     // A caller who cannot be asked gets an error, not a half-made prompt.
     await expect(getPrompt(ctx, [assignment], "greet")).rejects.toThrow();
+  });
+
+  it("the same for a read: a 2025 caller is asked, and gets the contents", async () => {
+    const { ctx, tool } = await setUp(modernUrl);
+    const { assignment } = tool("echo");
+    const asked: string[] = [];
+    const relay = {
+      channel: channel(asked, ["Ada"]),
+      principal: "caller",
+      signal: new AbortController().signal,
+      timeoutMs: 10_000,
+    };
+    const read = await readResource(ctx, [assignment], { uri: "diary://today" }, { relay });
+    expect(read).toMatchObject({ contents: [{ uri: "diary://today", text: "Ada's diary (state asked-diary)" }] });
+    expect(asked).toEqual(["Whose diary?"]);
+  });
+
+  it("a 2026-07-28 caller's read gets the server's input_required as it is, and the retry reads", async () => {
+    const { ctx, tool } = await setUp(modernUrl);
+    const { assignment } = tool("echo");
+    let answeredBy = "";
+    const first = await readResource(
+      ctx,
+      [assignment],
+      { uri: "diary://today" },
+      { passThrough: {} },
+      {
+        answeredBy: (id) => {
+          answeredBy = id;
+        },
+      },
+    );
+    expect(first).toMatchObject({ resultType: "input_required", requestState: "asked-diary" });
+    expect(answeredBy).toBe(assignment.id);
+    const passThrough = {
+      inputResponses: { name: { action: "accept", content: { name: "Grace" } } },
+      requestState: "asked-diary",
+    };
+    const second = await readResource(
+      ctx,
+      [assignment],
+      { uri: "diary://today" },
+      { passThrough },
+      { only: answeredBy },
+    );
+    expect(second).toMatchObject({ contents: [{ text: "Grace's diary (state asked-diary)" }] });
+    // A retry meant for another server is asked of none.
+    await expect(
+      readResource(ctx, [assignment], { uri: "diary://today" }, { passThrough }, { only: "someone-else" }),
+    ).rejects.toMatchObject({ code: -32002 });
   });
 
   it("the server is told what the caller declared it can be asked, not all the gateway could relay", async () => {

@@ -21,9 +21,10 @@ import {
   readResource,
   subscribeResource,
 } from "./prompts-resources";
-import { openedCallState, sealInputRequired } from "./modern-leg";
+import { openedCallState, type SealedCallState, sealInputRequired } from "./modern-leg";
 import { canBeAsked, type GatewaySession } from "./session";
 import { unsubscribe } from "./subscriptions";
+import type { AskedAs } from "./whole-definitions";
 import { sessionChannel } from "./tool-call";
 
 /** A tools/call as the gateway's relay takes it, whichever era the caller speaks. */
@@ -120,33 +121,39 @@ export function gatewayServer(
     ),
   );
   server.setRequestHandler("prompts/list", async () => ({ prompts: await listPrompts(ctx, assignments) }) as never);
-  server.setRequestHandler("prompts/get", async (req, c) => {
-    const { name, arguments: args } = req.params;
+  /**
+   * How a prompt or a read is asked for this request's caller: a 2025 caller who can answer (or
+   * may: no session) is asked what the server asks, on this request's stream; a 2026-07-28 caller
+   * gets the server's `input_required` back (sealed by the caller), and its retry's answers and
+   * the server's state go to the server.
+   */
+  const askedAs = (c: HandlerContext, state: SealedCallState | undefined): AskedAs => {
     if (options.era === "legacy") {
-      // What the prompt's server asks reaches a caller who can answer (or may: no session), on
-      // this request's stream.
       const session = scope.session;
-      const relay =
-        !session || canBeAsked(session)
-          ? {
-              channel: sessionChannel(scope, server, c.mcpReq.id, session?.can),
-              principal: relayPrincipal(ctx.caller),
-              signal: c.mcpReq.signal,
-              timeoutMs: ctx.timeoutMs,
-            }
-          : undefined;
-      return (await getPrompt(ctx, assignments, name, args, undefined, relay)) as never;
+      if (session && !canBeAsked(session)) return {};
+      const channel = sessionChannel(scope, server, c.mcpReq.id, session?.can);
+      const relay = {
+        channel,
+        principal: relayPrincipal(ctx.caller),
+        signal: c.mcpReq.signal,
+        timeoutMs: ctx.timeoutMs,
+      };
+      return { relay };
     }
-    // A 2026-07-28 caller: what the prompt's server asks comes back to it, its state sealed.
-    const what = `prompt:${name}`;
-    const state = openedCallState(c, what);
     const envelope = (c.mcpReq.envelope ?? {}) as Record<string, unknown>;
-    const result = await getPrompt(ctx, assignments, name, args, {
+    const passThrough = {
       inputResponses: c.mcpReq.inputResponses,
       requestState: state?.upstream,
       capabilities: envelope[CLIENT_CAPABILITIES_META_KEY] as ClientCapabilities | undefined,
-    });
-    return (await sealInputRequired(result, what, c)) as never;
+    };
+    return { passThrough };
+  };
+  server.setRequestHandler("prompts/get", async (req, c) => {
+    const { name, arguments: args } = req.params;
+    const what = `prompt:${name}`;
+    const state = options.era === "modern" ? openedCallState(c, what) : undefined;
+    const result = await getPrompt(ctx, assignments, name, args, askedAs(c, state));
+    return (options.era === "modern" ? await sealInputRequired(result, what, c) : result) as never;
   });
   server.setRequestHandler(
     "resources/list",
@@ -157,11 +164,21 @@ export function gatewayServer(
     options.era === "modern"
       ? String((c.mcpReq.envelope as Record<string, unknown> | undefined)?.[PROTOCOL_VERSION_META_KEY] ?? "")
       : (c.http?.req?.headers.get("mcp-protocol-version") ?? undefined);
-  server.setRequestHandler(
-    "resources/read",
-    async (req, c) =>
-      (await readResource(ctx, assignments, { uri: req.params.uri, protocolVersion: versionOf(c) })) as never,
-  );
+  server.setRequestHandler("resources/read", async (req, c) => {
+    const ref = { uri: req.params.uri, protocolVersion: versionOf(c) };
+    if (options.era === "legacy") return (await readResource(ctx, assignments, ref, askedAs(c, undefined))) as never;
+    // A retry goes to the server that asked, and no other (its state is sealed with the rest).
+    const what = `resource:${ref.uri}`;
+    const state = openedCallState(c, what);
+    let answeredBy: string | undefined;
+    const result = await readResource(ctx, assignments, ref, askedAs(c, state), {
+      only: state ? (state.server ?? "") : undefined,
+      answeredBy: (id) => {
+        answeredBy = id;
+      },
+    });
+    return (await sealInputRequired(result, what, c, { server: answeredBy })) as never;
+  });
   server.setRequestHandler(
     "resources/templates/list",
     async () => ({ resourceTemplates: await listResourceTemplates(ctx, assignments) }) as never,

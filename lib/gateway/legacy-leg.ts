@@ -21,16 +21,19 @@ import { endSession } from "./subscriptions";
 const NO_TRANSFORM = { "Cache-Control": "no-cache, no-transform" };
 const INVALID_REQUEST = -32600;
 
+/** The requests during which a server may ask its client something. */
+const ASKS_CALLER = new Set(["tools/call", "prompts/get", "resources/read"]);
+
 /**
  * True when the answer may be preceded by messages to the client, which need an event stream:
  * progress the client asked for, a tool call whose server may ask the client something
  * (sampling, elicitation, roots) when the client can answer, or may be able to (no session); the
- * same for a prompt.
+ * same for a prompt or a read.
  */
 function wantsEvents(body: unknown, session: GatewaySession | null): boolean {
   const message = body as { method?: string; params?: { _meta?: { progressToken?: unknown } } } | undefined;
   if (message?.params?._meta?.progressToken !== undefined) return true;
-  if (message?.method !== "tools/call" && message?.method !== "prompts/get") return false;
+  if (!message?.method || !ASKS_CALLER.has(message.method)) return false;
   return !session || canBeAsked(session);
 }
 

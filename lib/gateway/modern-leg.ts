@@ -39,6 +39,8 @@ export interface SealedCallState {
   parked?: string;
   /** ...on the replica at this sealed address (none with a single replica). */
   route?: string;
+  /** The assignment whose server asked (a read is asked of servers in turn; the retry goes to this one). */
+  server?: string;
 }
 
 type Carried = { scope: GatewayScope; gatewayId: string };
@@ -89,10 +91,11 @@ export async function sealInputRequired<R extends object>(
   result: R | InputRequiredResult,
   what: string,
   c: HandlerContext,
+  also: Pick<SealedCallState, "server"> = {},
 ): Promise<R | InputRequiredResult> {
   if (!isInputRequiredResult(result)) return result;
   const upstream = typeof result.requestState === "string" ? result.requestState : undefined;
-  return { ...result, requestState: await sealCallState({ tool: what, upstream }, c) };
+  return { ...result, requestState: await sealCallState({ tool: what, upstream, ...also }, c) };
 }
 
 /** A gateway's handler, and the assignments its latest request saw (whose servers' changes it hears). */

@@ -50,7 +50,7 @@ const read = (servers: AskedServer[], uri: string): Promise<{ contents?: unknown
     servers,
     () => resourceNotFound(uri, "2025-11-25"),
     (c) => !!c.getServerCapabilities()?.resources,
-    (c) => readWhole(c, uri),
+    (c) => readWhole(c, uri) as Promise<{ contents?: unknown[] }>,
   );
 
 describe("a read asked of the servers that may have the URI, in turn", () => {

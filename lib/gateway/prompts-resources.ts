@@ -1,4 +1,4 @@
-import type { Client } from "@modelcontextprotocol/client";
+import type { Client, InputRequiredResult } from "@modelcontextprotocol/client";
 import {
   type CompleteRequest,
   type CompleteResult,
@@ -30,8 +30,7 @@ import {
   listPromptsWhole,
   listResourcesWhole,
   listTemplatesWhole,
-  type PassThrough,
-  type PromptRelay,
+  type AskedAs,
   readWhole,
 } from "./whole-definitions";
 
@@ -137,11 +136,10 @@ export async function getPrompt(
   assignments: LoadedAssignment[],
   name: string,
   args?: Record<string, string>,
-  passThrough?: PassThrough,
-  relay?: PromptRelay,
+  as?: AskedAs,
 ) {
   const { client, upstreamName } = await promptTarget(ctx, assignments, name);
-  return getPromptWhole(client, upstreamName, args, passThrough, relay);
+  return getPromptWhole(client, upstreamName, args, as);
 }
 
 export async function listResources(ctx: CallToolContext, assignments: LoadedAssignment[]): Promise<Resource[]> {
@@ -266,9 +264,12 @@ async function askInTurn<T>(
   ref: ResourceRef,
   capable: (client: Client) => boolean,
   ask: (client: Client) => Promise<T>,
+  turn: { only?: string; answeredBy?: (assignmentId: string) => void } = {},
 ): Promise<T | typeof NONE_CAPABLE> {
-  const exposing = assignments.filter((a) =>
-    ref.kind === "uri" ? resourceExposed(a, ref.uri) : templateExposed(a, ref.uri),
+  const exposing = assignments.filter(
+    (a) =>
+      (turn.only === undefined || a.id === turn.only) &&
+      (ref.kind === "uri" ? resourceExposed(a, ref.uri) : templateExposed(a, ref.uri)),
   );
   const candidates: Candidate[] = [];
   const unconnected: string[] = [];
@@ -283,7 +284,10 @@ async function askInTurn<T>(
   return firstAnswer(
     orderByOwnership(ref.uri, ref.kind, candidates).map((c) => ({
       connect: () => connect(ctx, c.a, c.credentialId),
-      answered: ref.kind === "uri" ? () => rememberAnswer(c.key, ref.uri) : undefined,
+      answered: () => {
+        if (ref.kind === "uri") rememberAnswer(c.key, ref.uri);
+        turn.answeredBy?.(c.a.id);
+      },
     })),
     () => resourceNotFound(ref.uri, ref.protocolVersion, hint),
     capable,
@@ -291,17 +295,25 @@ async function askInTurn<T>(
   );
 }
 
+/**
+ * A resource's contents from the server that has it, asked as `as` says (what the server asks
+ * while answering reaches the caller). A 2026-07-28 retry goes to the server that asked
+ * (`turn.only`, an assignment id), and no other: its answers and state are that server's alone.
+ */
 export async function readResource(
   ctx: CallToolContext,
   assignments: LoadedAssignment[],
   ref: Omit<ResourceRef, "kind">,
-): Promise<ReadResourceResult> {
+  as?: AskedAs,
+  turn?: { only?: string; answeredBy?: (assignmentId: string) => void },
+): Promise<ReadResourceResult | InputRequiredResult> {
   const answer = await askInTurn(
     ctx,
     assignments,
     { ...ref, kind: "uri" },
     (client) => !!client.getServerCapabilities()?.resources,
-    (client) => readWhole(client, ref.uri),
+    (client) => readWhole(client, ref.uri, as),
+    turn,
   );
   if (answer === NONE_CAPABLE) throw resourceNotFound(ref.uri, ref.protocolVersion);
   return answer;

@@ -71,51 +71,58 @@ export const listResourcesWhole = (client: Client, what: string, o?: ListOptions
 export const listTemplatesWhole = (client: Client, what: string, o?: ListOptions) =>
   listWhole<ResourceTemplate>(client, "resources/templates/list", "resourceTemplates", TemplatesPage, what, o);
 
-/** A resource's contents, each whole, URIs as the server wrote them. */
-export async function readWhole(client: Client, uri: string): Promise<ReadResourceResult> {
-  return (await client.request({ method: "resources/read", params: { uri } }, ReadResult)) as ReadResourceResult;
-}
-
-/** A 2025-era caller who can be asked what the prompt's server asks while it answers. */
-export interface PromptRelay {
+/** A 2025-era caller who can be asked what a server asks while it answers a prompt or a read. */
+export interface CallerRelay {
   channel: ClientChannel;
   principal: string;
   signal: AbortSignal;
   timeoutMs: number;
 }
 
+/** How a prompt or a read is asked: for a 2025 caller (`relay`) or a 2026-07-28 one (`passThrough`). */
+export interface AskedAs {
+  relay?: CallerRelay;
+  passThrough?: PassThrough;
+}
+
 /**
- * A prompt's messages, each whole. With `relay`, what the server asks (a 2025 server's requests,
- * a 2026-07-28 server's `input_required`) is asked of the caller, and the prompt completes with
- * the answers. With `passThrough` (a 2026-07-28 caller) and a 2026-07-28
- * server, an `input_required` answer comes back as it came, and a retry carries the caller's
- * answers and the server's state.
+ * One request whose server may ask for input while answering it (prompts/get, resources/read).
+ * With `relay`, what the server asks (a 2025 server's requests, a 2026-07-28 server's
+ * `input_required`) is asked of the caller, and the request completes with the answers. With
+ * `passThrough` (a 2026-07-28 caller) and a 2026-07-28 server, an `input_required` answer comes
+ * back as it came, and a retry carries the caller's answers and the server's state.
  */
-export async function getPromptWhole(
+async function askWhole<R>(
   client: Client,
-  name: string,
-  args?: Record<string, string>,
-  passThrough?: PassThrough,
-  relay?: PromptRelay,
-): Promise<GetPromptResult | InputRequiredResult> {
-  const params = { name, ...(args ? { arguments: args } : {}) };
+  method: "prompts/get" | "resources/read",
+  params: Record<string, unknown>,
+  schema: z.ZodType<Record<string, unknown>>,
+  { relay, passThrough }: AskedAs = {},
+): Promise<R | InputRequiredResult> {
   if (relay)
     return (await relayRequest(client, relay.channel, {
-      method: "prompts/get",
+      method,
       params,
       principal: relay.principal,
       signal: relay.signal,
       timeoutMs: relay.timeoutMs,
-      schema: PromptResult,
-    })) as GetPromptResult;
-  if (!passThrough || upstreamEra(client) !== "modern")
-    return (await client.request({ method: "prompts/get", params }, PromptResult)) as GetPromptResult;
+      schema,
+    })) as R;
+  if (!passThrough || upstreamEra(client) !== "modern") return (await client.request({ method, params }, schema)) as R;
   return (await client.request(
-    { method: "prompts/get", params: { ...params, ...passThroughParams(passThrough) } },
-    withInputRequired(PromptResult),
+    { method, params: { ...params, ...passThroughParams(passThrough) } },
+    withInputRequired(schema),
     { allowInputRequired: true },
-  )) as GetPromptResult | InputRequiredResult;
+  )) as R | InputRequiredResult;
 }
+
+/** A prompt's messages, each whole. */
+export const getPromptWhole = (client: Client, name: string, args?: Record<string, string>, as?: AskedAs) =>
+  askWhole<GetPromptResult>(client, "prompts/get", { name, ...(args ? { arguments: args } : {}) }, PromptResult, as);
+
+/** A resource's contents, each whole, URIs as the server wrote them. */
+export const readWhole = (client: Client, uri: string, as?: AskedAs) =>
+  askWhole<ReadResourceResult>(client, "resources/read", { uri }, ReadResult, as);
 
 /** A caller's own answers, state and declared capabilities, as a 2026-07-28 retry carries them. */
 export interface PassThrough {

@@ -5,6 +5,7 @@
 // `ask_twice` (two rounds, the second depending on the state of the first), and `caps` (the
 // capabilities the request's `_meta` said the client has), `wait` (answers when cancelled, and
 // writes `cancelled <id>` to stderr). Prompt: `greet` (asks whom, then greets them).
+// Resource: `diary://today` (asks whose, then reads it).
 // stdio by default; `--http <port>` serves streamable HTTP at /mcp instead (0: any free port,
 // printed as `listening <port>`), 2026-07-28 alone with `--modern-only`.
 import http from "node:http";
@@ -66,6 +67,16 @@ function createServer() {
       });
     }
     return { messages: [{ role: "user", content: { type: "text", text: `Greet ${answer.name}` } }] };
+  });
+  server.registerResource("diary", "diary://today", { mimeType: "text/plain" }, async (uri, ctx) => {
+    const answer = acceptedContent(ctx.mcpReq.inputResponses, "name");
+    if (!answer) {
+      return inputRequired({
+        inputRequests: { name: inputRequired.elicit({ message: "Whose diary?", requestedSchema: nameSchema }) },
+        requestState: "asked-diary",
+      });
+    }
+    return { contents: [{ uri: uri.href, text: `${answer.name}'s diary (state ${ctx.mcpReq.requestState()})` }] };
   });
   return server;
 }

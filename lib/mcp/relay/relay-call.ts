@@ -5,7 +5,7 @@ import { type ClientChannel, openCall } from "./inflight";
 const AnyResult = z.looseObject({});
 
 /**
- * One request relayed to an upstream server (a tool call, or a prompt a 2025 caller asks for),
+ * One request relayed to an upstream server (a tool call, or a prompt or read a 2025 caller asks for),
  * the one way both the gateway and a replica serving a call forwarded to it make one: what the
  * server asks during it, and its progress, reach `channel` (and only it: see route-rule.ts; a
  * request given up on counts as in flight until the server answers it, for as long as a call may
@@ -17,7 +17,7 @@ export async function relayRequest(
   client: Client,
   channel: ClientChannel,
   options: {
-    method: "tools/call" | "prompts/get";
+    method: "tools/call" | "prompts/get" | "resources/read";
     params: Record<string, unknown>;
     /** Who the request is made for, as the relay rule tells callers apart. */
     principal: string;
