@@ -1,5 +1,6 @@
 import { createHash, createHmac, hkdfSync, randomBytes } from "node:crypto";
 import { sameSecret } from "@/lib/crypto";
+import type { TokenCaller } from "@/lib/tokens/authenticate-token";
 
 /**
  * How replicas prove to each other that a request on the internal listener comes from one of
@@ -14,12 +15,8 @@ const VERSION = "v1";
 const NONCE = /^[A-Za-z0-9_-]{22}$/;
 const SIGNATURE = /^v1 t=(\d{1,12}) n=([A-Za-z0-9_-]{22}) sig=([A-Za-z0-9_-]{43})$/;
 
-/** The person or token a forwarded call is made for, as the forwarding replica authenticated them. */
-export interface ReplicaCaller {
-  tokenId: string;
-  tokenKind: "user" | "team" | "org";
-  userId: string | null;
-  teamId: string | null;
+/** The person or token a forwarded call is made for, as the forwarding replica authenticated them, and at which gateway. */
+export interface ReplicaCaller extends TokenCaller {
   gatewayId: string | null;
 }
 

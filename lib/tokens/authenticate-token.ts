@@ -7,6 +7,31 @@ import { type Actor, toActor } from "@/lib/auth/actor";
 import { type CachedToken, cachedToken, rememberToken } from "./token-cache";
 import { tokenMatches, tokenPrefix } from "./token-format";
 
+/**
+ * Who makes a request with a token, as the gateway, the relay rule, replicas forwarding a call
+ * and the audit log all name them: the gateway's caller (lib/gateway/caller.ts) is this and what
+ * the caller may see and which credentials resolve for them.
+ */
+export interface TokenCaller {
+  tokenId: string;
+  tokenKind: "user" | "team" | "org";
+  /** The person behind a user token; null for team and org tokens. */
+  userId: string | null;
+  /** The team of a team token; null otherwise. */
+  teamId: string | null;
+}
+
+/** The caller a token names. */
+export function tokenCaller(principal: TokenPrincipal): TokenCaller {
+  const { token, user } = principal;
+  return {
+    tokenId: token.id,
+    tokenKind: token.kind,
+    userId: token.kind === "user" ? (user?.id ?? null) : null,
+    teamId: token.kind === "team" ? token.team_id : null,
+  };
+}
+
 export interface TokenPrincipal {
   token: Pick<AccessToken, "id" | "kind" | "team_id" | "prefix">;
   /** The owner of a user token; null for team and org tokens. */

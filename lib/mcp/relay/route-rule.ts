@@ -1,4 +1,5 @@
 import type { RequestId } from "@modelcontextprotocol/client";
+import type { TokenCaller } from "@/lib/tokens/authenticate-token";
 
 /**
  * Which call a request (or log message) that an upstream server sends belongs to. Pure: the
@@ -78,11 +79,7 @@ export function routeServerMessage<C extends InflightCall>(
  * principal (`token:<id>`): several people may hold different tokens of one team, and nothing
  * says the holders of two tokens are the same person.
  */
-export function relayPrincipal(caller: {
-  tokenKind: "user" | "team" | "org";
-  tokenId: string;
-  userId: string | null;
-}): string {
+export function relayPrincipal(caller: Pick<TokenCaller, "tokenKind" | "tokenId" | "userId">): string {
   return caller.tokenKind === "user" && caller.userId ? `user:${caller.userId}` : `token:${caller.tokenId}`;
 }
 
