@@ -88,7 +88,14 @@ test.describe
         args: [path.resolve("test/servers/relay-server.mjs")],
       });
       assignments = [
-        { server: "everything-modern", prefix: "ev", mode: "static", credentialId: everything, tools: ["echo"] },
+        {
+          server: "everything-modern",
+          prefix: "ev",
+          mode: "static",
+          credentialId: everything,
+          tools: ["echo", "toggle-subscriber-updates"],
+          resources: "all",
+        },
         { server: "diary", tools: ["read_graph"] },
         {
           server: "asker",
@@ -110,7 +117,14 @@ test.describe
       expect(legacy.getServerVersion()?.name).toBe("mcp-orchestrator/modern");
 
       const [modernTools, legacyTools] = await Promise.all([modern.listTools(), legacy.listTools()]);
-      const names = ["ev__echo", "diary__read_graph", "asker__ask_model", "asker__ask_user", "asker__list_roots"];
+      const names = [
+        "ev__echo",
+        "ev__toggle-subscriber-updates",
+        "diary__read_graph",
+        "asker__ask_model",
+        "asker__ask_user",
+        "asker__list_roots",
+      ];
       expect(modernTools.tools.map((t) => t.name)).toEqual(names);
       expect(legacyTools.tools.map((t) => t.name)).toEqual(names);
       // Tools pass whole in both eras. `execution` (task support) is the tasks extension's in
@@ -200,6 +214,37 @@ test.describe
       await expect.poll(() => changed, { timeout: 10_000 }).toBeGreaterThan(0);
       await subscription.close();
       await modern.close();
+    });
+
+    test("a listen stream hears updates of the resources it names, and no other caller's stream does", async () => {
+      const modern = await connectModern(member);
+      const updates: string[] = [];
+      modern.setNotificationHandler("notifications/resources/updated", (n) => {
+        updates.push(n.params.uri);
+      });
+      const uri = (await modern.listResources()).resources.find((r) => r.uri.startsWith("demo://resource/"))?.uri ?? "";
+      expect(uri).not.toBe("");
+      const subscription = await modern.listen({ resourceSubscriptions: [uri] });
+      expect(subscription.honoredFilter.resourceSubscriptions).toEqual([uri]);
+      // Another caller's listen stream on the same gateway hears no resource updates of this one's.
+      const other = await connectModern(admin);
+      const overheard: string[] = [];
+      other.setNotificationHandler("notifications/resources/updated", (n) => {
+        overheard.push(n.params.uri);
+      });
+      const otherSubscription = await other.listen({ toolsListChanged: true, resourcesListChanged: true });
+      // The server sends updates of subscribed resources every few seconds once asked to.
+      await modern.callTool({ name: "ev__toggle-subscriber-updates", arguments: {} });
+      try {
+        await expect.poll(() => updates, { timeout: 15_000 }).toContain(uri);
+        expect(overheard).toEqual([]);
+      } finally {
+        await modern.callTool({ name: "ev__toggle-subscriber-updates", arguments: {} });
+        await subscription.close();
+        await otherSubscription.close();
+        await modern.close();
+        await other.close();
+      }
     });
 
     test("listen streams count with 2025 event streams against the token's limit: the eleventh is refused, 429", async ({

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { changeStream, sessionsWithStreams } from "./change-stream";
-import { streamsOfToken } from "./held-streams";
+import { changeStream } from "./change-stream";
+import { sessionsWithStreams, streamsOfToken } from "./held-streams";
 
 const opened: AbortController[] = [];
 const open = (tokenId: string, session: string | null = null) => {

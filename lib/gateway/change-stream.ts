@@ -46,13 +46,6 @@ const LIST_CHANGED = ["tools", "prompts", "resources"].map((what) =>
 );
 const KEEP_ALIVE_MS = 25_000;
 
-/** Sessions with an event stream open on this replica (their subscriptions are in use). */
-export function sessionsWithStreams(): Set<string> {
-  const sessions = new Set<string>();
-  for (const l of listeners()) if (l.session) sessions.add(l.session);
-  return sessions;
-}
-
 export interface ChangeStreamOptions extends HoldOptions {
   gatewayId: string;
   /** The servers the gateway offers: a change to one of them is a change to the gateway. */

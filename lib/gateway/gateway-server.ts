@@ -64,10 +64,11 @@ export type HandlerContext = ServerContext;
 /** The tools a gateway lists, under their exposed names. */
 export const listedTools = (tools: ExposedTool[]) => tools.map((t) => ({ ...t.definition, name: t.name }));
 
+/** What a gateway offers in both eras (2026-07-28 subscribes to resources on a listen stream). */
 export const GATEWAY_CAPABILITIES = {
   tools: { listChanged: true },
   prompts: { listChanged: true },
-  resources: { listChanged: true },
+  resources: { listChanged: true, subscribe: true },
   completions: {},
 };
 
@@ -87,11 +88,8 @@ export function gatewayServer(
   options: { era: "legacy" | "modern"; requestStateVerify?: RequestStateVerify },
 ): Server {
   const { ctx, tools, assignments, sessionId } = scope;
-  // 2025-era sessions also get log messages and resources/subscribe (2026-07-28 has neither).
-  const capabilities =
-    options.era === "legacy"
-      ? { ...GATEWAY_CAPABILITIES, resources: { listChanged: true, subscribe: true }, logging: {} }
-      : GATEWAY_CAPABILITIES;
+  // 2025-era sessions also get log messages (2026-07-28 has none).
+  const capabilities = options.era === "legacy" ? { ...GATEWAY_CAPABILITIES, logging: {} } : GATEWAY_CAPABILITIES;
   const server = new Server(gatewayServerInfo(ctx.gateway), {
     capabilities,
     jsonSchemaValidator: sharedValidator(),

@@ -27,17 +27,27 @@ export interface HoldOptions {
   /** Whether the caller may still hold the stream (a "no" ends it; a failed check keeps it). */
   stillAllowed: () => Promise<boolean>;
   maxPerToken: number;
+  /** The subscription session the stream delivers updates for (its subscriptions are in use). */
+  session?: string | null;
 }
 
 const RECHECK_MS = 1000;
 
-const held = () => processGlobal("gateway-held-streams", () => new Map<HeldStream, string>());
+type Holder = { tokenId: string; session: string | null };
+const held = () => processGlobal("gateway-held-streams", () => new Map<HeldStream, Holder>());
 
 /** The streams a token holds open on this replica. */
 export function streamsOfToken(tokenId: string): number {
   let n = 0;
-  for (const holder of held().values()) if (holder === tokenId) n++;
+  for (const holder of held().values()) if (holder.tokenId === tokenId) n++;
   return n;
+}
+
+/** Sessions with a stream open on this replica (their subscriptions are in use). */
+export function sessionsWithStreams(): Set<string> {
+  const sessions = new Set<string>();
+  for (const holder of held().values()) if (holder.session) sessions.add(holder.session);
+  return sessions;
 }
 
 /** Holds a stream for the token, or null when it already holds as many as it may. */
@@ -56,7 +66,7 @@ export function holdStream(options: HoldOptions): HeldStream | null {
       controller.abort();
     },
   };
-  held().set(stream, tokenId);
+  held().set(stream, { tokenId, session: options.session ?? null });
   // One check at a time, the next a second after the last one answered. A check that fails (the
   // database is briefly away) keeps the stream; a "no" ends it.
   const scheduleCheck = () => {

@@ -10,14 +10,13 @@ import {
   type RequestStateCodec,
 } from "@modelcontextprotocol/server";
 import { getAuthSecret } from "@/lib/app-secrets";
-import { getEnv } from "@/lib/env";
 import { getLogger } from "@/lib/log";
 import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
-import { type GatewayAnswer, type GatewayExchange, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
+import { type GatewayAnswer, type GatewayExchange, MAX_BODY_BYTES } from "./exchange";
 import { gatewayServer, gatewayServerInfo, type GatewayScope, type HandlerContext } from "./gateway-server";
-import { holdStream, releasedWhenDone, tooManyStreamsMessage } from "./held-streams";
 import { leanAnswer, leanCall, leanRequest, replay } from "./lean-path";
+import { serveListen } from "./modern-listen";
 
 /**
  * The 2026-07-28 leg of a gateway endpoint: stateless requests, each carrying its protocol
@@ -98,8 +97,15 @@ export async function sealInputRequired<R extends object>(
   return { ...result, requestState: await sealCallState({ tool: what, upstream, ...also }, c) };
 }
 
-/** A gateway's handler, and the assignments its latest request saw (whose servers' changes it hears). */
-type Entry = { handler: McpHttpHandler; assignments: readonly { item: { id: string } }[] };
+/**
+ * A gateway's handler, the handlers of its listen streams that have their own (modern-listen.ts),
+ * and the assignments its latest request saw (whose servers' changes it hears).
+ */
+type Entry = {
+  handler: McpHttpHandler;
+  streams: Set<McpHttpHandler>;
+  assignments: readonly { item: { id: string } }[];
+};
 type Registry = { handlers: Map<string, Entry> };
 
 /** The handlers, one per gateway so that a listen stream hears only its own gateway's changes. */
@@ -111,40 +117,45 @@ const registry = () =>
       for (const [gatewayId, entry] of state.handlers) {
         if (m.kind === "gateways-changed" && m.gatewayId && m.gatewayId !== gatewayId) continue;
         if (m.kind === "catalog-changed" && !entry.assignments.some((a) => a.item.id === m.itemId)) continue;
-        entry.handler.notify.toolsChanged();
-        entry.handler.notify.promptsChanged();
-        entry.handler.notify.resourcesChanged();
+        for (const handler of [entry.handler, ...entry.streams]) {
+          handler.notify.toolsChanged();
+          handler.notify.promptsChanged();
+          handler.notify.resourcesChanged();
+        }
       }
     });
     return state;
   });
 
+/** A handler of 2026-07-28 requests for one gateway (the request's scope rides in its authInfo). */
+function newHandler(gatewayId: string): McpHttpHandler {
+  return createMcpHandler(
+    (c) => {
+      const at = c.authInfo?.extra?.gateway as Carried;
+      return gatewayServer(at.scope, { era: "modern", requestStateVerify: (state, hc) => codec().verify(state, hc) });
+    },
+    {
+      legacy: "reject",
+      bus: new InMemoryServerEventBus(),
+      maxRequestBodySize: MAX_BODY_BYTES,
+      onerror: (err) => getLogger().debug({ err: err.message, gatewayId }, "2026-07-28 request refused"),
+    },
+  );
+}
+
 function handlerFor(gatewayId: string): Entry {
   const handlers = registry().handlers;
   let entry = handlers.get(gatewayId);
   if (!entry) {
-    const handler = createMcpHandler(
-      (c) => {
-        const at = c.authInfo?.extra?.gateway as Carried;
-        return gatewayServer(at.scope, { era: "modern", requestStateVerify: (state, hc) => codec().verify(state, hc) });
-      },
-      {
-        legacy: "reject",
-        bus: new InMemoryServerEventBus(),
-        maxRequestBodySize: MAX_BODY_BYTES,
-        onerror: (err) => getLogger().debug({ err: err.message, gatewayId }, "2026-07-28 request refused"),
-      },
-    );
-    entry = { handler, assignments: [] };
+    entry = { handler: newHandler(gatewayId), streams: new Set(), assignments: [] };
     handlers.set(gatewayId, entry);
   }
   return entry;
 }
 
 /**
- * Serves one 2026-07-28 request (already authenticated, its body parsed) for the scope's gateway.
- * A `subscriptions/listen` stream is a held stream (held-streams.ts), like a 2025 session's GET
- * stream: counted against the token's limit, and ended when the caller loses the right to it.
+ * Serves one 2026-07-28 request (already authenticated, its body parsed) for the scope's gateway;
+ * a `subscriptions/listen` stream as modern-listen.ts says.
  */
 export async function serveModern(
   exchange: GatewayExchange,
@@ -175,16 +186,19 @@ export async function serveModern(
   }
   if ((body as { method?: unknown }).method !== "subscriptions/listen")
     return entry.handler.fetch(exchange.request(), { parsedBody: body, authInfo });
-  const max = getEnv().ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN;
-  const held = holdStream({ tokenId: scope.tokenId, signal: exchange.signal, stillAllowed, maxPerToken: max });
-  if (!held) return jsonRpcError(429, -32600, tooManyStreamsMessage(max), { "Retry-After": "10" });
-  // The SDK ends a listen stream when its request's signal aborts: here, when the stream is let go.
-  const request = exchange.request();
-  const listen = new Request(request.url, { method: "POST", headers: request.headers, signal: held.signal });
-  try {
-    return releasedWhenDone(await entry.handler.fetch(listen, { parsedBody: body, authInfo }), held);
-  } catch (err) {
-    held.release();
-    throw err;
-  }
+  const handlers = {
+    gateway: entry.handler,
+    own: () => {
+      const handler = newHandler(gatewayId);
+      entry.streams.add(handler);
+      return {
+        handler,
+        close: () => {
+          entry.streams.delete(handler);
+          void handler.close().catch(() => {});
+        },
+      };
+    },
+  };
+  return serveListen(exchange, body, scope, { stillAllowed, authInfo, handlers });
 }

@@ -4,7 +4,7 @@ import { watchResourceUpdates } from "@/lib/mcp/relay/resource-updates";
 import { upstreamEra } from "@/lib/mcp/upstream-era";
 import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
-import { sessionsWithStreams } from "./change-stream";
+import { sessionsWithStreams } from "./held-streams";
 
 /**
  * Resource subscriptions of gateway sessions. The replica that receives `resources/subscribe`
