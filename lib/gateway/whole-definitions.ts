@@ -3,7 +3,6 @@ import {
   type Client,
   type ClientCapabilities,
   type InputRequiredResult,
-  withInputRequired,
 } from "@modelcontextprotocol/client";
 import { upstreamEra } from "@/lib/mcp/upstream-era";
 import type {
@@ -16,7 +15,7 @@ import type {
 import { z } from "zod";
 import { listAllPages } from "@/lib/mcp/list-all-pages";
 import type { ClientChannel } from "@/lib/mcp/relay/inflight";
-import { relayRequest } from "@/lib/mcp/relay/relay-call";
+import { orInputRequired, relayRequest } from "@/lib/mcp/relay/relay-call";
 
 /*
  * Prompts, resources, templates, prompt messages and resource contents as their server sent
@@ -111,7 +110,7 @@ async function askWhole<R>(
   if (!passThrough || upstreamEra(client) !== "modern") return (await client.request({ method, params }, schema)) as R;
   return (await client.request(
     { method, params: { ...params, ...passThroughParams(passThrough) } },
-    withInputRequired(schema),
+    orInputRequired(schema),
     { allowInputRequired: true },
   )) as R | InputRequiredResult;
 }

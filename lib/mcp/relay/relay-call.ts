@@ -4,6 +4,19 @@ import { type ClientChannel, openCall } from "./inflight";
 
 const AnyResult = z.looseObject({});
 
+/** A result schema that also takes `input_required`, made once per schema (making one costs more than a call). */
+export const orInputRequired = (() => {
+  const made = new WeakMap<object, unknown>();
+  return <S extends z.ZodType<Record<string, unknown>>>(schema: S): ReturnType<typeof withInputRequired<S>> => {
+    let found = made.get(schema);
+    if (!found) {
+      found = withInputRequired(schema);
+      made.set(schema, found);
+    }
+    return found as ReturnType<typeof withInputRequired<S>>;
+  };
+})();
+
 /**
  * One request relayed to an upstream server (a tool call, or a prompt or read a 2025 caller asks for),
  * the one way both the gateway and a replica serving a call forwarded to it make one: what the
@@ -35,7 +48,7 @@ export async function relayRequest(
     const result = await call.send(() =>
       client.request(
         { method: options.method, params: options.params },
-        options.allowInputRequired ? withInputRequired(schema) : schema,
+        options.allowInputRequired ? orInputRequired(schema) : schema,
         {
           signal: options.signal,
           timeout: options.timeoutMs,
