@@ -1,5 +1,6 @@
 import type { Database } from "@/db";
 import type { Caller } from "@/lib/credentials/resolve-credential";
+import { forbidden } from "@/lib/errors";
 import { type TokenCaller, type TokenPrincipal, tokenCaller } from "@/lib/tokens/authenticate-token";
 import { type GatewayViewer, userViewer } from "./gateway-access";
 
@@ -30,6 +31,6 @@ export async function gatewayCaller(db: Database, principal: TokenPrincipal): Pr
     };
   }
   // Never an org's reach by accident: a user or team token without its person or team is refused.
-  if (who.tokenKind !== "org") throw new Error(`A ${who.tokenKind} token without its ${who.tokenKind} cannot call.`);
+  if (who.tokenKind !== "org") throw forbidden(`A ${who.tokenKind} token without its ${who.tokenKind} cannot call.`);
   return { ...who, viewer: { kind: "org" }, caller: { kind: "org" } };
 }

@@ -1,4 +1,5 @@
 import type { Database } from "@/db";
+import { AppError } from "@/lib/errors";
 import { processGlobal } from "@/lib/process-global";
 import { authenticateToken } from "@/lib/tokens/authenticate-token";
 import { gatewayCaller } from "./caller";
@@ -129,8 +130,14 @@ export async function stillMayUse(
   if (sessionId && (await sessionEnded(db, sessionId))) return false;
   const now = await authenticateToken(db, token);
   if (!now) return false;
-  const caller = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
-  return canUseGateway(caller.viewer, gateway);
+  try {
+    const caller = await callerCache().read(now.token.id, () => gatewayCaller(db, now));
+    return canUseGateway(caller.viewer, gateway);
+  } catch (err) {
+    // A token that names no caller any more loses its streams; a failed read keeps them.
+    if (err instanceof AppError) return false;
+    throw err;
+  }
 }
 
 /** The refusal when a token holds as many streams as it may. */

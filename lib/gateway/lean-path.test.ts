@@ -108,6 +108,7 @@ const otherResults: [string, unknown][] = [
   ["no content at all", { structuredContent: { a: 1 } }],
   ["a top-level key of its own", { content: [], weird: 2 }],
   ["structuredContent that is no object", { content: [], structuredContent: 3 }],
+  ["a reserved key in _meta", { content: [], _meta: { "io.modelcontextprotocol/serverInfo": { name: "evil" } } }],
 ];
 
 describe.each([
@@ -192,8 +193,26 @@ describe("which requests take the lean path", () => {
     ["no envelope", header(), call(1)],
     ["arguments that are no object", header(), { ...call(1, envelope()), params: { name: "echo", arguments: [1] } }],
     ["a content type that is not JSON", header({ "content-type": "text/plain" }), call(1, envelope())],
+    // Found in review: String.trim strips a no-break space, which HTTP (and the SDK) does not.
+    ["an Mcp-Name with a no-break space", header({ "mcp-name": "echo\u00a0" }), call(1, envelope())],
+    ["a fractional id", header(), { ...call(1, envelope()), id: 1.5 }],
+    ["a member JSON-RPC does not define", header(), { ...call(1, envelope()), result: {} }],
   ])("not with %s", (_, h, body) => {
     expect(leanRequest(h, body, modern)).toBeNull();
+  });
+
+  it("a 2025 tools/list only with no params or empty ones", () => {
+    const h = header();
+    const list = (params?: unknown) => ({
+      jsonrpc: "2.0",
+      id: 1,
+      method: "tools/list",
+      ...(params === undefined ? {} : { params }),
+    });
+    expect(leanRequest(h, list(), { modern: false, session })).not.toBeNull();
+    expect(leanRequest(h, list({}), { modern: false, session })).not.toBeNull();
+    expect(leanRequest(h, list(3), { modern: false, session })).toBeNull();
+    expect(leanRequest(h, list({ cursor: "c" }), { modern: false, session })).toBeNull();
   });
 
   it("a 2025 call only from a session whose client cannot be asked anything", () => {
@@ -202,6 +221,7 @@ describe("which requests take the lean path", () => {
     expect(leanRequest(h, call(1), { modern: false, session: null })).toBeNull();
     const askable = { ...session, can: { ...session.can, elicitation: true } };
     expect(leanRequest(h, call(1), { modern: false, session: askable })).toBeNull();
-    expect(leanRequest(h, { ...call(1), method: "tools/list" }, { modern: false, session: askable })).not.toBeNull();
+    const list = { jsonrpc: "2.0", id: 1, method: "tools/list" };
+    expect(leanRequest(h, list, { modern: false, session: askable })).not.toBeNull();
   });
 });

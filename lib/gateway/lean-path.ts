@@ -26,10 +26,22 @@ import { canBeAsked, type GatewaySession } from "./session";
  * lean-path.test.ts holds both paths to the same answers.
  */
 
+const RESERVED_META = "io.modelcontextprotocol/";
+
 /** The 2026-07-28 revision, the one the lean path takes (the SDK answers any other). */
 export const MODERN_REVISION = "2026-07-28";
 
 type Message = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
+
+/** HTTP's optional whitespace is spaces and tabs only (String.trim takes more, which the SDK does not). */
+export const withoutOws = (value: string | null) => value?.replace(/^[ \t]+|[ \t]+$/g, "");
+
+/** A request exactly as JSON-RPC has one: an integer or string id, and no member it does not define. */
+function plainMessage(m: Message): m is Message & { id: string | number } {
+  if (m?.jsonrpc !== "2.0" || !(typeof m.id === "string" || Number.isSafeInteger(m.id))) return false;
+  for (const key in m) if (key !== "jsonrpc" && key !== "id" && key !== "method" && key !== "params") return false;
+  return true;
+}
 export type LeanRequest = { id: string | number; method: "tools/list" | "tools/call"; call?: LeanCall };
 type LeanCall = { name: string; arguments?: Record<string, unknown>; _meta?: Record<string, unknown> };
 
@@ -52,14 +64,17 @@ export function leanRequest(
   era: { modern: true } | { modern: false; session: GatewaySession | null },
 ): LeanRequest | null {
   const m = body as Message;
-  if (m?.jsonrpc !== "2.0" || (typeof m.id !== "string" && typeof m.id !== "number")) return null;
+  if (!plainMessage(m)) return null;
   if (!isJsonContentType(header("content-type"))) return null;
   const accept = header("accept") ?? "";
   if (!accept.includes("application/json") || !accept.includes("text/event-stream")) return null;
   if (!era.modern) {
     // A 2025 session's plain JSON exchange: nothing the server asks could reach its client.
     if (!era.session) return null;
-    if (m.method === "tools/list") return { id: m.id, method: "tools/list" };
+    if (m.method === "tools/list")
+      return m.params === undefined || (isObject(m.params) && Object.keys(m.params).length === 0)
+        ? { id: m.id, method: "tools/list" }
+        : null;
     if (m.method !== "tools/call" || canBeAsked(era.session)) return null;
     const call = plainCallParams(m.params);
     return call ? { id: m.id, method: "tools/call", call } : null;
@@ -69,9 +84,9 @@ export function leanRequest(
   const meta = call?._meta;
   if (!call || !meta || meta[PROTOCOL_VERSION_META_KEY] !== MODERN_REVISION || LOG_LEVEL_META_KEY in meta) return null;
   // The standard headers exactly as the body has them (the SDK checks every other form).
-  if (header("mcp-protocol-version")?.trim() !== MODERN_REVISION) return null;
-  if (header("mcp-method")?.trim() !== "tools/call") return null;
-  const name = header("mcp-name")?.trim();
+  if (withoutOws(header("mcp-protocol-version")) !== MODERN_REVISION) return null;
+  if (withoutOws(header("mcp-method")) !== "tools/call") return null;
+  const name = withoutOws(header("mcp-name"));
   if (name !== call.name || name.startsWith("=?")) return null;
   return { id: m.id, method: "tools/call", call };
 }
@@ -84,7 +99,9 @@ function plainResult(result: CallToolResult | InputRequiredResult): result is Ca
   for (const key in result) {
     const value = (result as Record<string, unknown>)[key];
     if (key === "content" || (key === "isError" && typeof value === "boolean")) continue;
-    if ((key === "structuredContent" || key === "_meta") && isObject(value)) continue;
+    if (key === "structuredContent" && isObject(value)) continue;
+    // `_meta` of the server's own only: reserved keys (the revision's) are the SDK's to frame.
+    if (key === "_meta" && isObject(value) && !Object.keys(value).some((k) => k.startsWith(RESERVED_META))) continue;
     return false;
   }
   if (!Array.isArray(result.content)) return false;

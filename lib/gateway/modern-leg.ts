@@ -15,7 +15,7 @@ import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { type GatewayAnswer, type GatewayExchange, MAX_BODY_BYTES } from "./exchange";
 import { gatewayServer, gatewayServerInfo, type GatewayScope, type HandlerContext } from "./gateway-server";
-import { leanAnswer, leanCall, leanRequest, replay } from "./lean-path";
+import { leanAnswer, leanCall, leanRequest, MODERN_REVISION, replay, withoutOws } from "./lean-path";
 import { serveListen } from "./modern-listen";
 
 /**
@@ -200,5 +200,11 @@ export async function serveModern(
       };
     },
   };
-  return serveListen(exchange, body, scope, { stillAllowed, authInfo, handlers });
+  // Resources are subscribed only for a request the SDK will serve: one its era rule classified,
+  // with the revision's headers (the rest is the SDK's to refuse, before any upstream is asked).
+  const subscribable =
+    classified &&
+    withoutOws(exchange.header("mcp-protocol-version")) === MODERN_REVISION &&
+    withoutOws(exchange.header("mcp-method")) === "subscriptions/listen";
+  return serveListen(exchange, body, scope, { stillAllowed, authInfo, handlers, subscribable });
 }

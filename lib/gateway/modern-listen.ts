@@ -50,7 +50,8 @@ function requestedResources(body: unknown): string[] {
 
 /** The listen request with only the resources that were subscribed. */
 function withResources(body: unknown, uris: string[]): unknown {
-  const message = body as { params: { notifications: Record<string, unknown> } };
+  const message = body as { params?: { notifications?: Record<string, unknown> } };
+  if (!message?.params?.notifications || typeof message.params.notifications !== "object") return body;
   return {
     ...message,
     params: { ...message.params, notifications: { ...message.params.notifications, resourceSubscriptions: uris } },
@@ -61,7 +62,13 @@ export async function serveListen(
   exchange: GatewayExchange,
   body: unknown,
   scope: GatewayScope,
-  options: { stillAllowed: () => Promise<boolean>; authInfo: unknown; handlers: ListenHandlers },
+  options: {
+    stillAllowed: () => Promise<boolean>;
+    authInfo: unknown;
+    handlers: ListenHandlers;
+    /** The request passed the SDK's era rule and carries the revision's headers: its resources may be subscribed. */
+    subscribable: boolean;
+  },
 ): Promise<GatewayAnswer> {
   const max = getEnv().ARCHESTRA_GATEWAY_MAX_STREAMS_PER_TOKEN;
   const session = `listen:${randomUUID()}`;
@@ -78,9 +85,13 @@ export async function serveListen(
   const listen = new Request(request.url, { method: "POST", headers: request.headers, signal: held.signal });
   const authInfo = options.authInfo as never;
   try {
-    const wanted = requestedResources(body);
-    if (wanted.length === 0)
-      return releasedWhenDone(await options.handlers.gateway.fetch(listen, { parsedBody: body, authInfo }), held);
+    const wanted = options.subscribable ? requestedResources(body) : [];
+    // A stream that names no resources, or a request the SDK will refuse (no upstream is asked
+    // anything for it), is the gateway's handler's: with no resources, so none is acknowledged.
+    if (wanted.length === 0) {
+      const parsedBody = options.subscribable ? body : withResources(body, []);
+      return releasedWhenDone(await options.handlers.gateway.fetch(listen, { parsedBody, authInfo }), held);
+    }
     const who = { session, tokenId: scope.tokenId };
     held.signal.addEventListener("abort", () => void endSession(session).catch(() => {}), { once: true });
     const subscribed: string[] = [];
@@ -93,7 +104,12 @@ export async function serveListen(
         // Not offered (no server has it, or will subscribe to it): left out of the acknowledgement.
       }
     }
-    if (held.signal.aborted) return { status: 499 };
+    if (held.signal.aborted) {
+      // The client left while subscriptions were made: the last one may have been recorded after
+      // the stream's end had already ended the others.
+      await endSession(session).catch(() => {});
+      return { status: 499 };
+    }
     const own = options.handlers.own();
     updateTargets().set(session, (uri) => own.handler.notify.resourceUpdated(uri));
     held.signal.addEventListener(

@@ -15,7 +15,7 @@ import type {
 import { z } from "zod";
 import { listAllPages } from "@/lib/mcp/list-all-pages";
 import type { ClientChannel } from "@/lib/mcp/relay/inflight";
-import { orInputRequired, relayRequest } from "@/lib/mcp/relay/relay-call";
+import { orInputRequired, relayRequest, withoutServerIdentity } from "@/lib/mcp/relay/relay-call";
 
 /*
  * Prompts, resources, templates, prompt messages and resource contents as their server sent
@@ -107,12 +107,15 @@ async function askWhole<R>(
       timeoutMs: relay.timeoutMs,
       schema,
     })) as R;
-  if (!passThrough || upstreamEra(client) !== "modern") return (await client.request({ method, params }, schema)) as R;
-  return (await client.request(
-    { method, params: { ...params, ...passThroughParams(passThrough) } },
-    orInputRequired(schema),
-    { allowInputRequired: true },
-  )) as R | InputRequiredResult;
+  if (!passThrough || upstreamEra(client) !== "modern")
+    return withoutServerIdentity((await client.request({ method, params }, schema)) as R);
+  return withoutServerIdentity(
+    (await client.request(
+      { method, params: { ...params, ...passThroughParams(passThrough) } },
+      orInputRequired(schema),
+      { allowInputRequired: true },
+    )) as R | InputRequiredResult,
+  );
 }
 
 /** A prompt's messages, each whole. */

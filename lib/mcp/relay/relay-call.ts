@@ -26,6 +26,19 @@ export const orInputRequired = (() => {
  * `allowInputRequired`, a 2026-07-28 server's `input_required` is returned instead of being
  * asked of `channel`.
  */
+const SERVER_INFO = "io.modelcontextprotocol/serverInfo";
+
+/**
+ * An upstream's result without the identity it may claim in `_meta`: the gateway answers as
+ * itself (the SDK names the gateway there in 2026-07-28), so no server can pose as the gateway.
+ */
+export function withoutServerIdentity<R>(result: R): R {
+  const meta = (result as { _meta?: Record<string, unknown> } | null)?._meta;
+  if (!meta || typeof meta !== "object" || !(SERVER_INFO in meta)) return result;
+  const { [SERVER_INFO]: _claimed, ...rest } = meta;
+  return { ...result, _meta: rest };
+}
+
 export async function relayRequest(
   client: Client,
   channel: ClientChannel,
@@ -62,7 +75,7 @@ export async function relayRequest(
       ),
     );
     await channel.flush();
-    return result as Record<string, unknown>;
+    return withoutServerIdentity(result as Record<string, unknown>);
   } finally {
     call.end();
   }
