@@ -176,7 +176,8 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   // The same question to a 2026-07-28 caller: the call on A is parked and the question comes back
   // as input_required; the caller's retry goes to B, which forwards the answer to A (the sealed
   // state names A), and the call on A completes with it.
-  const modern = (base: string, name: string, capabilities: object, params: Record<string, unknown>) =>
+  /** A 2026-07-28 request, `name` what it names (a tool, or a resource's URI for a read). */
+  const modernRequest = (base: string, method: string, name: string, capabilities: object, params: object) =>
     fetch(`${base}/api/mcp/shared`, {
       method: "POST",
       headers: {
@@ -184,15 +185,15 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
         accept: "application/json, text/event-stream",
         authorization: `Bearer ${token}`,
         "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "tools/call",
+        "mcp-method": method,
         "mcp-name": name,
       },
       body: JSON.stringify({
         jsonrpc: "2.0",
         id: 7,
-        method: "tools/call",
+        method,
         params: {
-          name,
+          ...(method === "resources/read" ? { uri: name } : { name }),
           ...params,
           _meta: {
             "io.modelcontextprotocol/protocolVersion": "2026-07-28",
@@ -201,6 +202,8 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
         },
       }),
     }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+  const modern = (base: string, name: string, capabilities: object, params: Record<string, unknown>) =>
+    modernRequest(base, "tools/call", name, capabilities, params);
   const sampling2026 = (base: string, params: Record<string, unknown>) =>
     modern(base, "everything__trigger-sampling-request", { sampling: {} }, params);
   const parked = await sampling2026(a, { arguments: { prompt: "bridged across replicas" } });
@@ -233,80 +236,28 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
 
   // The same server's question to a 2025 caller (the server refuses 2025, so the gateway bridges):
   // asked on A's event stream, answered through B, and the server gets it as an input response.
-  const legacyAsk = await postMcp(gatewayA, token, {
-    jsonrpc: "2.0",
-    id: 9,
-    method: "tools/call",
-    params: { name: "modern__ask_name", arguments: {} },
-  });
-  const legacyMessages = sseMessages(legacyAsk);
-  const elicit = await nextMatching(legacyMessages, (m) => m.method === "elicitation/create");
-  const legacyAnswer = await postMcp(gatewayB, token, {
-    jsonrpc: "2.0",
-    id: elicit.id,
-    result: { action: "accept", content: { name: "Grace" } },
-  });
-  expect(legacyAnswer.status).toBe(202);
-  expect(JSON.stringify((await nextMatching(legacyMessages, (m) => m.id === 9)).result)).toContain("hello Grace");
-
-  // A prompt whose 2026-07-28 server asks whom to greet: the 2025 caller is asked the same way.
-  const promptAsk = await postMcp(gatewayA, token, {
-    jsonrpc: "2.0",
-    id: 10,
-    method: "prompts/get",
-    params: { name: "modern__greet" },
-  });
-  const promptMessages = sseMessages(promptAsk);
-  const whom = await nextMatching(promptMessages, (m) => m.method === "elicitation/create");
-  const promptAnswer = await postMcp(gatewayB, token, {
-    jsonrpc: "2.0",
-    id: whom.id,
-    result: { action: "accept", content: { name: "Lin" } },
-  });
-  expect(promptAnswer.status).toBe(202);
-  expect(JSON.stringify((await nextMatching(promptMessages, (m) => m.id === 10)).result)).toContain("Greet Lin");
-
-  // A read whose 2026-07-28 server asks whose diary: a 2025 caller is asked on its stream ...
-  const readAsk = await postMcp(gatewayA, token, {
-    jsonrpc: "2.0",
-    id: 11,
-    method: "resources/read",
-    params: { uri: "diary://today" },
-  });
-  const readMessages = sseMessages(readAsk);
-  const whose = await nextMatching(readMessages, (m) => m.method === "elicitation/create");
-  await postMcp(gatewayB, token, {
-    jsonrpc: "2.0",
-    id: whose.id,
-    result: { action: "accept", content: { name: "Kim" } },
-  });
-  expect(JSON.stringify((await nextMatching(readMessages, (m) => m.id === 11)).result)).toContain("Kim's diary");
+  /** A 2025 request asked on A's event stream, the question answered through B: its result. */
+  const askedOnAAnsweredOnB = async (id: number, method: string, params: unknown, name: string) => {
+    const messages = sseMessages(await postMcp(gatewayA, token, { jsonrpc: "2.0", id, method, params }));
+    const question = await nextMatching(messages, (m) => m.method === "elicitation/create");
+    const answer = await postMcp(gatewayB, token, {
+      jsonrpc: "2.0",
+      id: question.id,
+      result: { action: "accept", content: { name } },
+    });
+    expect(answer.status).toBe(202);
+    return JSON.stringify((await nextMatching(messages, (m) => m.id === id)).result);
+  };
+  expect(await askedOnAAnsweredOnB(9, "tools/call", { name: "modern__ask_name", arguments: {} }, "Grace")).toContain(
+    "hello Grace",
+  );
+  // A prompt whose 2026-07-28 server asks whom to greet, and a read that asks whose diary: the
+  // 2025 caller is asked the same way ...
+  expect(await askedOnAAnsweredOnB(10, "prompts/get", { name: "modern__greet" }, "Lin")).toContain("Greet Lin");
+  expect(await askedOnAAnsweredOnB(11, "resources/read", { uri: "diary://today" }, "Kim")).toContain("Kim's diary");
   // ... and a 2026-07-28 caller gets input_required, its retry read on the other replica.
   const read2026 = (base: string, params: Record<string, unknown>) =>
-    fetch(`${base}/api/mcp/shared`, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "application/json, text/event-stream",
-        authorization: `Bearer ${token}`,
-        "mcp-protocol-version": "2026-07-28",
-        "mcp-method": "resources/read",
-        "mcp-name": "diary://today",
-      },
-      body: JSON.stringify({
-        jsonrpc: "2.0",
-        id: 12,
-        method: "resources/read",
-        params: {
-          uri: "diary://today",
-          ...params,
-          _meta: {
-            "io.modelcontextprotocol/protocolVersion": "2026-07-28",
-            "io.modelcontextprotocol/clientCapabilities": { elicitation: { form: {} } },
-          },
-        },
-      }),
-    }).then((r) => r.json() as Promise<{ result: Record<string, unknown> }>);
+    modernRequest(base, "resources/read", "diary://today", { elicitation: { form: {} } }, params);
   const readAsked = await read2026(a, {});
   expect(readAsked.result.resultType).toBe("input_required");
   expect(readAsked.result.requestState).not.toBe("asked-diary");

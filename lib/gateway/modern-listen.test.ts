@@ -1,31 +1,10 @@
-import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it, vi } from "vitest";
 import { exchangeFromRequest } from "./exchange";
 import type { GatewayScope } from "./gateway-server";
 import { streamsOfToken } from "./held-streams";
 import { serveListen } from "./modern-listen";
 import { subscribe } from "./subscriptions";
-
-/** A real MCP server that offers subscriptions, noting who is subscribed upstream. */
-async function subscribableServer() {
-  const server = new Server({ name: "subs", version: "1" }, { capabilities: { resources: { subscribe: true } } });
-  const upstream = new Set<string>();
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    upstream.add(req.params.uri);
-    return {};
-  });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-    upstream.delete(req.params.uri);
-    return {};
-  });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  const client = new Client({ name: "gateway", version: "1" });
-  await client.connect(b);
-  return { client, upstream };
-}
+import { subscribableServer } from "@/test/support/mcp-servers";
 
 // The gateway's routing of a URI to its server is prompts-resources.ts's; here each subscription
 // goes to one real server, and the client may leave while it is made.

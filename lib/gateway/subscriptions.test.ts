@@ -1,7 +1,3 @@
-import { Client } from "@modelcontextprotocol/client";
-import { InMemoryTransport } from "@modelcontextprotocol/client";
-import { Server } from "@modelcontextprotocol/sdk/server/index.js";
-import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 import { describe, expect, it } from "vitest";
 import { resourceUpdated } from "@/lib/mcp/relay/resource-updates";
 import { type BusMessage, getReplicaBus } from "@/lib/replica-bus";
@@ -14,25 +10,7 @@ import {
   sessionSeen,
   subscribe,
 } from "./subscriptions";
-
-/** A real MCP server that offers subscriptions and counts who is subscribed upstream. */
-async function subscribableServer() {
-  const server = new Server({ name: "subs", version: "1" }, { capabilities: { resources: { subscribe: true } } });
-  const upstream = new Set<string>();
-  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
-    upstream.add(req.params.uri);
-    return {};
-  });
-  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
-    upstream.delete(req.params.uri);
-    return {};
-  });
-  const [a, b] = InMemoryTransport.createLinkedPair();
-  await server.connect(a);
-  const client = new Client({ name: "gateway", version: "1" });
-  await client.connect(b);
-  return { client, upstream };
-}
+import { subscribableServer } from "@/test/support/mcp-servers";
 
 describe("resource subscriptions of gateway sessions", () => {
   it("a session that subscribes to ever more resources is refused past its limit", async () => {

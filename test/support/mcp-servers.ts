@@ -1,6 +1,9 @@
 import { spawn } from "node:child_process";
 import path from "node:path";
 import { freePort } from "@/lib/net/free-port";
+import { Client, InMemoryTransport } from "@modelcontextprotocol/client";
+import { Server } from "@modelcontextprotocol/sdk/server/index.js";
+import { SubscribeRequestSchema, UnsubscribeRequestSchema } from "@modelcontextprotocol/sdk/types.js";
 
 /** Real MCP servers from npm, installed as devDependencies, run the way the catalog would. */
 const bin = (name: string) => path.resolve("node_modules/.bin", name);
@@ -30,4 +33,23 @@ export async function startEverythingHttp(): Promise<{ url: string; stop(): void
     await new Promise((r) => setTimeout(r, 100));
   }
   return { url, stop: () => child.kill() };
+}
+
+/** A real MCP server (in memory) that offers resource subscriptions, noting who is subscribed upstream. */
+export async function subscribableServer(): Promise<{ client: Client; upstream: Set<string> }> {
+  const server = new Server({ name: "subs", version: "1" }, { capabilities: { resources: { subscribe: true } } });
+  const upstream = new Set<string>();
+  server.setRequestHandler(SubscribeRequestSchema, async (req) => {
+    upstream.add(req.params.uri);
+    return {};
+  });
+  server.setRequestHandler(UnsubscribeRequestSchema, async (req) => {
+    upstream.delete(req.params.uri);
+    return {};
+  });
+  const [a, b] = InMemoryTransport.createLinkedPair();
+  await server.connect(a);
+  const client = new Client({ name: "gateway", version: "1" });
+  await client.connect(b);
+  return { client, upstream };
 }
