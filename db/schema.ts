@@ -240,6 +240,19 @@ export interface EndedSessionsTable {
   ended_at: Generated<Date>;
 }
 
+/** The app's OAuth authorization server's records (see migration 0011). */
+export interface OauthServerModelsTable {
+  model: string;
+  id_hash: string;
+  sealed_payload: string;
+  grant_id: string | null;
+  uid_hash: string | null;
+  user_code_hash: string | null;
+  expires_at: Date | null;
+  consumed_at: Date | null;
+  created_at: Generated<Date>;
+}
+
 export interface DB {
   users: UsersTable;
   teams: TeamsTable;
@@ -254,6 +267,7 @@ export interface DB {
   access_tokens: AccessTokensTable;
   audit_events: AuditEventsTable;
   ended_sessions: EndedSessionsTable;
+  oauth_server_models: OauthServerModelsTable;
 }
 
 export type User = Selectable<UsersTable>;

@@ -1,7 +1,12 @@
 import type { Database } from "@/db";
 import type { Keyring } from "./keyring";
 import { resealIfStale, type SealContext } from "./seal";
-import { catalogConfigContext, credentialSecretContext, oauthStateContext } from "./sealed-columns";
+import {
+  catalogConfigContext,
+  credentialSecretContext,
+  oauthServerModelContext,
+  oauthStateContext,
+} from "./sealed-columns";
 
 export interface ReencryptResult {
   scanned: number;
@@ -73,6 +78,23 @@ const SEALED_COLUMNS: ((db: Database) => Promise<SealedValue[]>)[] = [
             .executeTakeFirst()
         ).numUpdatedRows,
     })),
+  async (db) =>
+    (await db.selectFrom("oauth_server_models").select(["model", "id_hash", "sealed_payload"]).execute()).map(
+      (row) => ({
+        sealed: row.sealed_payload,
+        ctx: oauthServerModelContext(row),
+        replace: async (fresh) =>
+          (
+            await db
+              .updateTable("oauth_server_models")
+              .set({ sealed_payload: fresh })
+              .where("model", "=", row.model)
+              .where("id_hash", "=", row.id_hash)
+              .where("sealed_payload", "=", row.sealed_payload)
+              .executeTakeFirst()
+          ).numUpdatedRows,
+      }),
+    ),
 ];
 
 /**

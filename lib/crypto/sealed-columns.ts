@@ -28,3 +28,9 @@ export const oauthStateContext = (row: { state: string; user_id: string }): Seal
   id: row.state,
   owner: row.user_id,
 });
+
+export const oauthServerModelContext = (row: { model: string; id_hash: string }): SealContext => ({
+  table: "oauth_server_models",
+  field: "sealed_payload",
+  id: `${row.model}/${row.id_hash}`,
+});

@@ -1,0 +1,90 @@
+import { createHash } from "node:crypto";
+import type { Adapter, AdapterPayload } from "oidc-provider";
+import type { Database } from "@/db";
+import { type Keyring, openJson, sealJson } from "@/lib/crypto";
+import { oauthServerModelContext } from "@/lib/crypto/sealed-columns";
+
+/**
+ * The storage of the app's OAuth authorization server (oidc-provider) over the app's database,
+ * so that any replica can serve any step of a flow: one row per record, each call one statement
+ * (no transaction held, nothing but the database in between).
+ *
+ * Nothing a row holds is usable from a copy of the database: ids are kept as SHA-256 hashes (an
+ * access or refresh token's id is the token itself, an authorization code's the code), as are
+ * interaction uids and user codes, and payloads are sealed with the app's keyring, bound to
+ * their row.
+ */
+const hash = (value: string) => createHash("sha256").update(value).digest("base64url");
+
+export function storageAdapter(db: Database, keyring: Keyring, model: string): Adapter {
+  const open = (row: { id_hash: string; sealed_payload: string; consumed_at: Date | null }): AdapterPayload => {
+    const payload = openJson<AdapterPayload>(
+      keyring,
+      row.sealed_payload,
+      oauthServerModelContext({ model, id_hash: row.id_hash }),
+    );
+    return row.consumed_at ? { ...payload, consumed: Math.floor(row.consumed_at.getTime() / 1000) } : payload;
+  };
+  const unexpired = () =>
+    db
+      .selectFrom("oauth_server_models")
+      .select(["id_hash", "sealed_payload", "consumed_at"])
+      .where("model", "=", model)
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", new Date())]));
+  const first = async (query: ReturnType<typeof unexpired>) => {
+    const row = await query.executeTakeFirst();
+    return row ? open(row) : undefined;
+  };
+
+  return {
+    async upsert(id, payload, expiresIn) {
+      const idHash = hash(id);
+      const row = {
+        model,
+        id_hash: idHash,
+        sealed_payload: sealJson(keyring, payload, oauthServerModelContext({ model, id_hash: idHash })),
+        grant_id: payload.grantId ?? null,
+        uid_hash: payload.uid ? hash(payload.uid) : null,
+        user_code_hash: payload.userCode ? hash(payload.userCode) : null,
+        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+      };
+      await db
+        .insertInto("oauth_server_models")
+        .values(row)
+        .onConflict((oc) =>
+          oc.columns(["model", "id_hash"]).doUpdateSet({
+            sealed_payload: row.sealed_payload,
+            grant_id: row.grant_id,
+            uid_hash: row.uid_hash,
+            user_code_hash: row.user_code_hash,
+            expires_at: row.expires_at,
+          }),
+        )
+        .execute();
+    },
+    find: (id) => first(unexpired().where("id_hash", "=", hash(id))),
+    findByUid: (uid) => first(unexpired().where("uid_hash", "=", hash(uid))),
+    findByUserCode: (userCode) => first(unexpired().where("user_code_hash", "=", hash(userCode))),
+    async consume(id) {
+      await db
+        .updateTable("oauth_server_models")
+        .set({ consumed_at: new Date() })
+        .where("model", "=", model)
+        .where("id_hash", "=", hash(id))
+        .execute();
+    },
+    async destroy(id) {
+      await db.deleteFrom("oauth_server_models").where("model", "=", model).where("id_hash", "=", hash(id)).execute();
+    },
+    async revokeByGrantId(grantId) {
+      // Every record of the grant, whatever its model: codes, access and refresh tokens.
+      await db.deleteFrom("oauth_server_models").where("grant_id", "=", grantId).execute();
+    },
+  };
+}
+
+/** Deletes records past their expiry; returns how many. */
+export async function pruneExpired(db: Database, now = new Date()): Promise<number> {
+  const result = await db.deleteFrom("oauth_server_models").where("expires_at", "<=", now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
