@@ -3,7 +3,7 @@ import Provider from "oidc-provider";
 import { describe, expect, it } from "vitest";
 import { backends, useMigratedDatabase } from "@/test/support/database";
 import { testKeyring } from "@/test/support/fixtures";
-import { pruneExpired, storageAdapter } from "./storage-adapter";
+import { pruneExpired, storageAdapter, UNUSED_CLIENT_TTL_SECONDS } from "./storage-adapter";
 
 const ISSUER = "http://127.0.0.1:4999";
 /** When a code was consumed (the model has it; its types leave it out). */
@@ -99,6 +99,36 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
     expect(await interactions.find("i-short")).toBeUndefined();
     expect(await pruneExpired(t.db)).toBeGreaterThanOrEqual(1);
     expect(await interactions.find("i-long")).toMatchObject({ returnTo: "/y" });
+  });
+
+  it("a registered client unused for its time is forgotten; one in use is kept", async () => {
+    const clients = storageAdapter(t.db, keyring, "Client");
+    const [idle, busy] = [`idle-${crypto.randomUUID()}`, `busy-${crypto.randomUUID()}`];
+    await registerClient(idle);
+    await registerClient(busy);
+    const endOf = async (id: string) =>
+      (
+        await t.db
+          .selectFrom("oauth_server_models")
+          .select("expires_at")
+          .where("model", "=", "Client")
+          .where("id_hash", "=", createHash("sha256").update(id).digest("base64url"))
+          .executeTakeFirstOrThrow()
+      ).expires_at?.getTime() ?? 0;
+    const month = UNUSED_CLIENT_TTL_SECONDS * 1000;
+    expect(Math.abs((await endOf(idle)) - (Date.now() + month))).toBeLessThan(60_000);
+    // Both registered 29 days ago; one is used now.
+    await t.db
+      .updateTable("oauth_server_models")
+      .set({ expires_at: new Date(Date.now() + 86_400_000) })
+      .where("model", "=", "Client")
+      .execute();
+    expect(await clients.find(busy)).toMatchObject({ client_id: busy });
+    expect(Math.abs((await endOf(busy)) - (Date.now() + month))).toBeLessThan(60_000);
+    expect(await endOf(idle)).toBeLessThan(Date.now() + 2 * 86_400_000);
+    expect(await pruneExpired(t.db, new Date(Date.now() + 2 * 86_400_000))).toBeGreaterThanOrEqual(1);
+    expect(await clients.find(idle)).toBeUndefined();
+    expect(await clients.find(busy)).toMatchObject({ client_id: busy });
   });
 
   it("a record sealed for one row does not open as another's (a swapped payload is refused)", async () => {

@@ -16,6 +16,14 @@ import { oauthServerModelContext } from "@/lib/crypto/sealed-columns";
  */
 const hash = (value: string) => createHash("sha256").update(value).digest("base64url");
 
+/**
+ * A dynamically registered client that goes unused this long is forgotten (oidc-provider keeps
+ * registrations forever; anyone may register one). Each use pushes its end back, at most once a
+ * day per client.
+ */
+export const UNUSED_CLIENT_TTL_SECONDS = 30 * 86_400;
+const CLIENT_TOUCH_EVERY_MS = 86_400_000;
+
 export function storageAdapter(db: Database, keyring: Keyring, model: string): Adapter {
   const open = (row: { id_hash: string; sealed_payload: string; consumed_at: Date | null }): AdapterPayload => {
     const payload = openJson<AdapterPayload>(
@@ -46,7 +54,11 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
         grant_id: payload.grantId ?? null,
         uid_hash: payload.uid ? hash(payload.uid) : null,
         user_code_hash: payload.userCode ? hash(payload.userCode) : null,
-        expires_at: expiresIn ? new Date(Date.now() + expiresIn * 1000) : null,
+        expires_at: expiresIn
+          ? new Date(Date.now() + expiresIn * 1000)
+          : model === "Client"
+            ? new Date(Date.now() + UNUSED_CLIENT_TTL_SECONDS * 1000)
+            : null,
       };
       await db
         .insertInto("oauth_server_models")
@@ -62,7 +74,22 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
         )
         .execute();
     },
-    find: (id) => first(unexpired().where("id_hash", "=", hash(id))),
+    async find(id) {
+      const idHash = hash(id);
+      if (model !== "Client") return first(unexpired().where("id_hash", "=", idHash));
+      const row = await unexpired().select("expires_at").where("id_hash", "=", idHash).executeTakeFirst();
+      if (!row) return undefined;
+      // In use: its end moves on (written when it has come a day closer).
+      const end = Date.now() + UNUSED_CLIENT_TTL_SECONDS * 1000;
+      if (row.expires_at && end - row.expires_at.getTime() > CLIENT_TOUCH_EVERY_MS)
+        await db
+          .updateTable("oauth_server_models")
+          .set({ expires_at: new Date(end) })
+          .where("model", "=", model)
+          .where("id_hash", "=", idHash)
+          .execute();
+      return open(row);
+    },
     findByUid: (uid) => first(unexpired().where("uid_hash", "=", hash(uid))),
     findByUserCode: (userCode) => first(unexpired().where("user_code_hash", "=", hash(userCode))),
     async consume(id) {
