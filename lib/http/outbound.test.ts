@@ -84,6 +84,13 @@ describe("the outbound client", () => {
       const both = outboundFetch({ policy: { ceiling: "public", allow: parseEgressAllow("127.0.0.0/8") } });
       expect((await both(`${bouncer.url}/start`)).status).toBe(200);
       expect(target.hits.at(-1)).toBe("GET /inside");
+      // A caller that asks for redirects unfollowed (found in review: a client ID metadata
+      // document that redirects elsewhere) gets the redirect, and nothing is fetched from it.
+      const hits = target.hits.length;
+      const manual = await both(`${bouncer.url}/start`, { redirect: "manual" });
+      expect(manual.status).toBe(302);
+      expect(manual.headers.get("location")).toBe(`${target.url}/inside`);
+      expect(target.hits.length).toBe(hits);
     } finally {
       await bouncer.close();
     }

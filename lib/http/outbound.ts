@@ -165,7 +165,9 @@ export function outboundFetch(options: OutboundOptions): typeof fetch {
           dispatcher,
         });
         const location = response.headers.get("location");
-        if (response.status >= 300 && response.status < 400 && location) {
+        // A caller that asked for redirects unfollowed gets the redirect itself.
+        const follow = (init?.redirect ?? request?.redirect) !== "manual";
+        if (follow && response.status >= 300 && response.status < 400 && location) {
           await response.body?.cancel().catch(() => {});
           if (hop >= MAX_REDIRECTS)
             throw new OutboundError(`${url.origin} redirected more than ${MAX_REDIRECTS} times.`);

@@ -69,8 +69,10 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
         response_types: ["code"],
       }),
     });
-    const answer = (await res.json()) as { client_id: string };
+    const answer = (await res.json()) as { client_id: string; registration_access_token?: string };
     expect(res.status).toBe(201);
+    // No registration access token: registrations are not managed, so none is kept.
+    expect(answer).not.toHaveProperty("registration_access_token");
     return answer.client_id;
   };
 
@@ -230,6 +232,9 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(await errorOf(base)).toBe("invalid_request");
     const withPkce = { ...base, code_challenge: challengeOf(verifier()), code_challenge_method: "S256" };
     expect(await errorOf({ ...withPkce, resource: "https://elsewhere.example/api" })).toBe("invalid_target");
+    // No gateway named, no token (found in review: a token without an audience).
+    const { resource: _none, ...unnamed } = withPkce;
+    expect(await errorOf(unnamed)).toBe("invalid_target");
     // A redirect URI it was not given is never redirected to.
     const wrong = await authorize({ ...withPkce, redirect_uri: "http://127.0.0.1:33418/other" });
     expect(wrong.status).toBe(400);

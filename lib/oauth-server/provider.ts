@@ -2,7 +2,8 @@ import { createHmac, createPrivateKey, hkdfSync } from "node:crypto";
 import Provider, { type Configuration, errors } from "oidc-provider";
 import type { Database } from "@/db";
 import type { Keyring } from "@/lib/crypto";
-import { egressExceptions, outboundFetch } from "@/lib/http/outbound";
+import { type EgressAllow, NO_EXCEPTIONS } from "@/lib/http/egress-policy";
+import { outboundFetch } from "@/lib/http/outbound";
 import { storageAdapter } from "./storage-adapter";
 
 /**
@@ -39,6 +40,8 @@ export interface AuthorizationServerOptions {
   origin: string;
   /** Whether a resource indicator names a gateway of this app (its `/api/mcp/<slug>` URL). */
   isGateway(resource: string): Promise<boolean>;
+  /** Private addresses a client ID metadata document may be fetched from (tests); none by default. */
+  clientMetadataEgress?: EgressAllow;
   /** The person an account id names, if they may still sign in. */
   findPerson(id: string): Promise<{ id: string; email: string; name: string } | undefined>;
 }
@@ -87,19 +90,26 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
     // Every refresh rotates; a refresh token used twice revokes its grant (oidc-provider does).
     rotateRefreshToken: () => true,
     issueRefreshToken: async (_ctx, client) => client.grantTypeAllowed("refresh_token"),
+    // Anyone may name a metadata document: it is fetched from public addresses only (the
+    // admin's egress exceptions are for servers they chose), and its redirects are not followed.
     fetch: outboundFetch({
-      policy: { ceiling: "public", allow: egressExceptions() },
+      policy: { ceiling: "public", allow: options.clientMetadataEgress ?? NO_EXCEPTIONS },
       maxBodyBytes: MAX_METADATA_DOCUMENT_BYTES,
     }) as never,
     features: {
       devInteractions: { enabled: false },
-      registration: { enabled: true },
+      // Registration without management: no registration access token (a row nobody needs).
+      registration: { enabled: true, issueRegistrationAccessToken: false },
+      userinfo: { enabled: false },
+      rpInitiatedLogout: { enabled: false },
       revocation: { enabled: true },
       clientIdMetadataDocument: { enabled: true, ack: "draft-02" },
       resourceIndicators: {
         enabled: true,
-        // A token is for one gateway: the client must name it.
-        defaultResource: () => undefined as never,
+        // A token is for one gateway: the client must name it (no token without an audience).
+        defaultResource: () => {
+          throw new errors.InvalidTarget("name the gateway to use with the resource parameter");
+        },
         useGrantedResource: () => true,
         getResourceServerInfo: async (_ctx, resource) => {
           if (!(await options.isGateway(resource)))

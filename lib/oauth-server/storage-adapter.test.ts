@@ -89,6 +89,24 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
     expect(consumedOf(await a.AuthorizationCode.find(code))).toBeTruthy();
   });
 
+  it("a code presented twice at once is used once; the second presentation revokes its grant (found in review)", async () => {
+    const codes = storageAdapter(t.db, keyring, "AuthorizationCode");
+    const grants = storageAdapter(t.db, keyring, "Grant");
+    const tokens = storageAdapter(t.db, keyring, "AccessToken");
+    const grantId = `grant-${crypto.randomUUID()}`;
+    await grants.upsert(grantId, { accountId: "ada", clientId: "c" }, 600);
+    await codes.upsert("the-code", { grantId, accountId: "ada" }, 60);
+    await tokens.upsert("issued-with-it", { grantId, accountId: "ada" }, 600);
+    // Both replicas read the code unconsumed, then both consume it.
+    const outcomes = await Promise.allSettled([codes.consume("the-code"), codes.consume("the-code")]);
+    expect(outcomes.filter((o) => o.status === "fulfilled")).toHaveLength(1);
+    expect(outcomes.find((o) => o.status === "rejected")).toMatchObject({
+      reason: expect.objectContaining({ error: "invalid_grant" }),
+    });
+    expect(await tokens.find("issued-with-it")).toBeUndefined();
+    expect(await grants.find(grantId)).toBeUndefined();
+  });
+
   it("a record past its expiry is not found, and is pruned; interactions are found by their uid", async () => {
     const interactions = storageAdapter(t.db, keyring, "Interaction");
     await interactions.upsert("i-short", { uid: "uid-short", returnTo: "/x" }, 1);

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { Adapter, AdapterPayload } from "oidc-provider";
+import { type Adapter, type AdapterPayload, errors } from "oidc-provider";
 import type { Database } from "@/db";
 import { type Keyring, openJson, sealJson } from "@/lib/crypto";
 import { oauthServerModelContext } from "@/lib/crypto/sealed-columns";
@@ -93,21 +93,42 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
     findByUid: (uid) => first(unexpired().where("uid_hash", "=", hash(uid))),
     findByUserCode: (userCode) => first(unexpired().where("user_code_hash", "=", hash(userCode))),
     async consume(id) {
-      await db
+      // Once only, whichever replica asks first: a code or refresh token presented twice at
+      // once is used by one request, and the other revokes what it was issued with.
+      const idHash = hash(id);
+      const consumed = await db
         .updateTable("oauth_server_models")
         .set({ consumed_at: new Date() })
         .where("model", "=", model)
-        .where("id_hash", "=", hash(id))
-        .execute();
+        .where("id_hash", "=", idHash)
+        .where("consumed_at", "is", null)
+        .returning("grant_id")
+        .executeTakeFirst();
+      if (consumed) return;
+      const row = await db
+        .selectFrom("oauth_server_models")
+        .select("grant_id")
+        .where("model", "=", model)
+        .where("id_hash", "=", idHash)
+        .executeTakeFirst();
+      if (row?.grant_id) await revokeGrant(db, row.grant_id);
+      throw new errors.InvalidGrant("grant request is invalid");
     },
     async destroy(id) {
       await db.deleteFrom("oauth_server_models").where("model", "=", model).where("id_hash", "=", hash(id)).execute();
     },
-    async revokeByGrantId(grantId) {
-      // Every record of the grant, whatever its model: codes, access and refresh tokens.
-      await db.deleteFrom("oauth_server_models").where("grant_id", "=", grantId).execute();
-    },
+    revokeByGrantId: (grantId) => revokeGrant(db, grantId),
   };
+}
+
+/** A grant and every record issued with it, whatever its model: codes, access and refresh tokens. */
+async function revokeGrant(db: Database, grantId: string): Promise<void> {
+  await db
+    .deleteFrom("oauth_server_models")
+    .where((eb) =>
+      eb.or([eb("grant_id", "=", grantId), eb.and([eb("model", "=", "Grant"), eb("id_hash", "=", hash(grantId))])]),
+    )
+    .execute();
 }
 
 /** Deletes records past their expiry; returns how many. */
