@@ -57,18 +57,21 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     return [...jar].map(([k, v]) => `${k}=${v}`).join("; ");
   };
 
-  const register = async () => {
-    const res = await fetch(`${origin}/oauth/reg`, {
+  const registration = (redirectUris: string[]) =>
+    fetch(`${origin}/oauth/reg`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
         client_name: "Test client",
-        redirect_uris: [REDIRECT],
+        redirect_uris: redirectUris,
         token_endpoint_auth_method: "none",
         grant_types: ["authorization_code", "refresh_token"],
         response_types: ["code"],
       }),
     });
+
+  const register = async () => {
+    const res = await registration([REDIRECT]);
     const answer = (await res.json()) as { client_id: string; registration_access_token?: string };
     expect(res.status).toBe(201);
     // No registration access token: registrations are not managed, so none is kept.
@@ -108,6 +111,14 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
       const json = (await r.json()) as Record<string, string>;
       return { status: r.status, json };
     });
+
+  it("registers redirect URIs over https or to loopback only (found in review: plain http elsewhere was taken)", async () => {
+    const refused = await registration(["http://evil.example/cb"]);
+    expect(refused.status).toBe(400);
+    expect(((await refused.json()) as { error: string }).error).toBe("invalid_redirect_uri");
+    expect((await registration(["https://client.example/cb"])).status).toBe(201);
+    expect((await registration(["http://localhost:9999/cb"])).status).toBe(201);
+  });
 
   it("publishes what MCP clients need to discover", async () => {
     const metadata = (await (await fetch(`${origin}/oauth/.well-known/openid-configuration`)).json()) as Record<

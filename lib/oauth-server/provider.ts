@@ -28,6 +28,7 @@ import { storageAdapter } from "./storage-adapter";
 export const GATEWAY_SCOPE = "mcp";
 export const ACCESS_TOKEN_TTL_SECONDS = 10 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
+const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
 /** The largest client ID metadata document fetched. */
 export const MAX_METADATA_DOCUMENT_BYTES = 64 * 1024;
 
@@ -121,6 +122,19 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
             accessTokenFormat: "opaque",
           };
         },
+      },
+    },
+    // Redirect URIs over plain http only to the person's own machine (OAuth 2.1): checked for
+    // registrations and metadata documents alike, through the hook oidc-provider runs on both.
+    extraClientMetadata: {
+      properties: ["software_id"],
+      validator: (_ctx, key, _value, metadata) => {
+        if (key !== "software_id") return;
+        for (const uri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+          const url = URL.parse(uri);
+          if (url?.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname))
+            throw new errors.InvalidRedirectUri("redirect_uris over http must be on a loopback address");
+        }
       },
     },
     interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
