@@ -112,6 +112,28 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
       return { status: r.status, json };
     });
 
+  /** The token request that exchanges a code for the gateway. */
+  const exchangeOf = (clientId: string, code: string, v: string) => ({
+    grant_type: "authorization_code",
+    code,
+    redirect_uri: REDIRECT,
+    client_id: clientId,
+    code_verifier: v,
+    resource: gateway,
+  });
+
+  /** A client's authorization request for the gateway, with its PKCE challenge. */
+  const requestFor = (clientId: string, v: string, extra: Record<string, string> = {}) => ({
+    client_id: clientId,
+    redirect_uri: REDIRECT,
+    response_type: "code",
+    scope: "mcp offline_access",
+    code_challenge: challengeOf(v),
+    code_challenge_method: "S256",
+    resource: gateway,
+    ...extra,
+  });
+
   it("registers redirect URIs over https or to loopback only (found in review: plain http elsewhere was taken)", async () => {
     const refused = await registration(["http://evil.example/cb"]);
     expect(refused.status).toBe(400);
@@ -139,30 +161,13 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   it("a registered client signs a person in with PKCE and gets a token bound to one gateway; refresh rotates, and reuse revokes the family", async () => {
     const clientId = await register();
     const v = verifier();
-    const params = {
-      client_id: clientId,
-      redirect_uri: REDIRECT,
-      response_type: "code",
-      scope: "mcp offline_access",
-      code_challenge: challengeOf(v),
-      code_challenge_method: "S256",
-      state: "s-123",
-      resource: gateway,
-      prompt: "consent",
-    };
+    const params = requestFor(clientId, v, { state: "s-123", prompt: "consent" });
     const back = await signInAndConsent(clientId, params, "ada");
     expect(back.searchParams.get("state")).toBe("s-123");
     expect(back.searchParams.get("iss")).toBe(`${origin}/oauth`);
     const code = back.searchParams.get("code") as string;
 
-    const exchange = {
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT,
-      client_id: clientId,
-      code_verifier: v,
-      resource: gateway,
-    };
+    const exchange = exchangeOf(clientId, code, v);
     const issued = await token(exchange);
     expect(issued.status).toBe(200);
     expect(issued.json.token_type).toBe("Bearer");
@@ -195,24 +200,9 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   it("a code works once, and a replayed code takes the tokens it gave", async () => {
     const clientId = await register();
     const v = verifier();
-    const params = {
-      client_id: clientId,
-      redirect_uri: REDIRECT,
-      response_type: "code",
-      scope: "mcp offline_access",
-      code_challenge: challengeOf(v),
-      code_challenge_method: "S256",
-      resource: gateway,
-    };
+    const params = requestFor(clientId, v);
     const code = (await signInAndConsent(clientId, params, "ada")).searchParams.get("code") as string;
-    const exchange = {
-      grant_type: "authorization_code",
-      code,
-      redirect_uri: REDIRECT,
-      client_id: clientId,
-      code_verifier: v,
-      resource: gateway,
-    };
+    const exchange = exchangeOf(clientId, code, v);
     // The wrong verifier is refused (PKCE).
     expect((await token({ ...exchange, code_verifier: verifier() })).json.error).toBe("invalid_grant");
     const fresh = (await signInAndConsent(clientId, params, "ada")).searchParams.get("code") as string;

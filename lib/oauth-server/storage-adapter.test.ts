@@ -40,20 +40,9 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
     const grant = new a.Grant({ accountId: "ada", clientId });
     grant.addOIDCScope("openid");
     const grantId = await grant.save();
-    const accessToken = await new a.AccessToken({
-      accountId: "ada",
-      client: client as never,
-      grantId,
-      scope: "openid",
-      gty: "authorization_code",
-    }).save();
-    const refreshToken = await new a.RefreshToken({
-      accountId: "ada",
-      client: client as never,
-      grantId,
-      scope: "openid",
-      gty: "authorization_code",
-    }).save();
+    const issued = { accountId: "ada", client: client as never, grantId, scope: "openid", gty: "authorization_code" };
+    const accessToken = await new a.AccessToken(issued).save();
+    const refreshToken = await new a.RefreshToken(issued).save();
     expect((await b.AccessToken.find(accessToken))?.accountId).toBe("ada");
     expect((await b.RefreshToken.find(refreshToken))?.accountId).toBe("ada");
 
