@@ -214,6 +214,10 @@ export interface AccessTokensTable {
   last_used_at: Timestamp | null;
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
+  /** A connected app (migration 0012): the authorization server's grant, client and gateway it stands for. */
+  oauth_grant_id: string | null;
+  oauth_client_id: string | null;
+  gateway_id: string | null;
 }
 
 export interface AuditEventsTable {

@@ -10,6 +10,7 @@ import * as m0008 from "./0008_assignment_prompts_resources";
 import * as m0009 from "./0009_oauth_refresh_lease";
 import * as m0010 from "./0010_audit_keyset_index";
 import * as m0011 from "./0011_oauth_server_models";
+import * as m0012 from "./0012_connected_apps";
 
 /**
  * Every migration, by name. Listed statically (not read from the folder) so the bundler
@@ -27,4 +28,5 @@ export const migrations: Record<string, Migration> = {
   "0009_oauth_refresh_lease": m0009,
   "0010_audit_keyset_index": m0010,
   "0011_oauth_server_models": m0011,
+  "0012_connected_apps": m0012,
 };

@@ -1,7 +1,9 @@
 import type { Database } from "@/db";
 import type { AccessToken } from "@/db/schema";
 
-export type TokenListing = Omit<AccessToken, "secret_hash"> & { team_name?: string | null };
+export type TokenListing = Omit<AccessToken, "secret_hash" | "oauth_grant_id" | "oauth_client_id" | "gateway_id"> & {
+  team_name?: string | null;
+};
 
 const LISTING = [
   "access_tokens.id",
