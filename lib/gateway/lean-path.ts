@@ -34,7 +34,11 @@ export const MODERN_REVISION = "2026-07-28";
 type Message = { jsonrpc?: unknown; id?: unknown; method?: unknown; params?: unknown };
 
 /** HTTP's optional whitespace is spaces and tabs only (String.trim takes more, which the SDK does not). */
-export const withoutOws = (value: string | null) => value?.replace(/^[ \t]+|[ \t]+$/g, "");
+const withoutOws = (value: string | null) => value?.replace(/^[ \t]+|[ \t]+$/g, "");
+
+/** Whether the 2026-07-28 standard headers name this revision and `method`, exactly. */
+export const headersName = (header: (name: string) => string | null, method: string) =>
+  withoutOws(header("mcp-protocol-version")) === MODERN_REVISION && withoutOws(header("mcp-method")) === method;
 
 /** A request exactly as JSON-RPC has one: an integer or string id, and no member it does not define. */
 function plainMessage(m: Message): m is Message & { id: string | number } {
@@ -84,8 +88,7 @@ export function leanRequest(
   const meta = call?._meta;
   if (!call || !meta || meta[PROTOCOL_VERSION_META_KEY] !== MODERN_REVISION || LOG_LEVEL_META_KEY in meta) return null;
   // The standard headers exactly as the body has them (the SDK checks every other form).
-  if (withoutOws(header("mcp-protocol-version")) !== MODERN_REVISION) return null;
-  if (withoutOws(header("mcp-method")) !== "tools/call") return null;
+  if (!headersName(header, "tools/call")) return null;
   const name = withoutOws(header("mcp-name"));
   if (name !== call.name || name.startsWith("=?")) return null;
   return { id: m.id, method: "tools/call", call };
@@ -126,12 +129,12 @@ export const replay =
 /** Runs a lean tools/call through the same handler as the SDK's path. */
 export async function leanCall(
   scope: GatewayScope,
-  request: LeanRequest & { call: LeanCall },
+  id: string | number,
+  call: LeanCall,
   c: { envelope?: Record<string, unknown>; authInfo?: unknown },
 ): Promise<Outcome> {
   // The edge watches for the client going away (toolCallRunner cancels the call then).
   const signal = NEVER_ABORTED;
-  const { call, id } = request;
   const context = {
     mcpReq: {
       id,

@@ -111,7 +111,7 @@ export async function serveLegacy(
       headers: NO_TRANSFORM,
     };
   if (lean?.call) {
-    const outcome = await leanCall(scope, { ...lean, call: lean.call }, {});
+    const outcome = await leanCall(scope, lean.id, lean.call, {});
     const json = leanAnswer(lean.id, outcome, null);
     if (json) return { status: 200, json, headers: NO_TRANSFORM };
     scope = { ...scope, callTool: replay(outcome) };

@@ -15,7 +15,7 @@ import { processGlobal } from "@/lib/process-global";
 import { getReplicaBus } from "@/lib/replica-bus";
 import { type GatewayAnswer, type GatewayExchange, MAX_BODY_BYTES } from "./exchange";
 import { gatewayServer, gatewayServerInfo, type GatewayScope, type HandlerContext } from "./gateway-server";
-import { leanAnswer, leanCall, leanRequest, MODERN_REVISION, replay, withoutOws } from "./lean-path";
+import { headersName, leanAnswer, leanCall, leanRequest, replay } from "./lean-path";
 import { serveListen } from "./modern-listen";
 
 /**
@@ -179,7 +179,7 @@ export async function serveModern(
   // The common case on the lean path (lean-path.ts): a request the SDK's own rule classified.
   const lean = classified ? leanRequest(exchange.header, body, { modern: true }) : null;
   if (lean?.call) {
-    const outcome = await leanCall(scope, { ...lean, call: lean.call }, { envelope: lean.call._meta, authInfo });
+    const outcome = await leanCall(scope, lean.id, lean.call, { envelope: lean.call._meta, authInfo });
     const json = leanAnswer(lean.id, outcome, { serverInfo: gatewayServerInfo(scope.ctx.gateway) });
     if (json) return { status: 200, json, headers: { "Content-Type": "application/json" } };
     authInfo = authOf({ ...scope, callTool: replay(outcome) });
@@ -202,9 +202,6 @@ export async function serveModern(
   };
   // Resources are subscribed only for a request the SDK will serve: one its era rule classified,
   // with the revision's headers (the rest is the SDK's to refuse, before any upstream is asked).
-  const subscribable =
-    classified &&
-    withoutOws(exchange.header("mcp-protocol-version")) === MODERN_REVISION &&
-    withoutOws(exchange.header("mcp-method")) === "subscriptions/listen";
+  const subscribable = classified && headersName(exchange.header, "subscriptions/listen");
   return serveListen(exchange, body, scope, { stillAllowed, authInfo, handlers, subscribable });
 }

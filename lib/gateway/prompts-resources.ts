@@ -33,6 +33,7 @@ import {
   type AskedAs,
   readWhole,
 } from "./whole-definitions";
+import { withoutServerIdentity } from "@/lib/mcp/relay/relay-call";
 
 /**
  * Prompts and resources of every assigned server, for the caller: listed live with the
@@ -349,7 +350,7 @@ export async function complete(
   if (params.ref.type === "ref/prompt") {
     const { client, upstreamName } = await promptTarget(ctx, assignments, params.ref.name);
     if (!offers(client)) return empty;
-    return client.complete({ ...params, ref: { ...params.ref, name: upstreamName } });
+    return withoutServerIdentity(await client.complete({ ...params, ref: { ...params.ref, name: upstreamName } }));
   }
   const answer = await askInTurn(
     ctx,

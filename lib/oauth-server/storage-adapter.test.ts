@@ -1,7 +1,7 @@
-import { createHash } from "node:crypto";
 import Provider from "oidc-provider";
 import { describe, expect, it } from "vitest";
 import { backends, useMigratedDatabase } from "@/test/support/database";
+import { hashToken } from "@/lib/tokens/token-format";
 import { testKeyring } from "@/test/support/fixtures";
 import { pruneExpired, storageAdapter, UNUSED_CLIENT_TTL_SECONDS } from "./storage-adapter";
 
@@ -119,7 +119,7 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
           .selectFrom("oauth_server_models")
           .select("expires_at")
           .where("model", "=", "Client")
-          .where("id_hash", "=", createHash("sha256").update(id).digest("base64url"))
+          .where("id_hash", "=", hashToken(id))
           .executeTakeFirstOrThrow()
       ).expires_at?.getTime() ?? 0;
     const month = UNUSED_CLIENT_TTL_SECONDS * 1000;
@@ -148,7 +148,7 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
           .selectFrom("oauth_server_models")
           .select(["id_hash", "sealed_payload"])
           .where("model", "=", "AccessToken")
-          .where("id_hash", "=", createHash("sha256").update(id).digest("base64url"))
+          .where("id_hash", "=", hashToken(id))
           .executeTakeFirstOrThrow(),
       ),
     );

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { type Adapter, type AdapterPayload, errors } from "oidc-provider";
 import type { Database } from "@/db";
 import { type Keyring, openJson, sealJson } from "@/lib/crypto";
 import { oauthServerModelContext } from "@/lib/crypto/sealed-columns";
+import { hashToken as hash } from "@/lib/tokens/token-format";
 
 /**
  * The storage of the app's OAuth authorization server (oidc-provider) over the app's database,
@@ -14,7 +14,6 @@ import { oauthServerModelContext } from "@/lib/crypto/sealed-columns";
  * interaction uids and user codes, and payloads are sealed with the app's keyring, bound to
  * their row.
  */
-const hash = (value: string) => createHash("sha256").update(value).digest("base64url");
 
 /**
  * A dynamically registered client that goes unused this long is forgotten (oidc-provider keeps
