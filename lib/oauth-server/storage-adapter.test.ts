@@ -32,24 +32,26 @@ describe.each(backends)("the authorization server's storage, on $name", (backend
 
   it("a client, a grant and tokens made on one replica are found on another, and go with their grant", async () => {
     const [a, b] = [replica(), replica()];
+    // Long enough that random ciphertext cannot contain it by chance (a short id like "ada" can).
+    const ACCOUNT = `person-${crypto.randomUUID()}`;
     const clientId = `client-${crypto.randomUUID()}`;
     await registerClient(clientId);
     const client = await b.Client.find(clientId);
     expect(client?.clientName).toBe("Test client");
 
-    const grant = new a.Grant({ accountId: "ada", clientId });
+    const grant = new a.Grant({ accountId: ACCOUNT, clientId });
     grant.addOIDCScope("openid");
     const grantId = await grant.save();
-    const issued = { accountId: "ada", client: client as never, grantId, scope: "openid", gty: "authorization_code" };
+    const issued = { accountId: ACCOUNT, client: client as never, grantId, scope: "openid", gty: "authorization_code" };
     const accessToken = await new a.AccessToken(issued).save();
     const refreshToken = await new a.RefreshToken(issued).save();
-    expect((await b.AccessToken.find(accessToken))?.accountId).toBe("ada");
-    expect((await b.RefreshToken.find(refreshToken))?.accountId).toBe("ada");
+    expect((await b.AccessToken.find(accessToken))?.accountId).toBe(ACCOUNT);
+    expect((await b.RefreshToken.find(refreshToken))?.accountId).toBe(ACCOUNT);
 
     // Nothing in the database is usable on its own: no token, no account, no client name.
     const rows = await t.db.selectFrom("oauth_server_models").selectAll().execute();
     const stored = JSON.stringify(rows);
-    for (const secret of [accessToken, refreshToken, "ada", "Test client"]) expect(stored).not.toContain(secret);
+    for (const secret of [accessToken, refreshToken, ACCOUNT, "Test client"]) expect(stored).not.toContain(secret);
 
     // Revoking the grant on one replica takes its tokens everywhere.
     await storageAdapter(t.db, keyring, "Grant").revokeByGrantId(grantId);
