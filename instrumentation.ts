@@ -4,7 +4,8 @@ export async function register() {
   const { startServerOrExit } = await import("./lib/startup");
   await startServerOrExit();
   const { installGatewayFront } = await import("./lib/gateway/node-front");
-  installGatewayFront();
+  const { authorizationServerFront } = await import("./lib/oauth-server/front");
+  installGatewayFront(authorizationServerFront);
   const { installInternalFront } = await import("./lib/http/internal-front");
   installInternalFront();
   const { installShutdown } = await import("./lib/shutdown");

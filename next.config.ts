@@ -3,7 +3,7 @@ import type { NextConfig } from "next";
 const config: NextConfig = {
   poweredByHeader: false,
   // Loaded from node_modules at run time: PGlite reads its WASM files next to its module,
-  // and pino and the Kubernetes client do not survive bundling.
+  // and pino, the Kubernetes client and oidc-provider (Koa) do not survive bundling.
   serverExternalPackages: [
     "@electric-sql/pglite",
     "kysely-pglite-dialect",
@@ -11,6 +11,7 @@ const config: NextConfig = {
     "pg",
     "@kubernetes/client-node",
     "prom-client",
+    "oidc-provider",
   ],
 };
 

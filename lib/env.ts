@@ -14,6 +14,18 @@ const optional = z
   .optional()
   .transform((v) => (v ? v : undefined));
 
+/** A list of egress exceptions (CIDRs, addresses and host names), as lib/http/egress-policy.ts reads it. */
+const egressAllow = optional.superRefine((v, ctx) => {
+  try {
+    parseEgressAllow(v);
+  } catch (err) {
+    ctx.addIssue({
+      code: "custom",
+      message: `expected CIDRs and host names, comma-separated: ${(err as Error).message}`,
+    });
+  }
+});
+
 const bool = (fallback: boolean) =>
   z
     .enum(["true", "false", "1", "0", ""], { message: 'expected "true" or "false"' })
@@ -138,16 +150,13 @@ const schema = z
         .max(3650, { message: "expected a number of days from 0 (keep forever) to 3650" })
         .default(90),
     ),
-    ARCHESTRA_EGRESS_ALLOW: optional.superRefine((v, ctx) => {
-      try {
-        parseEgressAllow(v);
-      } catch (err) {
-        ctx.addIssue({
-          code: "custom",
-          message: `expected CIDRs and host names, comma-separated: ${(err as Error).message}`,
-        });
-      }
-    }),
+    ARCHESTRA_EGRESS_ALLOW: egressAllow,
+    /**
+     * Private addresses the app may fetch an MCP client's metadata document from (an internal
+     * agent's https://agent.corp/client.json); only public ones otherwise. Same form as
+     * ARCHESTRA_EGRESS_ALLOW, kept apart: anyone may name a metadata document.
+     */
+    ARCHESTRA_OAUTH_CLIENT_METADATA_ALLOW: egressAllow,
     ARCHESTRA_OUTBOUND_TIMEOUT_SECONDS: seconds(10, 1, 300),
     /**
      * Addresses of the reverse proxies in front of the app (comma-separated IPs or CIDRs, or

@@ -12,9 +12,11 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { getLogger } from "@/lib/log";
 import { asCancellation, asReply } from "@/lib/mcp/relay/follow-up";
 import { getOrchestrator } from "@/lib/orchestrator";
-import { authenticateToken } from "@/lib/tokens/authenticate-token";
+import { authenticateAtGateway } from "@/lib/oauth-server/gateway-token";
+import { GATEWAY_SCOPE } from "@/lib/oauth-server/scope";
 import { bearerToken } from "@/lib/tokens/token-format";
 import { gatewayCaller } from "./caller";
+import { gatewayUrl } from "./gateway-url";
 import { type GatewayAnswer, type GatewayExchange, type JsonAnswer, jsonRpcError, MAX_BODY_BYTES } from "./exchange";
 import { canUseGateway, findGateway } from "./gateway-access";
 import type { GatewayScope } from "./gateway-server";
@@ -38,7 +40,7 @@ const INTERNAL_ERROR = -32603;
 
 /** RFC 9728: where clients learn how to authenticate to this gateway. */
 export function resourceMetadataUrl(origin: string, slug: string): string {
-  return `${origin}/.well-known/oauth-protected-resource/api/mcp/${encodeURIComponent(slug)}`;
+  return `${origin}/.well-known/oauth-protected-resource${new URL(gatewayUrl(origin, slug)).pathname}`;
 }
 
 async function readBody(exchange: GatewayExchange): Promise<{ body?: unknown; error?: JsonAnswer }> {
@@ -76,18 +78,24 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
       INVALID_REQUEST,
       "Origin not allowed: set ARCHESTRA_PUBLIC_URL to the address people use, or list this origin in ARCHESTRA_GATEWAY_ALLOWED_ORIGINS.",
     );
-  const unauthorized = (message: string) =>
+  // RFC 6750 and 9728: where to sign in, the scope to ask for, and (for a token refused) why.
+  const unauthorized = (message: string, refused: boolean) =>
     jsonRpcError(401, INVALID_REQUEST, message, {
-      "WWW-Authenticate": `Bearer resource_metadata="${resourceMetadataUrl(origin, slug)}"`,
+      "WWW-Authenticate": `Bearer ${refused ? 'error="invalid_token", ' : ""}resource_metadata="${resourceMetadataUrl(origin, slug)}", scope="${GATEWAY_SCOPE}"`,
     });
   const token = bearerToken(exchange.header("authorization"));
-  if (!token) return unauthorized("Send a token: Authorization: Bearer <token>.");
+  if (!token)
+    return unauthorized(
+      "Sign in: connect with an MCP client that supports OAuth, or send a token from the Tokens page as Authorization: Bearer <token>.",
+      false,
+    );
   const db = getDb();
   // Warm requests are answered from caches without awaiting (each await costs a promise and a
   // turn of the microtask queue on every call); only what needs the database is awaited.
-  const authenticated = authenticateToken(db, token);
+  const authenticate = () => authenticateAtGateway(db, getKeyring(), token, gatewayUrl(origin, slug));
+  const authenticated = authenticate();
   const principal = authenticated instanceof Promise ? await authenticated : authenticated;
-  if (!principal) return unauthorized("The token is unknown, revoked or expired.");
+  if (!principal) return unauthorized("The token is unknown, revoked or expired.", true);
 
   try {
     const knownCaller = callerCache().read(principal.token.id, () => gatewayCaller(db, principal));
@@ -135,7 +143,7 @@ export async function handleGatewayRequest(exchange: GatewayExchange, slug: stri
     });
 
     // Held streams (a 2025 GET stream, a 2026-07-28 listen) end when this stops being true.
-    const stillAllowed = () => stillMayUse(db, token, gateway, session ? sessionId : null);
+    const stillAllowed = () => stillMayUse(db, authenticate, gateway, session ? sessionId : null);
     if (exchange.method === "GET" || exchange.method === "DELETE")
       return await serveSessionStream(exchange, await scopeFor("legacy"), stillAllowed);
     if (exchange.method !== "POST")

@@ -1,7 +1,7 @@
 import type { Database } from "@/db";
 import { AppError } from "@/lib/errors";
 import { processGlobal } from "@/lib/process-global";
-import { authenticateToken } from "@/lib/tokens/authenticate-token";
+import type { TokenPrincipal } from "@/lib/tokens/authenticate-token";
 import { gatewayCaller } from "./caller";
 import { sessionEnded } from "./ended-sessions";
 import { canUseGateway, type Gateway } from "./gateway-access";
@@ -118,17 +118,17 @@ export function releasedWhenDone(response: Response, stream: HeldStream): Respon
 }
 
 /**
- * Whether the holder of `token` may still use the gateway (and, for a 2025 session's stream,
+ * Whether the holder of the token `authenticate` checks may still use the gateway (and, for a 2025 session's stream,
  * whether the session is still open): the recheck of every held stream.
  */
 export async function stillMayUse(
   db: Database,
-  token: string,
+  authenticate: () => TokenPrincipal | null | Promise<TokenPrincipal | null>,
   gateway: Pick<Gateway, "owner_team_id">,
   sessionId: string | null,
 ): Promise<boolean> {
   if (sessionId && (await sessionEnded(db, sessionId))) return false;
-  const now = await authenticateToken(db, token);
+  const now = await authenticate();
   if (!now) return false;
   try {
     const caller = await callerCache().read(now.token.id, () => gatewayCaller(db, now));

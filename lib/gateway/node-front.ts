@@ -63,7 +63,12 @@ async function serve(req: IncomingMessage, res: ServerResponse, slug: string): P
   }
 }
 
-/** Offers the front to the app server (scripts/server.mjs); called once at start-up. */
-export function installGatewayFront(): void {
-  (globalThis as typeof globalThis & { [FRONT]?: GatewayFront })[FRONT] = gatewayFront;
+/**
+ * Offers the front to the app server (scripts/server.mjs); called once at start-up. `then` takes
+ * what the gateway does not (the authorization server's endpoints), before Next.js does.
+ */
+export function installGatewayFront(then?: GatewayFront): void {
+  (globalThis as typeof globalThis & { [FRONT]?: GatewayFront })[FRONT] = then
+    ? (req, res) => gatewayFront(req, res) || then(req, res)
+    : gatewayFront;
 }

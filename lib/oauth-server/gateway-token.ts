@@ -3,8 +3,10 @@ import type { Database } from "@/db";
 import { findUserById } from "@/db/queries/users";
 import { toActor } from "@/lib/auth/actor";
 import type { Keyring } from "@/lib/crypto";
-import type { TokenPrincipal } from "@/lib/tokens/authenticate-token";
-import { hashToken } from "@/lib/tokens/token-format";
+import { authenticateToken, type TokenPrincipal } from "@/lib/tokens/authenticate-token";
+import { TOKEN_CACHE_TTL_MS } from "@/lib/tokens/token-cache";
+import { hashToken, tokenPrefix } from "@/lib/tokens/token-format";
+import { sharedCache } from "@/lib/ttl-cache";
 import { storageAdapter } from "./storage-adapter";
 
 /**
@@ -13,6 +15,51 @@ import { storageAdapter } from "./storage-adapter";
  * access tokens are the authorization server's (opaque, short-lived, stored hashed); this is how
  * a gateway takes one.
  */
+
+/** Access tokens checked in the last second, by their hash and the gateway they were presented to. */
+const checked = sharedCache<string, TokenPrincipal>("gateway-access-tokens", TOKEN_CACHE_TTL_MS);
+
+/** Forgets every access token checked here (a connected app was revoked: it stops at once on this replica). */
+export const forgetGatewayAccessTokens = () => checked().clear();
+
+/**
+ * Who a gateway request's bearer token stands for, or null: one of the app's own tokens, or an
+ * access token the app's authorization server issued for exactly this gateway. A token checked
+ * within the last second is answered at once, without a promise (the gateway's hot path awaits
+ * only what needs the database).
+ */
+export function authenticateAtGateway(
+  db: Database,
+  keyring: Keyring,
+  token: string,
+  gatewayUrl: string,
+): TokenPrincipal | null | Promise<TokenPrincipal | null> {
+  if (tokenPrefix(token)) return authenticateToken(db, token);
+  const key = `${hashToken(token)} ${gatewayUrl}`;
+  const hit = checked().get(key);
+  if (hit) return hit;
+  return authenticateGatewayAccessToken(db, keyring, token, gatewayUrl).then((principal) => {
+    if (principal) {
+      checked().set(key, principal);
+      touchConnectedApp(db, principal.token.id);
+    }
+    return principal;
+  });
+}
+
+const touched = sharedCache<string, true>("connected-app-touched", 60_000);
+
+/** last_used_at of a connected app: informational, written at most once a minute per app, off the caller's path. */
+function touchConnectedApp(db: Database, id: string): void {
+  if (touched().get(id)) return;
+  touched().set(id, true);
+  void db
+    .updateTable("access_tokens")
+    .set({ last_used_at: new Date() })
+    .where("id", "=", id)
+    .execute()
+    .catch(() => {});
+}
 
 /** Records a consent as the person's connected app; returns the token row's id. */
 export async function recordConnectedApp(

@@ -3,12 +3,17 @@ import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type Provider from "oidc-provider";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { backends, useMigratedDatabase } from "@/test/support/database";
-import { testKeyring } from "@/test/support/fixtures";
-import { authorizationServer } from "./provider";
+import type { Actor } from "@/lib/auth/actor";
+import { createGateway } from "@/lib/gateway/create-gateway";
+import { userViewer } from "@/lib/gateway/gateway-access";
+import { gatewayUrl } from "@/lib/gateway/gateway-url";
+import { backends, unique, useMigratedDatabase } from "@/test/support/database";
+import { makeUser, testKeyring } from "@/test/support/fixtures";
+import { answerAuthorization, INTERACTION_COOKIE, pendingAuthorization } from "./interaction";
+import { authorizationServer, loopbackPortVaries } from "./provider";
 
 // The authorization server as configured for gateways, over HTTP, with the sign-in and consent
-// step completed as the app's pages will complete it (the interaction's result).
+// step answered as the app's page answers it (interaction.ts), for real people and gateways.
 
 const REDIRECT = "http://127.0.0.1:33418/callback";
 const verifier = () => randomBytes(32).toString("base64url");
@@ -21,28 +26,29 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   let server: http.Server;
   let gateway = "";
 
+  let ada: Actor;
+  let outsider: Actor;
+  let otherGateway = "";
+
   beforeAll(async () => {
-    server = http.createServer((req, res) => {
-      // Mounted under /oauth, as the app mounts it.
-      if (!req.url?.startsWith("/oauth/")) {
-        res.statusCode = 404;
-        res.end();
-        return;
-      }
-      (req as { originalUrl?: string }).originalUrl = req.url;
-      req.url = req.url.slice("/oauth".length);
-      provider.callback()(req, res);
-    });
+    server = http.createServer((req, res) => provider.callback()(req, res));
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    gateway = `${origin}/api/mcp/main`;
+    ada = await makeUser(t.db, "member", "ada");
+    outsider = await makeUser(t.db, "member", "outsider");
+    const admin = await makeUser(t.db, "admin");
+    const viewer = await userViewer(t.db, admin);
+    const main = await createGateway(t.db, viewer, { name: unique("main") });
+    const other = await createGateway(t.db, viewer, { name: unique("other") });
+    gateway = gatewayUrl(origin, main.slug);
+    otherGateway = gatewayUrl(origin, other.slug);
     provider = authorizationServer({
       db: t.db,
       keyring: testKeyring(),
       authSecret: "test-auth-secret-0123456789abcdef",
       origin,
-      isGateway: async (resource) => resource === gateway || resource === `${origin}/api/mcp/other`,
-      findPerson: async (id) => (id === "ada" ? { id, email: "ada@example.com", name: "Ada" } : undefined),
+      isGateway: async (resource) => resource === gateway || resource === otherGateway,
+      findPerson: async (id) => (id === ada.id ? { id, email: ada.email, name: ada.name } : undefined),
     });
   });
   afterAll(() => server?.close());
@@ -58,7 +64,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   };
 
   const registration = (redirectUris: string[]) =>
-    fetch(`${origin}/oauth/reg`, {
+    fetch(`${origin}/oauth/register`, {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({
@@ -81,26 +87,33 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
 
   /** An authorization request; its answer, not followed. */
   const authorize = (params: Record<string, string>, cookie = "") =>
-    fetch(`${origin}/oauth/auth?${new URLSearchParams(params)}`, { redirect: "manual", headers: { cookie } });
+    fetch(`${origin}/oauth/authorize?${new URLSearchParams(params)}`, { redirect: "manual", headers: { cookie } });
 
-  /** Signs `accountId` in and consents to the resource, as the app's pages do; the redirect back to the client. */
-  async function signInAndConsent(clientId: string, params: Record<string, string>, accountId: string) {
+  /** Starts an authorization in a browser of its own: its cookies, and the interaction's uid. */
+  async function start(params: Record<string, string>) {
     const jar = new Map<string, string>();
     const started = await authorize(params);
     expect(started.status).toBe(303);
     const cookie = cookiesOf(started, jar);
     const uid = (started.headers.get("location") ?? "").split("/").pop() as string;
-    const interaction = await provider.Interaction.find(uid);
-    if (!interaction) throw new Error("no interaction");
-    const grant = new provider.Grant({ accountId, clientId });
-    grant.addOIDCScope("mcp offline_access");
-    grant.addResourceScope(params.resource as string, "mcp");
-    interaction.result = { login: { accountId }, consent: { grantId: await grant.save() } };
-    await interaction.save(60);
-    const resumed = await fetch(new URL(interaction.returnTo, origin), { redirect: "manual", headers: { cookie } });
+    return { jar, cookie, uid };
+  }
+
+  /** The person's answer on the consent page, and the browser following it back to the client. */
+  async function answer(browser: Awaited<ReturnType<typeof start>>, person: Actor, allow = true) {
+    const answered = await answerAuthorization(provider, t.db, origin, browser.uid, browser.uid, person, allow);
+    if (!answered.ok) throw new Error(answered.message);
+    const resumed = await fetch(new URL(answered.returnTo, origin), {
+      redirect: "manual",
+      headers: { cookie: browser.cookie },
+    });
     expect(resumed.status).toBe(303);
     return new URL(resumed.headers.get("location") ?? "");
   }
+
+  /** Signs `person` in and consents to the resource, as the app's page does; the redirect back to the client. */
+  const signInAndConsent = async (params: Record<string, string>, person: Actor = ada) =>
+    answer(await start(params), person);
 
   const token = (body: Record<string, string>) =>
     fetch(`${origin}/oauth/token`, {
@@ -143,17 +156,19 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   });
 
   it("publishes what MCP clients need to discover", async () => {
-    const metadata = (await (await fetch(`${origin}/oauth/.well-known/openid-configuration`)).json()) as Record<
+    const metadata = (await (await fetch(`${origin}/.well-known/openid-configuration`)).json()) as Record<
       string,
       unknown
     >;
     expect(metadata).toMatchObject({
-      issuer: `${origin}/oauth`,
+      issuer: origin,
+      authorization_endpoint: `${origin}/oauth/authorize`,
+      token_endpoint: `${origin}/oauth/token`,
       code_challenge_methods_supported: ["S256"],
       client_id_metadata_document_supported: true,
       authorization_response_iss_parameter_supported: true,
-      registration_endpoint: `${origin}/oauth/reg`,
-      revocation_endpoint: `${origin}/oauth/token/revocation`,
+      registration_endpoint: `${origin}/oauth/register`,
+      revocation_endpoint: `${origin}/oauth/revoke`,
     });
     expect(metadata.scopes_supported).toEqual(expect.arrayContaining(["mcp", "offline_access"]));
   });
@@ -162,9 +177,9 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     const clientId = await register();
     const v = verifier();
     const params = requestFor(clientId, v, { state: "s-123", prompt: "consent" });
-    const back = await signInAndConsent(clientId, params, "ada");
+    const back = await signInAndConsent(params);
     expect(back.searchParams.get("state")).toBe("s-123");
-    expect(back.searchParams.get("iss")).toBe(`${origin}/oauth`);
+    expect(back.searchParams.get("iss")).toBe(origin);
     const code = back.searchParams.get("code") as string;
 
     const exchange = exchangeOf(clientId, code, v);
@@ -173,7 +188,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(issued.json.token_type).toBe("Bearer");
     const access = await provider.AccessToken.find(issued.json.access_token as string);
     expect(access?.aud).toBe(gateway);
-    expect(access?.accountId).toBe("ada");
+    expect(access?.accountId).toBe(ada.id);
     const refreshed = await token({
       grant_type: "refresh_token",
       refresh_token: issued.json.refresh_token as string,
@@ -201,11 +216,11 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     const clientId = await register();
     const v = verifier();
     const params = requestFor(clientId, v);
-    const code = (await signInAndConsent(clientId, params, "ada")).searchParams.get("code") as string;
+    const code = (await signInAndConsent(params)).searchParams.get("code") as string;
     const exchange = exchangeOf(clientId, code, v);
     // The wrong verifier is refused (PKCE).
     expect((await token({ ...exchange, code_verifier: verifier() })).json.error).toBe("invalid_grant");
-    const fresh = (await signInAndConsent(clientId, params, "ada")).searchParams.get("code") as string;
+    const fresh = (await signInAndConsent(params)).searchParams.get("code") as string;
     const issued = await token({ ...exchange, code: fresh });
     expect(issued.status).toBe(200);
     expect((await token({ ...exchange, code: fresh })).json.error).toBe("invalid_grant");
@@ -240,5 +255,115 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     const wrong = await authorize({ ...withPkce, redirect_uri: "http://127.0.0.1:33418/other" });
     expect(wrong.status).toBe(400);
     expect(wrong.headers.get("location")).toBeNull();
+  });
+
+  /** The person's connected apps for this client (rows of their tokens). */
+  const appsOf = (person: Actor, clientId: string) =>
+    t.db
+      .selectFrom("access_tokens")
+      .select(["id", "revoked_at", "oauth_grant_id", "gateway_id"])
+      .where("user_id", "=", person.id)
+      .where("oauth_client_id", "=", clientId)
+      .execute();
+
+  it("remembers a consent per client and gateway: the next authorization reuses it, another gateway asks again", async () => {
+    const clientId = await register();
+    const v = verifier();
+    const first = await signInAndConsent(requestFor(clientId, v, { state: "one" }));
+    expect(first.searchParams.get("code")).toBeTruthy();
+    expect(await appsOf(ada, clientId)).toHaveLength(1);
+
+    const again = await start(requestFor(clientId, v));
+    const pending = await pendingAuthorization(provider, t.db, origin, again.uid, again.uid, ada);
+    expect(pending.ok && pending.pending.remembered).toBe(true);
+    expect((await answer(again, ada)).searchParams.get("code")).toBeTruthy();
+    expect(await appsOf(ada, clientId)).toHaveLength(1);
+
+    const elsewhere = await start(requestFor(clientId, v, { resource: otherGateway }));
+    const asked = await pendingAuthorization(provider, t.db, origin, elsewhere.uid, elsewhere.uid, ada);
+    expect(asked.ok && asked.pending.remembered).toBe(false);
+    await answer(elsewhere, ada);
+    expect(await appsOf(ada, clientId)).toHaveLength(2);
+  });
+
+  it("a refusal goes back to the client as access_denied with its state, and connects nothing", async () => {
+    const clientId = await register();
+    const back = await answer(await start(requestFor(clientId, verifier(), { state: "kept" })), ada, false);
+    expect(back.searchParams.get("error")).toBe("access_denied");
+    expect(back.searchParams.get("state")).toBe("kept");
+    expect(back.searchParams.get("iss")).toBe(origin);
+    expect(back.searchParams.get("code")).toBeNull();
+    expect(await appsOf(ada, clientId)).toHaveLength(0);
+  });
+
+  it("answers only the browser that started the authorization (found in design: a link sent to someone else to approve)", async () => {
+    const clientId = await register();
+    const attacker = await start(requestFor(clientId, verifier()));
+    // Ada opens the attacker's link: her browser has no cookie for it, or another interaction's.
+    for (const cookieUid of [undefined, "another-uid"]) {
+      const seen = await pendingAuthorization(provider, t.db, origin, attacker.uid, cookieUid, ada);
+      expect(seen).toMatchObject({ ok: false, message: expect.stringContaining("another browser") });
+      const answered = await answerAuthorization(provider, t.db, origin, attacker.uid, cookieUid, ada, true);
+      expect(answered.ok).toBe(false);
+    }
+    expect(await appsOf(ada, clientId)).toHaveLength(0);
+    // The attacker's browser resuming gets no code for Ada: the interaction has no answer.
+    const interaction = await provider.Interaction.find(attacker.uid);
+    expect(interaction?.result).toBeUndefined();
+  });
+
+  it("a loopback redirect may come back on another port (RFC 8252), nothing else may differ", async () => {
+    expect(loopbackPortVaries("http://127.0.0.1:5555/callback", [REDIRECT])).toBe(true);
+    expect(loopbackPortVaries("http://[::1]:5555/callback", ["http://[::1]:1/callback"])).toBe(true);
+    expect(loopbackPortVaries("http://127.0.0.1:5555/other", [REDIRECT])).toBe(false);
+    expect(loopbackPortVaries("http://localhost:5555/callback", ["http://localhost:1/callback"])).toBe(false);
+    expect(loopbackPortVaries("https://127.0.0.1:5555/callback", ["https://127.0.0.1:1/callback"])).toBe(false);
+    expect(loopbackPortVaries("http://user@127.0.0.1:5555/callback", [REDIRECT])).toBe(false);
+
+    const clientId = await register();
+    const v = verifier();
+    const moved = "http://127.0.0.1:5555/callback";
+    const back = await signInAndConsent(requestFor(clientId, v, { redirect_uri: moved }));
+    expect(`${back.origin}${back.pathname}`).toBe(moved);
+    const issued = await token({
+      ...exchangeOf(clientId, back.searchParams.get("code") as string, v),
+      redirect_uri: moved,
+    });
+    expect(issued.status).toBe(200);
+  });
+
+  it("a client revoking its refresh token (RFC 7009) revokes the connected app and every token of it", async () => {
+    const clientId = await register();
+    const v = verifier();
+    const back = await signInAndConsent(requestFor(clientId, v));
+    const issued = await token(exchangeOf(clientId, back.searchParams.get("code") as string, v));
+    const revoked = await fetch(`${origin}/oauth/revoke`, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: new URLSearchParams({ token: issued.json.refresh_token as string, client_id: clientId }),
+    });
+    expect(revoked.status).toBe(200);
+    expect(await provider.AccessToken.find(issued.json.access_token as string)).toBeUndefined();
+    const [app] = await appsOf(ada, clientId);
+    expect(app?.revoked_at).toBeInstanceOf(Date);
+    // The next authorization asks again: a revoked app is not a remembered consent.
+    const again = await start(requestFor(clientId, v));
+    const pending = await pendingAuthorization(provider, t.db, origin, again.uid, again.uid, ada);
+    expect(pending.ok && pending.pending.remembered).toBe(false);
+  });
+
+  it("the page names the client, the gateway and where the browser goes back", async () => {
+    const clientId = await register();
+    const started = await start(requestFor(clientId, verifier()));
+    const pending = await pendingAuthorization(provider, t.db, origin, started.uid, started.uid, outsider);
+    if (!pending.ok) throw new Error(pending.message);
+    expect(pending.pending.client).toMatchObject({
+      id: clientId,
+      name: "Test client",
+      verifiedHost: null,
+      redirectUri: REDIRECT,
+      logoUri: null,
+    });
+    expect(gatewayUrl(origin, pending.pending.gateway.slug)).toBe(gateway);
   });
 });

@@ -1,9 +1,10 @@
 import { createHmac, createPrivateKey, hkdfSync } from "node:crypto";
-import Provider, { type Configuration, errors } from "oidc-provider";
+import Provider, { type Configuration, errors, interactionPolicy } from "oidc-provider";
 import type { Database } from "@/db";
 import type { Keyring } from "@/lib/crypto";
 import { type EgressAllow, NO_EXCEPTIONS } from "@/lib/http/egress-policy";
 import { outboundFetch } from "@/lib/http/outbound";
+import { GATEWAY_SCOPE } from "./scope";
 import { storageAdapter } from "./storage-adapter";
 
 /**
@@ -21,11 +22,13 @@ import { storageAdapter } from "./storage-adapter";
  *   grant;
  * - `iss` in authorization responses, revocation (RFC 7009).
  *
- * The sign-in and consent steps (interactions) are the app's own pages.
+ * The issuer is the app's origin, so clients that look for `/.well-known/oauth-authorization-server`
+ * at the origin (as MCP's 2025-03-26 revision told them to) find it; the endpoints live under
+ * `/oauth/`. The sign-in and consent step is the app's own page (`/oauth/interaction/<uid>`):
+ * every authorization passes it, so the app's session decides who signs in (a sign-out there
+ * ends the next authorization's shortcut), and a remembered consent is per client and gateway.
  */
 
-/** The one scope a gateway's tokens carry, and the one for refresh tokens. */
-export const GATEWAY_SCOPE = "mcp";
 export const ACCESS_TOKEN_TTL_SECONDS = 10 * 60;
 export const REFRESH_TOKEN_TTL_SECONDS = 30 * 86_400;
 const LOOPBACK_HOSTS = new Set(["127.0.0.1", "[::1]", "localhost"]);
@@ -37,7 +40,7 @@ export interface AuthorizationServerOptions {
   keyring: Keyring;
   /** The app's own secret: cookie keys and the signing key derive from it, the same on every replica. */
   authSecret: string;
-  /** The app's public origin; the issuer is `<origin>/oauth`. */
+  /** The app's public origin, and the issuer. */
   origin: string;
   /** Whether a resource indicator names a gateway of this app (its `/api/mcp/<slug>` URL). */
   isGateway(resource: string): Promise<boolean>;
@@ -45,6 +48,59 @@ export interface AuthorizationServerOptions {
   clientMetadataEgress?: EgressAllow;
   /** The person an account id names, if they may still sign in. */
   findPerson(id: string): Promise<{ id: string; email: string; name: string } | undefined>;
+  /** Whether a metadata document may be fetched now for this request (a rate limit); default yes. */
+  allowMetadataFetch?(ip: string): boolean;
+}
+
+/** Where each endpoint lives (under `/oauth/`, beside the app's own pages). */
+export const OAUTH_ROUTES = {
+  authorization: "/oauth/authorize",
+  token: "/oauth/token",
+  registration: "/oauth/register",
+  revocation: "/oauth/revoke",
+  jwks: "/oauth/jwks",
+  pushed_authorization_request: "/oauth/par",
+  end_session: "/oauth/end-session",
+  userinfo: "/oauth/userinfo",
+  introspection: "/oauth/introspect",
+  code_verification: "/oauth/device",
+  device_authorization: "/oauth/device/auth",
+  backchannel_authentication: "/oauth/backchannel",
+  challenge: "/oauth/challenge",
+  credential: "/oauth/credential",
+} as const;
+
+/**
+ * Sign-in is always asked of the app's page, which answers at once for a person already signed
+ * in to the app: the app's session, not the authorization server's own, says who is there.
+ */
+function policy() {
+  const prompts = interactionPolicy.base();
+  prompts
+    .get("login")
+    ?.checks.add(
+      new interactionPolicy.Check("app_session", "sign in through the app", (ctx) =>
+        ctx.oidc.result?.login ? interactionPolicy.Check.NO_NEED_TO_PROMPT : interactionPolicy.Check.REQUEST_PROMPT,
+      ),
+    );
+  return prompts;
+}
+
+/**
+ * RFC 8252 section 7.3: a loopback redirect URI over http may come back on another port (a
+ * native client listens on whatever port is free). oidc-provider allows it for clients that
+ * registered as native; a client that registered a loopback http redirect is one, whatever it said.
+ */
+export function loopbackPortVaries(value: string, registered: readonly string[]): boolean {
+  const withoutPort = (uri: string) => {
+    const url = URL.parse(uri);
+    if (!url || url.protocol !== "http:" || (url.hostname !== "127.0.0.1" && url.hostname !== "[::1]")) return null;
+    if (url.username || url.password) return null;
+    url.port = "";
+    return url.href;
+  };
+  const wanted = withoutPort(value);
+  return wanted !== null && registered.some((uri) => withoutPort(uri) === wanted);
 }
 
 /**
@@ -64,6 +120,16 @@ function signingJwk(authSecret: string) {
   };
 }
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** What a browser sees when an authorization cannot go back to its client (no redirect URI to trust). */
+function errorPage(message: string): string {
+  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in could not start</title>
+<meta name="viewport" content="width=device-width, initial-scale=1"></head>
+<body><main><h1>Sign-in could not start</h1><p>${escapeHtml(message)}</p>
+<p>Go back to the app you were connecting and try again. If it keeps happening, tell the app's maker what this page says.</p></main></body></html>`;
+}
+
 export function authorizationServer(options: AuthorizationServerOptions): Provider {
   const { db, keyring } = options;
   const cookieKey = createHmac("sha256", options.authSecret).update("oauth-server cookies").digest("base64url");
@@ -74,6 +140,7 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
     scopes: [GATEWAY_SCOPE, "offline_access"],
     claims: { openid: ["sub"] },
     pkce: { required: () => true },
+    routes: OAUTH_ROUTES,
     responseTypes: ["code"],
     clientDefaults: {
       grant_types: ["authorization_code", "refresh_token"],
@@ -84,7 +151,8 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
       AccessToken: ACCESS_TOKEN_TTL_SECONDS,
       AuthorizationCode: 60,
       Interaction: 10 * 60,
-      Session: 14 * 86_400,
+      // Its own session only carries one authorization to its end (sign-in is the app's).
+      Session: 10 * 60,
       Grant: 365 * 86_400,
       RefreshToken: REFRESH_TOKEN_TTL_SECONDS,
     },
@@ -104,7 +172,11 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
       userinfo: { enabled: false },
       rpInitiatedLogout: { enabled: false },
       revocation: { enabled: true },
-      clientIdMetadataDocument: { enabled: true, ack: "draft-02" },
+      clientIdMetadataDocument: {
+        enabled: true,
+        ack: "draft-02",
+        allowFetch: async (ctx) => options.allowMetadataFetch?.(ctx.ip) ?? true,
+      },
       resourceIndicators: {
         enabled: true,
         // A token is for one gateway: the client must name it (no token without an audience).
@@ -137,14 +209,33 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
         }
       },
     },
-    interactions: { url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
+    interactions: { policy: policy(), url: (_ctx, interaction) => `/oauth/interaction/${interaction.uid}` },
+    // The grant is the one the app's page names (a remembered consent for this client and gateway,
+    // or the one just given), never another gateway's grant from the same browser.
+    loadExistingGrant: async (ctx) => {
+      const grantId = ctx.oidc.result?.consent?.grantId;
+      return grantId ? ctx.oidc.provider.Grant.find(grantId) : undefined;
+    },
+    renderError: async (ctx, out) => {
+      ctx.type = "html";
+      ctx.body = errorPage(out.error_description ?? out.error ?? "The request could not be completed.");
+    },
     findAccount: async (_ctx, id) => {
       const person = await options.findPerson(id);
       return person ? { accountId: person.id, claims: () => ({ sub: person.id }) } : undefined;
     },
   };
-  const provider = new Provider(`${options.origin}/oauth`, configuration);
-  // Behind the app's own proxy rules (ARCHESTRA_TRUSTED_PROXIES decide the origin above).
+  const provider = new Provider(options.origin, configuration);
+  // The app server believes X-Forwarded-* only from ARCHESTRA_TRUSTED_PROXIES (it removes them
+  // from anyone else), so what reaches here may be trusted.
   provider.proxy = true;
+  const client = provider.Client.prototype as unknown as {
+    redirectUriAllowed(value: string): boolean;
+    redirectUris: readonly string[];
+  };
+  const exact = client.redirectUriAllowed;
+  client.redirectUriAllowed = function (value) {
+    return exact.call(this, value) || loopbackPortVaries(value, this.redirectUris);
+  };
   return provider;
 }

@@ -114,19 +114,31 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
       throw new errors.InvalidGrant("grant request is invalid");
     },
     async destroy(id) {
+      // A grant destroyed (the client revoked its refresh token) takes its connected app along.
+      if (model === "Grant") return revokeGrant(db, id);
       await db.deleteFrom("oauth_server_models").where("model", "=", model).where("id_hash", "=", hash(id)).execute();
     },
     revokeByGrantId: (grantId) => revokeGrant(db, grantId),
   };
 }
 
-/** A grant and every record issued with it, whatever its model: codes, access and refresh tokens. */
-async function revokeGrant(db: Database, grantId: string): Promise<void> {
+/**
+ * A grant, every record issued with it (codes, access and refresh tokens), and the connected app
+ * it stands for: however a grant ends (the person or an admin revokes the app, the client revokes
+ * its refresh token, a code or refresh token is presented twice), it ends here.
+ */
+export async function revokeGrant(db: Database, grantId: string): Promise<void> {
   await db
     .deleteFrom("oauth_server_models")
     .where((eb) =>
       eb.or([eb("grant_id", "=", grantId), eb.and([eb("model", "=", "Grant"), eb("id_hash", "=", hash(grantId))])]),
     )
+    .execute();
+  await db
+    .updateTable("access_tokens")
+    .set({ revoked_at: new Date() })
+    .where("oauth_grant_id", "=", grantId)
+    .where("revoked_at", "is", null)
     .execute();
 }
 

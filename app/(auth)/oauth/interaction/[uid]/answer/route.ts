@@ -1,0 +1,38 @@
+import { cookies } from "next/headers";
+import { getDb } from "@/db";
+import { getSessionActor } from "@/lib/auth/session";
+import { publicOrigin } from "@/lib/http/public-url";
+import { appAuthorizationServer } from "@/lib/oauth-server/app-server";
+import { answerAuthorization, INTERACTION_COOKIE } from "@/lib/oauth-server/interaction";
+
+export const dynamic = "force-dynamic";
+
+/**
+ * POST /oauth/interaction/<uid>/answer - the consent page's Allow or Deny. A plain form post
+ * (the answer leaves the app: through the authorization server back to the client), taken only
+ * from the app's own pages and the browser that started the authorization.
+ */
+export async function POST(request: Request, { params }: { params: Promise<{ uid: string }> }) {
+  const { uid } = await params;
+  const origin = publicOrigin(request.headers);
+  const page = `${origin}/oauth/interaction/${encodeURIComponent(uid)}`;
+  if (request.headers.get("origin") !== origin)
+    return new Response("Answer from the app's own page.", { status: 403, headers: { "content-type": "text/plain" } });
+  const person = await getSessionActor();
+  if (!person) return Response.redirect(page, 303);
+  const form = await request.formData().catch(() => null);
+  const decision = form?.get("decision");
+  if (decision !== "allow" && decision !== "deny") return Response.redirect(page, 303);
+  const cookieUid = (await cookies()).get(INTERACTION_COOKIE)?.value;
+  const answered = await answerAuthorization(
+    appAuthorizationServer(origin),
+    getDb(),
+    origin,
+    uid,
+    cookieUid,
+    person,
+    decision === "allow",
+  );
+  // A request that is gone or not this browser's: the page says so.
+  return Response.redirect(answered.ok ? new URL(answered.returnTo, origin) : page, 303);
+}

@@ -1,0 +1,179 @@
+import type Provider from "oidc-provider";
+import type { Database } from "@/db";
+import { recordEvent } from "@/lib/audit/record-event";
+import type { Actor } from "@/lib/auth/actor";
+import { canUseGateway, findGateway, type Gateway, userViewer } from "@/lib/gateway/gateway-access";
+import { gatewaySlugOf } from "@/lib/gateway/gateway-url";
+import { recordConnectedApp } from "./gateway-token";
+import { GATEWAY_SCOPE } from "./scope";
+
+/**
+ * The sign-in and consent step of an authorization (the app's page at /oauth/interaction/<uid>):
+ * what the page shows, and how the person's answer goes back to the authorization server.
+ *
+ * The page acts only for the browser that started the authorization: oidc-provider gave that
+ * browser a cookie naming the interaction, and a link to the page opened anywhere else (someone
+ * sending a person their own authorization to approve) is refused before anything is shown.
+ */
+
+/** The cookie oidc-provider sets on the browser that started an authorization (scoped to the page). */
+export const INTERACTION_COOKIE = "_interaction";
+
+/** The scopes a client may be granted for a gateway (refresh tokens come with offline_access). */
+const GRANTABLE = new Set([GATEWAY_SCOPE, "offline_access"]);
+
+export interface PendingAuthorization {
+  uid: string;
+  client: {
+    id: string;
+    /** What the client calls itself (its metadata document or its registration). */
+    name: string;
+    /**
+     * The host of a client ID metadata document: the client is whoever serves that https address.
+     * Null for a registered client, whose name nobody vouches for.
+     */
+    verifiedHost: string | null;
+    /** Where the browser goes back to with the answer. */
+    redirectUri: string;
+    /** An https logo on the metadata document's own host, when it gives one. */
+    logoUri: string | null;
+  };
+  gateway: Gateway;
+  /** The connected app already consented to for this client and gateway, if any. */
+  remembered: boolean;
+}
+
+export type PendingResult = { ok: true; pending: PendingAuthorization } | { ok: false; message: string };
+
+const EXPIRED =
+  "This sign-in request has expired or was already answered. Go back to the app you were connecting and start again.";
+const ELSEWHERE =
+  "This sign-in request was started in another browser. Open the app you are connecting on this device and start again from there.";
+
+/** One value of a parameter oidc-provider kept (a resource may come as a list). */
+const single = (value: unknown): string | null => (typeof value === "string" ? value : null);
+
+/** The authorization waiting at `uid`, for the browser holding `cookieUid`, as the page shows it. */
+export async function pendingAuthorization(
+  provider: Provider,
+  db: Database,
+  origin: string,
+  uid: string,
+  cookieUid: string | undefined,
+  person: Actor,
+): Promise<PendingResult> {
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction || interaction.result) return { ok: false, message: EXPIRED };
+  if (cookieUid !== uid) return { ok: false, message: ELSEWHERE };
+  const params = interaction.params;
+  const clientId = single(params.client_id);
+  const resource = single(params.resource);
+  const redirectUri = single(params.redirect_uri);
+  if (!clientId || !resource || !redirectUri) return { ok: false, message: EXPIRED };
+  const slug = gatewaySlugOf(origin, resource);
+  const gateway = slug === null ? undefined : await findGateway(db, slug);
+  if (!gateway) return { ok: false, message: "The gateway this app asked for no longer exists." };
+  const client = await provider.Client.find(clientId).catch(() => undefined);
+  if (!client) return { ok: false, message: "The app that asked could not be identified. Start again from the app." };
+  const fromDocument = Boolean((client as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument);
+  const host = fromDocument ? new URL(clientId).host : null;
+  const logo = URL.parse(client.logoUri ?? "");
+  return {
+    ok: true,
+    pending: {
+      uid,
+      client: {
+        id: clientId,
+        name: (client.clientName ?? "").trim().slice(0, 120) || (host ?? "An unnamed app"),
+        verifiedHost: host,
+        redirectUri,
+        logoUri: host && logo?.protocol === "https:" && logo.host === host ? logo.href : null,
+      },
+      gateway,
+      remembered: (await rememberedGrant(provider, db, person.id, clientId, gateway.id)) !== null,
+    },
+  };
+}
+
+/** The grant of a connected app this person has for this client and gateway, still standing. */
+async function rememberedGrant(
+  provider: Provider,
+  db: Database,
+  userId: string,
+  clientId: string,
+  gatewayId: string,
+): Promise<string | null> {
+  const rows = await db
+    .selectFrom("access_tokens")
+    .select("oauth_grant_id")
+    .where("user_id", "=", userId)
+    .where("oauth_client_id", "=", clientId)
+    .where("gateway_id", "=", gatewayId)
+    .where("revoked_at", "is", null)
+    .where("oauth_grant_id", "is not", null)
+    .orderBy("created_at", "desc")
+    .execute();
+  for (const { oauth_grant_id: grantId } of rows) if (grantId && (await provider.Grant.find(grantId))) return grantId;
+  return null;
+}
+
+/**
+ * The person's answer: consent (remembered for this client and gateway until the connected app
+ * is revoked) or refusal. Returns where the browser goes next (back through the authorization
+ * server to the client), or a message when the request is gone or was not this browser's.
+ */
+export async function answerAuthorization(
+  provider: Provider,
+  db: Database,
+  origin: string,
+  uid: string,
+  cookieUid: string | undefined,
+  person: Actor,
+  allow: boolean,
+): Promise<{ ok: true; returnTo: string } | { ok: false; message: string }> {
+  const found = await pendingAuthorization(provider, db, origin, uid, cookieUid, person);
+  if (!found.ok) return found;
+  const { client, gateway } = found.pending;
+  const interaction = await provider.Interaction.find(uid);
+  if (!interaction) return { ok: false, message: EXPIRED };
+  const mayUse = canUseGateway(await userViewer(db, person), gateway);
+  if (!allow || !mayUse) {
+    interaction.result = {
+      error: "access_denied",
+      error_description: mayUse
+        ? "The person declined to connect this app."
+        : "The person cannot use this gateway: ask an admin of its team for access.",
+    };
+  } else {
+    const resource = single(interaction.params.resource) as string;
+    let grantId = await rememberedGrant(provider, db, person.id, client.id, gateway.id);
+    if (!grantId) {
+      const grant = new provider.Grant({ accountId: person.id, clientId: client.id });
+      const asked = String(interaction.params.scope ?? "")
+        .split(" ")
+        .filter((s) => GRANTABLE.has(s));
+      if (asked.length) grant.addOIDCScope(asked.join(" "));
+      grant.addResourceScope(resource, GATEWAY_SCOPE);
+      grantId = await grant.save();
+      const appId = await recordConnectedApp(db, {
+        userId: person.id,
+        clientId: client.id,
+        clientName: client.name,
+        grantId,
+        gatewayId: gateway.id,
+      });
+      await recordEvent(db, {
+        action: "app.connect",
+        outcome: "ok",
+        actor_user_id: person.id,
+        actor_token_id: appId,
+        token_kind: "user",
+        gateway_id: gateway.id,
+        details: { client: client.id, client_name: client.name },
+      });
+    }
+    interaction.result = { login: { accountId: person.id, remember: false }, consent: { grantId } };
+  }
+  await interaction.save(Math.max(1, (interaction.exp ?? 0) - Math.floor(Date.now() / 1000)));
+  return { ok: true, returnTo: interaction.returnTo };
+}
