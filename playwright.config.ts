@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { defineConfig } from "@playwright/test";
@@ -21,6 +22,39 @@ export const OIDC = {
 const OAUTH_AS_PORT = Number(process.env.E2E_OAUTH_AS_PORT ?? 3160);
 const OAUTH_MCP_PORT = Number(process.env.E2E_OAUTH_MCP_PORT ?? 3161);
 export const OAUTH_MCP_URL = `http://127.0.0.1:${OAUTH_MCP_PORT}/mcp`;
+/**
+ * A certificate for https on 127.0.0.1 and [::1] that the app trusts (NODE_EXTRA_CA_CERTS): tests
+ * serve MCP clients' metadata documents with it, which must be https. Made once per checkout.
+ */
+const tlsDir = path.resolve(".e2e-data", "tls");
+export const TEST_TLS = { key: path.join(tlsDir, "key.pem"), cert: path.join(tlsDir, "cert.pem") };
+if (!fs.existsSync(TEST_TLS.cert)) {
+  fs.mkdirSync(tlsDir, { recursive: true });
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      TEST_TLS.key,
+      "-out",
+      TEST_TLS.cert,
+      "-days",
+      "3650",
+      "-subj",
+      "/CN=e2e loopback",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1,IP:::1",
+    ],
+    { stdio: "ignore" },
+  );
+}
+
 /** Public /api/metrics answers only with this bearer token. */
 export const METRICS_TOKEN = "e2e-metrics-token";
 
@@ -87,6 +121,9 @@ export default defineConfig({
         ARCHESTRA_OIDC_CLIENT_SECRET: OIDC.clientSecret,
         ARCHESTRA_OIDC_NAME: "Test SSO",
         ARCHESTRA_METRICS_TOKEN: METRICS_TOKEN,
+        // Clients' metadata documents served by the tests, on loopback, over the test's https.
+        ARCHESTRA_OAUTH_CLIENT_METADATA_ALLOW: "127.0.0.1",
+        NODE_EXTRA_CA_CERTS: TEST_TLS.cert,
       },
     },
   ],

@@ -11,9 +11,11 @@ import { GATEWAY_SCOPE } from "./scope";
  * The sign-in and consent step of an authorization (the app's page at /oauth/interaction/<uid>):
  * what the page shows, and how the person's answer goes back to the authorization server.
  *
- * The page acts only for the browser that started the authorization: oidc-provider gave that
- * browser a cookie naming the interaction, and a link to the page opened anywhere else (someone
- * sending a person their own authorization to approve) is refused before anything is shown.
+ * An answer counts only from the browser that started the authorization: oidc-provider gave that
+ * browser a cookie naming the interaction (scoped to the page's path), and an answer without it
+ * (someone sending a person their own authorization to approve) is refused and changes nothing.
+ * The page itself may be shown without the cookie: right after sign-in, Next.js renders it within
+ * the sign-in request, which does not carry cookies scoped to the page's path.
  */
 
 /** The cookie oidc-provider sets on the browser that started an authorization (scoped to the page). */
@@ -43,38 +45,42 @@ export interface PendingAuthorization {
   remembered: boolean;
 }
 
-export type PendingResult = { ok: true; pending: PendingAuthorization } | { ok: false; message: string };
+export type PendingResult = { ok: true; pending: PendingAuthorization } | { ok: false; refusal: Refusal };
 
-const EXPIRED =
-  "This sign-in request has expired or was already answered. Go back to the app you were connecting and start again.";
-const ELSEWHERE =
-  "This sign-in request was started in another browser. Open the app you are connecting on this device and start again from there.";
+/** Why an authorization cannot go on, as the page says it (the page is told the reason, never the words). */
+export const REFUSALS = {
+  expired:
+    "This sign-in request has expired or was already answered. Go back to the app you were connecting and start again.",
+  elsewhere:
+    "This sign-in request was started in another browser. Open the app you are connecting on this device and start again from there.",
+  gateway: "The gateway this app asked for no longer exists.",
+  client: "The app that asked could not be identified. Start again from the app.",
+} as const;
+export type Refusal = keyof typeof REFUSALS;
 
 /** One value of a parameter oidc-provider kept (a resource may come as a list). */
 const single = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
-/** The authorization waiting at `uid`, for the browser holding `cookieUid`, as the page shows it. */
+/** The authorization waiting at `uid`, as the page shows it to the person. */
 export async function pendingAuthorization(
   provider: Provider,
   db: Database,
   origin: string,
   uid: string,
-  cookieUid: string | undefined,
   person: Actor,
 ): Promise<PendingResult> {
   const interaction = await provider.Interaction.find(uid);
-  if (!interaction || interaction.result) return { ok: false, message: EXPIRED };
-  if (cookieUid !== uid) return { ok: false, message: ELSEWHERE };
+  if (!interaction || interaction.result) return { ok: false, refusal: "expired" };
   const params = interaction.params;
   const clientId = single(params.client_id);
   const resource = single(params.resource);
   const redirectUri = single(params.redirect_uri);
-  if (!clientId || !resource || !redirectUri) return { ok: false, message: EXPIRED };
+  if (!clientId || !resource || !redirectUri) return { ok: false, refusal: "expired" };
   const slug = gatewaySlugOf(origin, resource);
   const gateway = slug === null ? undefined : await findGateway(db, slug);
-  if (!gateway) return { ok: false, message: "The gateway this app asked for no longer exists." };
+  if (!gateway) return { ok: false, refusal: "gateway" };
   const client = await provider.Client.find(clientId).catch(() => undefined);
-  if (!client) return { ok: false, message: "The app that asked could not be identified. Start again from the app." };
+  if (!client) return { ok: false, refusal: "client" };
   const fromDocument = Boolean((client as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument);
   const host = fromDocument ? new URL(clientId).host : null;
   const logo = URL.parse(client.logoUri ?? "");
@@ -120,7 +126,7 @@ async function rememberedGrant(
 /**
  * The person's answer: consent (remembered for this client and gateway until the connected app
  * is revoked) or refusal. Returns where the browser goes next (back through the authorization
- * server to the client), or a message when the request is gone or was not this browser's.
+ * server to the client), or why not: the request is gone, or was not this browser's.
  */
 export async function answerAuthorization(
   provider: Provider,
@@ -130,12 +136,13 @@ export async function answerAuthorization(
   cookieUid: string | undefined,
   person: Actor,
   allow: boolean,
-): Promise<{ ok: true; returnTo: string } | { ok: false; message: string }> {
-  const found = await pendingAuthorization(provider, db, origin, uid, cookieUid, person);
+): Promise<{ ok: true; returnTo: string } | { ok: false; refusal: Refusal }> {
+  const found = await pendingAuthorization(provider, db, origin, uid, person);
   if (!found.ok) return found;
+  if (cookieUid !== uid) return { ok: false, refusal: "elsewhere" };
   const { client, gateway } = found.pending;
   const interaction = await provider.Interaction.find(uid);
-  if (!interaction) return { ok: false, message: EXPIRED };
+  if (!interaction) return { ok: false, refusal: "expired" };
   const mayUse = canUseGateway(await userViewer(db, person), gateway);
   if (!allow || !mayUse) {
     interaction.result = {

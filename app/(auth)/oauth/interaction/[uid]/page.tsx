@@ -11,7 +11,13 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { appAuthorizationServer } from "@/lib/oauth-server/app-server";
 import { clientLogo } from "@/lib/oauth-server/client-logo";
 import { switchAccountAction } from "./actions";
-import { answerAuthorization, INTERACTION_COOKIE, pendingAuthorization } from "@/lib/oauth-server/interaction";
+import {
+  answerAuthorization,
+  INTERACTION_COOKIE,
+  pendingAuthorization,
+  REFUSALS,
+  type Refusal,
+} from "@/lib/oauth-server/interaction";
 
 export const metadata: Metadata = { title: "Connect an app" };
 
@@ -21,25 +27,36 @@ export const metadata: Metadata = { title: "Connect an app" };
  * signs in first (password or single sign-on) and comes back; a consent given before for this
  * client and gateway is remembered, and the browser goes straight back to the client.
  */
-export default async function ConnectAppPage({ params }: { params: Promise<{ uid: string }> }) {
+export default async function ConnectAppPage({
+  params,
+  searchParams,
+}: {
+  params: Promise<{ uid: string }>;
+  searchParams: Promise<Record<string, string>>;
+}) {
   const { uid } = await params;
+  const refused = (await searchParams).refused;
   const here = `/oauth/interaction/${encodeURIComponent(uid)}`;
   const person = await getSessionActor();
   if (!person) redirect(`/signin?callbackUrl=${encodeURIComponent(here)}`);
   const origin = publicOrigin(await headers());
   const provider = appAuthorizationServer(origin);
   const cookieUid = (await cookies()).get(INTERACTION_COOKIE)?.value;
-  const found = await pendingAuthorization(provider, getDb(), origin, uid, cookieUid, person);
+  const found =
+    refused && Object.hasOwn(REFUSALS, refused)
+      ? ({ ok: false, refusal: refused as Refusal } as const)
+      : await pendingAuthorization(provider, getDb(), origin, uid, person);
   if (!found.ok)
     return (
       <Card title="This sign-in cannot continue">
         <p role="alert" className="text-sm text-slate-700">
-          {found.message}
+          {REFUSALS[found.refusal]}
         </p>
       </Card>
     );
   const { client, gateway, remembered } = found.pending;
-  if (remembered) {
+  // A consent given before is answered at once, when this browser is the one that started.
+  if (remembered && cookieUid === uid) {
     const answered = await answerAuthorization(provider, getDb(), origin, uid, cookieUid, person, true);
     if (answered.ok) redirect(answered.returnTo);
   }

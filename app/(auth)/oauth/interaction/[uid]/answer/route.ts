@@ -16,7 +16,10 @@ export async function POST(request: Request, { params }: { params: Promise<{ uid
   const { uid } = await params;
   const origin = publicOrigin(request.headers);
   const page = `${origin}/oauth/interaction/${encodeURIComponent(uid)}`;
-  if (request.headers.get("origin") !== origin)
+  // Pages are sent with Referrer-Policy: no-referrer, under which browsers post forms with
+  // `Origin: null`; Sec-Fetch-Site says where the post came from.
+  const fromApp = request.headers.get("sec-fetch-site") === "same-origin" || request.headers.get("origin") === origin;
+  if (!fromApp)
     return new Response("Answer from the app's own page.", { status: 403, headers: { "content-type": "text/plain" } });
   const person = await getSessionActor();
   if (!person) return Response.redirect(page, 303);
@@ -34,5 +37,8 @@ export async function POST(request: Request, { params }: { params: Promise<{ uid
     decision === "allow",
   );
   // A request that is gone or not this browser's: the page says so.
-  return Response.redirect(answered.ok ? new URL(answered.returnTo, origin) : page, 303);
+  return Response.redirect(
+    answered.ok ? new URL(answered.returnTo, origin) : `${page}?refused=${answered.refusal}`,
+    303,
+  );
 }
