@@ -5,33 +5,17 @@ import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
-import pg from "pg";
-import { freePort } from "@/lib/net/free-port";
+import { callApi, startReplicas } from "./replica-support";
 
 // Two app replicas on one PostgreSQL, both pointed at one (test) Kubernetes API: a stdio
 // server's pod is attached by exactly one replica; the other forwards its calls there.
 const url = process.env.TEST_DATABASE_URL;
-const SERVER = path.resolve("scripts/server.mjs");
 const children: ChildProcess[] = [];
 
 test.skip(!url, "TEST_DATABASE_URL is not set: the two-replica test needs PostgreSQL");
 test.afterAll(() => {
   for (const c of children) c.kill("SIGTERM");
 });
-
-async function ready(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${base}/api/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${base} not ready`);
-}
 
 test("one attach stream per stdio pod across two replicas; calls through either reach the same server", async () => {
   test.setTimeout(120_000);
@@ -47,49 +31,21 @@ test("one attach stream per stdio pod across two replicas; calls through either 
     }),
   );
 
-  const schema = `replicas_k8s_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const dbUrl = new URL(url as string);
-  dbUrl.searchParams.set("options", `-c search_path=${schema}`);
-  const bases: string[] = [];
-  for (const _ of [1, 2]) {
-    const port = await freePort();
-    const internalPort = await freePort();
-    const base = `http://127.0.0.1:${port}`;
-    children.push(
-      spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
-        env: {
-          ...process.env,
-          DATABASE_URL: dbUrl.toString(),
-          ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 9).toString("base64"),
-          ARCHESTRA_AUTH_SECRET: "y".repeat(40),
-          ARCHESTRA_ADMIN_EMAIL: "k8s@example.com",
-          ARCHESTRA_ADMIN_PASSWORD: "k8s-password-1",
-          ARCHESTRA_ORCHESTRATOR_KUBECONFIG: kubeconfig as string,
-          ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: "1",
-          // Replicas reach each other on the internal listener only.
-          ARCHESTRA_REPLICA_URL: `http://127.0.0.1:${internalPort}`,
-          ARCHESTRA_INTERNAL_PORT: String(internalPort),
-          ARCHESTRA_LOG_LEVEL: "warn",
-        },
-        stdio: process.env.DEBUG_REPLICAS ? "inherit" : "ignore",
-      }),
-    );
-    bases.push(base);
-  }
-  await Promise.all(bases.map(ready));
-  const [a, b] = bases as [string, string];
-  const call = async (base: string, route: string, method: string, token: string | null, body?: unknown) => {
-    const r = await fetch(`${base}/api/v1${route}`, {
-      method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(r.ok, `${method} ${route}: ${r.status} ${r.ok ? "" : await r.text()}`).toBe(true);
-    return r.json();
-  };
+  const replicas = await startReplicas(
+    "replicas_k8s",
+    {
+      ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 9).toString("base64"),
+      ARCHESTRA_AUTH_SECRET: "y".repeat(40),
+      ARCHESTRA_ADMIN_EMAIL: "k8s@example.com",
+      ARCHESTRA_ADMIN_PASSWORD: "k8s-password-1",
+      ARCHESTRA_ORCHESTRATOR_KUBECONFIG: kubeconfig as string,
+      ARCHESTRA_ORCHESTRATOR_RECONCILE_INTERVAL_SECONDS: "1",
+    },
+    children,
+  );
+  const { bases, schema, db: admin } = replicas;
+  const [a, b] = bases;
+  const call = callApi;
   const { token } = await call(a, "/auth/token", "POST", null, {
     email: "k8s@example.com",
     password: "k8s-password-1",
@@ -175,8 +131,5 @@ test("one attach stream per stdio pod across two replicas; calls through either 
   }
 
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  for (const c of children) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 500));
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.end();
+  await replicas.stop();
 });

@@ -9,28 +9,13 @@ import {
   ToolListChangedNotificationSchema,
 } from "@modelcontextprotocol/sdk/types.js";
 import { expect, test } from "@playwright/test";
-import pg from "pg";
 import { nextMatching, postMcp, sseMessages } from "./mcp-wire";
+import { callApi, startReplicas } from "./replica-support";
 
 // Two app processes on one PostgreSQL serve one gateway: requests are stateless, so any replica
 // serves any request; a token revoked on one stops working on the other within a second.
 const url = process.env.TEST_DATABASE_URL;
-const SERVER = path.resolve("scripts/server.mjs");
 const children: ChildProcess[] = [];
-
-async function ready(base: string): Promise<void> {
-  for (let i = 0; i < 300; i++) {
-    if (
-      await fetch(`${base}/api/ready`).then(
-        (r) => r.ok,
-        () => false,
-      )
-    )
-      return;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`${base} not ready`);
-}
 
 test.skip(!url, "TEST_DATABASE_URL is not set: the two-replica test needs PostgreSQL");
 
@@ -39,12 +24,6 @@ test.afterAll(() => {
 });
 
 test("two replicas serve one gateway; revocation reaches both within a second", async () => {
-  const schema = `replicas_${Date.now()}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`create schema ${schema}`);
-  const dbUrl = new URL(url as string);
-  dbUrl.searchParams.set("options", `-c search_path=${schema}`);
   const upstreamPort = await freePort();
   children.push(
     spawn(path.resolve("node_modules/.bin/mcp-server-everything"), ["streamableHttp"], {
@@ -62,46 +41,16 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
     ),
   );
   const shared = {
-    DATABASE_URL: dbUrl.toString(),
     ARCHESTRA_ENCRYPTION_KEYS: Buffer.alloc(32, 7).toString("base64"),
     ARCHESTRA_AUTH_SECRET: "x".repeat(40),
     ARCHESTRA_ADMIN_EMAIL: "replicas@example.com",
     ARCHESTRA_ADMIN_PASSWORD: "replicas-password-1",
-    ARCHESTRA_LOG_LEVEL: "warn",
   };
-  // Each replica: its public port, and an internal one (replicas, metrics) its replica URL names.
-  const bases: string[] = [];
-  const internals: string[] = [];
-  for (const _ of [1, 2]) {
-    const port = await freePort();
-    const internalPort = await freePort();
-    const internal = `http://127.0.0.1:${internalPort}`;
-    children.push(
-      spawn(process.execPath, [SERVER, "--port", String(port), "--hostname", "127.0.0.1"], {
-        env: {
-          ...process.env,
-          ...shared,
-          ARCHESTRA_REPLICA_URL: internal,
-          ARCHESTRA_INTERNAL_PORT: String(internalPort),
-        },
-        stdio: "ignore",
-      }),
-    );
-    bases.push(`http://127.0.0.1:${port}`);
-    internals.push(internal);
-  }
-  await Promise.all(bases.map(ready));
-  const [a, b] = bases as [string, string];
+  const replicas = await startReplicas("replicas", shared, children);
+  const { bases, internals } = replicas;
+  const [a, b] = bases;
 
-  const call = async (base: string, route: string, method: string, token: string | null, body?: unknown) => {
-    const r = await fetch(`${base}/api/v1${route}`, {
-      method,
-      headers: { "content-type": "application/json", ...(token ? { authorization: `Bearer ${token}` } : {}) },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    expect(r.ok, `${method} ${route}: ${r.status}`).toBe(true);
-    return r.status === 204 ? null : r.json();
-  };
+  const call = callApi;
   const { token: adminToken } = await call(a, "/auth/token", "POST", null, {
     email: shared.ARCHESTRA_ADMIN_EMAIL,
     password: shared.ARCHESTRA_ADMIN_PASSWORD,
@@ -457,8 +406,5 @@ test("two replicas serve one gateway; revocation reaches both within a second", 
   expect((await listenEnded) - revokedAt).toBeLessThan(3_000);
 
   await Promise.all(clients.map((c) => c.close().catch(() => {})));
-  for (const c of children) c.kill("SIGTERM");
-  await new Promise((r) => setTimeout(r, 500));
-  await admin.query(`drop schema ${schema} cascade`);
-  await admin.end();
+  await replicas.stop();
 });

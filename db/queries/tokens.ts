@@ -29,6 +29,7 @@ export async function listUserTokens(db: Database, userId: string): Promise<Toke
     .select(LISTING)
     .where("kind", "=", "user")
     .where("user_id", "=", userId)
+    .where("oauth_grant_id", "is", null)
     .orderBy("created_at", "desc")
     .execute();
 }
@@ -47,6 +48,48 @@ export async function listSharedTokens(db: Database, teamIds: string[], includeO
       if (includeOrg) ors.push(eb("access_tokens.kind", "=", "org"));
       return eb.or(ors);
     })
+    .where("access_tokens.oauth_grant_id", "is", null)
     .orderBy("access_tokens.created_at", "desc")
     .execute();
+}
+
+export interface ConnectedAppListing {
+  id: string;
+  /** The client's name, as it registered. */
+  name: string;
+  /** A URL for clients identified by a metadata document. */
+  oauth_client_id: string | null;
+  gateway_name: string | null;
+  gateway_slug: string | null;
+  user_name: string;
+  user_email: string;
+  created_at: Date;
+  last_used_at: Date | null;
+  revoked_at: Date | null;
+}
+
+/** Connected apps (clients signed in to a gateway through the authorization server): one person's, or everyone's. */
+export async function listConnectedApps(
+  db: Database,
+  whose: { userId: string } | { all: true },
+): Promise<ConnectedAppListing[]> {
+  let query = db
+    .selectFrom("access_tokens")
+    .innerJoin("users", "users.id", "access_tokens.user_id")
+    .leftJoin("gateways", "gateways.id", "access_tokens.gateway_id")
+    .select([
+      "access_tokens.id",
+      "access_tokens.name",
+      "access_tokens.oauth_client_id",
+      "gateways.name as gateway_name",
+      "gateways.slug as gateway_slug",
+      "users.name as user_name",
+      "users.email as user_email",
+      "access_tokens.created_at",
+      "access_tokens.last_used_at",
+      "access_tokens.revoked_at",
+    ])
+    .where("access_tokens.oauth_grant_id", "is not", null);
+  if ("userId" in whose) query = query.where("access_tokens.user_id", "=", whose.userId);
+  return query.orderBy("access_tokens.created_at", "desc").orderBy("access_tokens.id").execute();
 }

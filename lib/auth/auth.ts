@@ -5,7 +5,7 @@ import { getAuthSecret } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
 import { AppError } from "@/lib/errors";
 import { getLogger } from "@/lib/log";
-import { getSessionVersions, readSessionVersion, revokeSessions, sessionVersionHolds } from "./session-version";
+import { endSessions, getSessionVersions, readSessionVersion, sessionVersionHolds } from "./session-version";
 import { emailIsVouchedFor, type OidcProfile, upsertOidcUser } from "./oidc-user";
 import { verifyCredentials } from "./verify-credentials";
 
@@ -130,10 +130,11 @@ function config(): NextAuthConfig {
       },
     },
     events: {
-      // Signing out ends the person's sessions everywhere: a copy of the cookie no longer works.
+      // Signing out ends the person's browser sessions everywhere: a copy of the cookie no longer
+      // works. Their connected apps stay (the Tokens page's "Sign out everywhere" ends those too).
       async signOut(message) {
         const uid = "token" in message ? message.token?.uid : undefined;
-        if (typeof uid === "string") await revokeSessions(getDb(), uid);
+        if (typeof uid === "string") await endSessions(getDb(), uid);
       },
     },
   };

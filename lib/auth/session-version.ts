@@ -1,4 +1,6 @@
 import type { Database } from "@/db";
+import { forgetGatewayAccessTokens } from "@/lib/oauth-server/gateway-token";
+import { revokeGrant } from "@/lib/oauth-server/storage-adapter";
 import { getReplicaBus } from "@/lib/replica-bus";
 
 /**
@@ -45,8 +47,17 @@ export async function readSessionVersion(db: Database, userId: string): Promise<
   return row && !row.disabled_at ? row.session_version : null;
 }
 
-/** Ends every session the person has (all browsers), here and at every replica. */
+/**
+ * Ends every session the person has (all browsers), here and at every replica, and disconnects
+ * every app they connected (see revokeConnectedApps).
+ */
 export async function revokeSessions(db: Database, userId: string): Promise<void> {
+  await endSessions(db, userId);
+  await revokeConnectedApps(db, userId);
+}
+
+/** Ends every browser session the person has, here and at every replica; their connected apps stay. */
+export async function endSessions(db: Database, userId: string): Promise<void> {
   await db
     .updateTable("users")
     .set((eb) => ({ session_version: eb("session_version", "+", 1) }))
@@ -54,6 +65,24 @@ export async function revokeSessions(db: Database, userId: string): Promise<void
     .execute();
   getSessionVersions().forget(userId);
   await getReplicaBus().publish({ kind: "sessions-revoked", userId });
+}
+
+/**
+ * Disconnects every app (MCP client signed in to a gateway) the person connected: each grant goes
+ * with its access and refresh tokens, and the apps stop working on every replica within a second.
+ * Returns how many were disconnected.
+ */
+export async function revokeConnectedApps(db: Database, userId: string): Promise<number> {
+  const apps = await db
+    .selectFrom("access_tokens")
+    .select("oauth_grant_id")
+    .where("user_id", "=", userId)
+    .where("oauth_grant_id", "is not", null)
+    .where("revoked_at", "is", null)
+    .execute();
+  for (const { oauth_grant_id } of apps) if (oauth_grant_id) await revokeGrant(db, oauth_grant_id);
+  forgetGatewayAccessTokens();
+  return apps.length;
 }
 
 /** Whether a session cookie's version is still the person's. A cookie without one predates versions. */

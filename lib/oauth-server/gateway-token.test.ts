@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { listUserTokens } from "@/db/queries/tokens";
+import { listConnectedApps } from "@/db/queries/tokens";
 import { createGateway } from "@/lib/gateway/create-gateway";
 import { userViewer } from "@/lib/gateway/gateway-access";
 import { backends, unique, useMigratedDatabase } from "@/test/support/database";
@@ -68,11 +68,13 @@ describe.each(backends)("a gateway taking the authorization server's access toke
     expect(await authenticateGatewayAccessToken(t.db, keyring, disabled.token, disabled.url)).toBeNull();
   });
 
-  it("is listed among the person's tokens, under the client's name, so it can be revoked like one", async () => {
+  it("is listed among the person's connected apps, under the client's name and its gateway", async () => {
     const { person, appId } = await connected();
-    const listed = await listUserTokens(t.db, person.id);
-    expect(listed.find((row) => row.id === appId)).toMatchObject({ name: "Claude", kind: "user", revoked_at: null });
-    const row = await t.db.selectFrom("access_tokens").selectAll().where("id", "=", appId).executeTakeFirstOrThrow();
-    expect(row.oauth_client_id).toBe("https://client.example/metadata.json");
+    const listed = await listConnectedApps(t.db, { userId: person.id });
+    expect(listed.find((row) => row.id === appId)).toMatchObject({
+      name: "Claude",
+      oauth_client_id: "https://client.example/metadata.json",
+      revoked_at: null,
+    });
   });
 });

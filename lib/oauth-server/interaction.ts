@@ -65,7 +65,6 @@ const single = (value: unknown): string | null => (typeof value === "string" ? v
 export async function pendingAuthorization(
   provider: Provider,
   db: Database,
-  origin: string,
   uid: string,
   person: Actor,
 ): Promise<PendingResult> {
@@ -76,7 +75,11 @@ export async function pendingAuthorization(
   const resource = single(params.resource);
   const redirectUri = single(params.redirect_uri);
   if (!clientId || !resource || !redirectUri) return { ok: false, refusal: "expired" };
-  const slug = gatewaySlugOf(origin, resource);
+  // The authorization server checked the resource when the request came in. Its origin is the
+  // one to read it against: a page rendered after sign-in may see another Host (Next.js renders
+  // a server action's redirect with a request of its own).
+  const resourceOrigin = URL.parse(resource)?.origin;
+  const slug = resourceOrigin ? gatewaySlugOf(resourceOrigin, resource) : null;
   const gateway = slug === null ? undefined : await findGateway(db, slug);
   if (!gateway) return { ok: false, refusal: "gateway" };
   const client = await provider.Client.find(clientId).catch(() => undefined);
@@ -131,13 +134,12 @@ async function rememberedGrant(
 export async function answerAuthorization(
   provider: Provider,
   db: Database,
-  origin: string,
   uid: string,
   cookieUid: string | undefined,
   person: Actor,
   allow: boolean,
 ): Promise<{ ok: true; returnTo: string } | { ok: false; refusal: Refusal }> {
-  const found = await pendingAuthorization(provider, db, origin, uid, person);
+  const found = await pendingAuthorization(provider, db, uid, person);
   if (!found.ok) return found;
   if (cookieUid !== uid) return { ok: false, refusal: "elsewhere" };
   const { client, gateway } = found.pending;

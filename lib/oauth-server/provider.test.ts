@@ -101,7 +101,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
 
   /** The person's answer on the consent page, and the browser following it back to the client. */
   async function answer(browser: Awaited<ReturnType<typeof start>>, person: Actor, allow = true) {
-    const answered = await answerAuthorization(provider, t.db, origin, browser.uid, browser.uid, person, allow);
+    const answered = await answerAuthorization(provider, t.db, browser.uid, browser.uid, person, allow);
     if (!answered.ok) throw new Error(answered.refusal);
     const resumed = await fetch(new URL(answered.returnTo, origin), {
       redirect: "manual",
@@ -274,13 +274,13 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(await appsOf(ada, clientId)).toHaveLength(1);
 
     const again = await start(requestFor(clientId, v));
-    const pending = await pendingAuthorization(provider, t.db, origin, again.uid, ada);
+    const pending = await pendingAuthorization(provider, t.db, again.uid, ada);
     expect(pending.ok && pending.pending.remembered).toBe(true);
     expect((await answer(again, ada)).searchParams.get("code")).toBeTruthy();
     expect(await appsOf(ada, clientId)).toHaveLength(1);
 
     const elsewhere = await start(requestFor(clientId, v, { resource: otherGateway }));
-    const asked = await pendingAuthorization(provider, t.db, origin, elsewhere.uid, ada);
+    const asked = await pendingAuthorization(provider, t.db, elsewhere.uid, ada);
     expect(asked.ok && asked.pending.remembered).toBe(false);
     await answer(elsewhere, ada);
     expect(await appsOf(ada, clientId)).toHaveLength(2);
@@ -301,7 +301,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     const attacker = await start(requestFor(clientId, verifier()));
     // Ada opens the attacker's link: her browser has no cookie for it, or another interaction's.
     for (const cookieUid of [undefined, "another-uid"]) {
-      const answered = await answerAuthorization(provider, t.db, origin, attacker.uid, cookieUid, ada, true);
+      const answered = await answerAuthorization(provider, t.db, attacker.uid, cookieUid, ada, true);
       expect(answered).toEqual({ ok: false, refusal: "elsewhere" });
     }
     expect(await appsOf(ada, clientId)).toHaveLength(0);
@@ -346,14 +346,14 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(app?.revoked_at).toBeInstanceOf(Date);
     // The next authorization asks again: a revoked app is not a remembered consent.
     const again = await start(requestFor(clientId, v));
-    const pending = await pendingAuthorization(provider, t.db, origin, again.uid, ada);
+    const pending = await pendingAuthorization(provider, t.db, again.uid, ada);
     expect(pending.ok && pending.pending.remembered).toBe(false);
   });
 
   it("the page names the client, the gateway and where the browser goes back", async () => {
     const clientId = await register();
     const started = await start(requestFor(clientId, verifier()));
-    const pending = await pendingAuthorization(provider, t.db, origin, started.uid, outsider);
+    const pending = await pendingAuthorization(provider, t.db, started.uid, outsider);
     if (!pending.ok) throw new Error(pending.refusal);
     expect(pending.pending.client).toMatchObject({
       id: clientId,

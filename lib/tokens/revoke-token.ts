@@ -4,6 +4,8 @@ import type { AccessToken } from "@/db/schema";
 import { recordEvent } from "@/lib/audit/record-event";
 import { type Actor, isAdmin } from "@/lib/auth/actor";
 import { notFound } from "@/lib/errors";
+import { forgetGatewayAccessTokens } from "@/lib/oauth-server/gateway-token";
+import { revokeGrant } from "@/lib/oauth-server/storage-adapter";
 import { uuidOrThrow } from "@/lib/validation";
 import { forgetToken } from "./token-cache";
 
@@ -29,16 +31,25 @@ export async function manageableToken(db: Database, actor: Actor, tokenId: strin
   return token;
 }
 
-/** Revokes a token (see manageableToken for who may); it stops working on every replica within a second. */
+/**
+ * Revokes a token (see manageableToken for who may); it stops working on every replica within a
+ * second. A connected app takes its grant along: the client's access and refresh tokens are gone.
+ */
 export async function revokeToken(db: Database, actor: Actor, tokenId: string): Promise<void> {
   const token = await manageableToken(db, actor, tokenId);
   await db.updateTable("access_tokens").set({ revoked_at: new Date() }).where("id", "=", token.id).execute();
   forgetToken(token.prefix);
+  const app = token.oauth_grant_id !== null;
+  if (token.oauth_grant_id !== null) {
+    await revokeGrant(db, token.oauth_grant_id);
+    forgetGatewayAccessTokens();
+  }
   await recordEvent(db, {
-    action: "token.revoke",
+    action: app ? "app.revoke" : "token.revoke",
     outcome: "ok",
     actor_user_id: actor.id,
     actor_token_id: token.id,
     token_kind: token.kind,
+    ...(app ? { gateway_id: token.gateway_id, details: { client: token.oauth_client_id } } : {}),
   });
 }

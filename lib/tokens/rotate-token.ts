@@ -12,7 +12,7 @@ import { forgetToken } from "./token-cache";
  * same name, and revokes the old one, together (a personal token by its owner only; team and org
  * tokens as for revoking): there is never a moment with neither or both.
  * A token that expires gets the same lifetime again, counted from now. The new token is returned
- * once and never stored.
+ * once and never stored. A connected app is not rotated.
  */
 export async function rotateToken(
   db: Database,
@@ -23,6 +23,9 @@ export async function rotateToken(
   // Revoking someone's personal token is an admin's to do; holding a new one that acts as them is
   // not (nobody can create a personal token for someone else either). An expired token is done.
   if (old.kind === "user" && old.user_id !== actor.id) throw notFound("Active token");
+  // A connected app's row holds no secret anyone has; rotating it would mint a real token that
+  // acts as the person. It is disconnected (revoked), and connected again from the client.
+  if (old.oauth_grant_id !== null) throw notFound("Active token");
   const now = new Date();
   if (old.expires_at && old.expires_at <= now) throw notFound("Active token");
   const lifetime = old.expires_at ? old.expires_at.getTime() - old.created_at.getTime() : null;

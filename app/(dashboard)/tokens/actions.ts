@@ -1,7 +1,9 @@
 "use server";
 import { revalidatePath } from "next/cache";
 import { getDb } from "@/db";
+import { signOut } from "@/lib/auth/auth";
 import { requireActor } from "@/lib/auth/session";
+import { revokeSessions } from "@/lib/auth/session-version";
 import { formValues, runAction } from "@/lib/http/action";
 import type { FormState } from "@/lib/http/form-state";
 import { createToken, type TokenOwner } from "@/lib/tokens/create-token";
@@ -41,4 +43,11 @@ export async function rotateTokenAction(_: FormState, form: FormData): Promise<F
     // The button refreshes the page once the token is held above the lists (see revealed-token.tsx).
     return { ok: true, message: "Replaced: the old token no longer works.", reveal: token };
   });
+}
+
+/** Ends every browser session of the person and disconnects every app they connected, then signs out here. */
+export async function signOutEverywhereAction(): Promise<void> {
+  const actor = await requireActor();
+  await revokeSessions(getDb(), actor.id);
+  await signOut({ redirectTo: "/signin" });
 }

@@ -1,15 +1,22 @@
 import type { Metadata } from "next";
 import { ActionButton } from "@/components/ui/action-button";
 import { Badge } from "@/components/ui/badge";
+import { SubmitButton } from "@/components/ui/button";
 import { Card } from "@/components/ui/card";
 import { EmptyState } from "@/components/ui/empty-state";
 import { PageHeader } from "@/components/ui/page-header";
 import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
-import { listSharedTokens, listUserTokens, type TokenListing } from "@/db/queries/tokens";
+import {
+  type ConnectedAppListing,
+  listConnectedApps,
+  listSharedTokens,
+  listUserTokens,
+  type TokenListing,
+} from "@/db/queries/tokens";
 import { isAdmin } from "@/lib/auth/actor";
 import { requireActor } from "@/lib/auth/session";
-import { revokeTokenAction } from "./actions";
+import { revokeTokenAction, signOutEverywhereAction } from "./actions";
 import { RevealedTokenArea, RotateTokenButton } from "./revealed-token";
 import { CreateTokenForm } from "./token-forms";
 
@@ -65,6 +72,54 @@ function TokenTable({ label, tokens, showOwner }: { label: string; tokens: Token
   );
 }
 
+/** MCP clients signed in to a gateway: they act as their person until disconnected, and are never rotated. */
+function ConnectedAppTable({
+  label,
+  apps,
+  showPerson,
+}: {
+  label: string;
+  apps: ConnectedAppListing[];
+  showPerson?: boolean;
+}) {
+  return (
+    <Table
+      label={label}
+      head={["App", ...(showPerson ? ["Person"] : []), "Gateway", "Connected", "Last used", "Status", ""]}
+    >
+      {apps.map((a) => (
+        <tr key={a.id}>
+          <Td>
+            <div className="font-medium">{a.name}</div>
+            {a.oauth_client_id && <div className="break-all text-xs text-slate-500">{a.oauth_client_id}</div>}
+          </Td>
+          {showPerson && (
+            <Td>
+              <div>{a.user_name}</div>
+              <div className="text-xs text-slate-500">{a.user_email}</div>
+            </Td>
+          )}
+          <Td>{a.gateway_name ?? "—"}</Td>
+          <Td className="text-slate-500">{when(a.created_at)}</Td>
+          <Td className="text-slate-500">{when(a.last_used_at)}</Td>
+          <Td>{a.revoked_at ? <Badge tone="danger">revoked</Badge> : <Badge tone="success">active</Badge>}</Td>
+          <Td className="text-right">
+            {!a.revoked_at && (
+              <ActionButton
+                action={revokeTokenAction}
+                fields={{ tokenId: a.id }}
+                label="Disconnect"
+                accessibleName={`Disconnect ${a.name}`}
+                pendingText="Disconnecting…"
+              />
+            )}
+          </Td>
+        </tr>
+      ))}
+    </Table>
+  );
+}
+
 export default async function TokensPage() {
   const actor = await requireActor();
   const db = getDb();
@@ -78,13 +133,15 @@ export default async function TokensPage() {
     .orderBy("teams.name")
     .execute();
   const adminTeams = teams.filter((t) => admin || t.role === "admin");
-  const [mine, shared] = await Promise.all([
+  const [mine, shared, apps, allApps] = await Promise.all([
     listUserTokens(db, actor.id),
     listSharedTokens(
       db,
       adminTeams.map((t) => t.id),
       admin,
     ),
+    listConnectedApps(db, { userId: actor.id }),
+    admin ? listConnectedApps(db, { all: true }) : [],
   ]);
   const owners = [
     { value: "user", label: "Me (personal token)" },
@@ -107,6 +164,26 @@ export default async function TokensPage() {
                 <TokenTable label="Tokens" tokens={mine} />
               )}
             </Card>
+            <Card
+              title="Connected apps"
+              description="MCP clients you signed in to a gateway with. Each acts as you, with your credentials. Disconnect one to end it at once; signing out everywhere ends your browser sessions and disconnects them all."
+              actions={
+                <form action={signOutEverywhereAction}>
+                  <SubmitButton variant="danger" pendingText="Signing out…">
+                    Sign out everywhere
+                  </SubmitButton>
+                </form>
+              }
+            >
+              {apps.length === 0 ? (
+                <EmptyState title="No connected apps">
+                  Add a gateway's URL to an MCP client that supports sign-in (Claude, VS Code, Cursor…) and approve it
+                  here.
+                </EmptyState>
+              ) : (
+                <ConnectedAppTable label="Connected apps" apps={apps} />
+              )}
+            </Card>
             {owners.length > 1 && (
               <Card
                 title="Team and organisation tokens"
@@ -116,6 +193,18 @@ export default async function TokensPage() {
                   <EmptyState title="None yet" />
                 ) : (
                   <TokenTable label="Shared tokens" tokens={shared} showOwner />
+                )}
+              </Card>
+            )}
+            {admin && (
+              <Card
+                title="All connected apps"
+                description="Everyone's connected apps. Disconnect one to end it at once."
+              >
+                {allApps.length === 0 ? (
+                  <EmptyState title="No connected apps" />
+                ) : (
+                  <ConnectedAppTable label="All connected apps" apps={allApps} showPerson />
                 )}
               </Card>
             )}

@@ -45,7 +45,7 @@ export default async function ConnectAppPage({
   const found =
     refused && Object.hasOwn(REFUSALS, refused)
       ? ({ ok: false, refusal: refused as Refusal } as const)
-      : await pendingAuthorization(provider, getDb(), origin, uid, person);
+      : await pendingAuthorization(provider, getDb(), uid, person);
   if (!found.ok)
     return (
       <Card title="This sign-in cannot continue">
@@ -57,7 +57,7 @@ export default async function ConnectAppPage({
   const { client, gateway, remembered } = found.pending;
   // A consent given before is answered at once, when this browser is the one that started.
   if (remembered && cookieUid === uid) {
-    const answered = await answerAuthorization(provider, getDb(), origin, uid, cookieUid, person, true);
+    const answered = await answerAuthorization(provider, getDb(), uid, cookieUid, person, true);
     if (answered.ok) redirect(answered.returnTo);
   }
   const logo = client.logoUri

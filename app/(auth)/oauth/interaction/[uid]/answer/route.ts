@@ -30,7 +30,6 @@ export async function POST(request: Request, { params }: { params: Promise<{ uid
   const answered = await answerAuthorization(
     appAuthorizationServer(origin),
     getDb(),
-    origin,
     uid,
     cookieUid,
     person,
