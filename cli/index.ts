@@ -45,6 +45,11 @@ Usage: npm run cli -- <command> [options]
   gateways list
   gateways show <gateway>          its MCP URL, tools and any name clashes
   keys reencrypt                   re-seal stored secrets under the newest key version (admins)
+  oauth-clients list               OAuth clients registered for sign-in to gateways (admins)
+  oauth-clients add --name <n> --redirect-uri <uri> [--redirect-uri <uri>]...
+                                   register a client that neither registers itself nor
+                                   publishes a metadata document (admins)
+  oauth-clients remove <client-id> remove it; everyone who connected it is disconnected
   catalog list
   catalog add --name <n> (--command <cmd> [--arg <a>]... | --image <img> | --remote-url <url>)
               [--env NAME]... [--secret-env NAME]... [--transport stdio|http] [--http-path /mcp]
@@ -101,6 +106,7 @@ const OPTIONS = {
   transport: { type: "string" },
   "http-path": { type: "string" },
   set: { type: "string", multiple: true },
+  "redirect-uri": { type: "string", multiple: true },
   team: { type: "string" },
   tail: { type: "string" },
   org: { type: "boolean", default: false },
@@ -474,6 +480,28 @@ async function main(): Promise<void> {
         ),
       );
     }
+    case "oauth-clients list": {
+      const data = (await call("GET", "/admin/oauth-clients")) as { clients: Record<string, unknown>[] };
+      return print(data, () =>
+        table(
+          data.clients.map((c) => ({ ...c, redirectUris: (c.redirectUris as string[]).join(" ") })),
+          ["clientId", "name", "redirectUris"],
+        ),
+      );
+    }
+    case "oauth-clients add": {
+      const data = (await call("POST", "/admin/oauth-clients", {
+        name: need(opts.name, "--name"),
+        redirectUris: opts["redirect-uri"] ?? [],
+      })) as { client: { clientId: string } };
+      return print(data, () =>
+        console.log(`Registered: client_id ${data.client.clientId} (a public client: PKCE, no secret)`),
+      );
+    }
+    case "oauth-clients remove":
+      await call("DELETE", `/admin/oauth-clients/${encodeURIComponent(need(arg1, "<client-id>"))}`);
+      console.log("Removed; its connected apps are disconnected.");
+      return;
     case "connect": {
       const { connect } = await import("./connect.mjs");
       await connect(need(verb, "<gateway URL>"), process.env.ARCHESTRA_TOKEN ?? saved.token);

@@ -579,6 +579,7 @@ test.describe
       await expect(page.getByRole("heading", { name: `Welcome, ${MEMBER.name}` })).toBeVisible();
       await page.goto("/gateways/research");
       await expect(page.getByRole("button", { name: "Save tools" })).toHaveCount(0);
+      await page.getByText("With a token instead").click();
       const cursor = page
         .getByTestId("connect-configs")
         .locator("div", { has: page.getByRole("heading", { name: "Cursor" }) })

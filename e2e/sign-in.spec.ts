@@ -321,6 +321,16 @@ test.describe
       const { client } = await connect(main, provider);
       expect((await client.listTools()).tools.length).toBeGreaterThan(0);
 
+      // The gateway's page offers signing in first (the URL alone), a token as the fallback.
+      await page.goto("/gateways/signin-main");
+      const signInFirst = page.getByTestId("sign-in-configs");
+      await expect(signInFirst.getByRole("heading").first()).toHaveText("Claude (claude.ai, Claude Desktop)");
+      await expect(signInFirst).toContainText(main);
+      await expect(signInFirst).not.toContainText("Bearer");
+      await expect(page.getByTestId("connect-configs")).toBeHidden();
+      await page.getByText("With a token instead").click();
+      await expect(page.getByTestId("connect-configs")).toContainText("Bearer <YOUR_TOKEN>");
+
       await page.goto("/tokens");
       const apps = page.getByRole("table", { name: "Connected apps" });
       await expect(apps.getByRole("row", { name: /E2E Agent \(registered\)/ })).toContainText("Main");

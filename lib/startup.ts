@@ -3,6 +3,8 @@ import { migrateToLatest } from "@/db/migrate";
 import { checkReadiness, type Readiness } from "@/db/readiness";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { startAuditRetention } from "@/lib/audit/audit-retention";
+import { pruneExpired } from "@/lib/oauth-server/storage-adapter";
+import { processGlobal } from "@/lib/process-global";
 import { KeyringError } from "@/lib/crypto";
 import { ConfigError, getEnv } from "@/lib/env";
 import { listenForChanges } from "@/lib/gateway/listen-for-changes";
@@ -62,6 +64,22 @@ function startRetention(): void {
   });
 }
 
+/**
+ * The authorization server's expired records (codes, tokens, sessions, unused registrations) are
+ * deleted hourly on each replica, off the request path (a lookup ignores them anyway).
+ */
+function startOAuthPruning(): void {
+  processGlobal("oauth-pruning", () =>
+    setInterval(
+      () =>
+        void pruneExpired(getDb()).catch((err: unknown) =>
+          getLogger().warn({ err: (err as Error).message }, "pruning expired authorization records failed"),
+        ),
+      3_600_000,
+    ).unref(),
+  );
+}
+
 /** Idempotent; concurrent callers share one attempt, and a failed attempt schedules a retry. */
 export function ensureDatabaseReady(): Promise<void> {
   const s = state();
@@ -70,6 +88,7 @@ export function ensureDatabaseReady(): Promise<void> {
       s.attempts = 0;
       void startOrchestrator();
       startRetention();
+      startOAuthPruning();
     },
     (err: unknown) => {
       s.prepared = undefined;

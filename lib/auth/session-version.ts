@@ -1,6 +1,5 @@
 import type { Database } from "@/db";
-import { forgetGatewayAccessTokens } from "@/lib/oauth-server/gateway-token";
-import { revokeGrant } from "@/lib/oauth-server/storage-adapter";
+import { revokeConnectedApps } from "@/lib/oauth-server/connected-apps";
 import { getReplicaBus } from "@/lib/replica-bus";
 
 /**
@@ -53,7 +52,7 @@ export async function readSessionVersion(db: Database, userId: string): Promise<
  */
 export async function revokeSessions(db: Database, userId: string): Promise<void> {
   await endSessions(db, userId);
-  await revokeConnectedApps(db, userId);
+  await revokeConnectedApps(db, { userId });
 }
 
 /** Ends every browser session the person has, here and at every replica; their connected apps stay. */
@@ -65,24 +64,6 @@ export async function endSessions(db: Database, userId: string): Promise<void> {
     .execute();
   getSessionVersions().forget(userId);
   await getReplicaBus().publish({ kind: "sessions-revoked", userId });
-}
-
-/**
- * Disconnects every app (MCP client signed in to a gateway) the person connected: each grant goes
- * with its access and refresh tokens, and the apps stop working on every replica within a second.
- * Returns how many were disconnected.
- */
-export async function revokeConnectedApps(db: Database, userId: string): Promise<number> {
-  const apps = await db
-    .selectFrom("access_tokens")
-    .select("oauth_grant_id")
-    .where("user_id", "=", userId)
-    .where("oauth_grant_id", "is not", null)
-    .where("revoked_at", "is", null)
-    .execute();
-  for (const { oauth_grant_id } of apps) if (oauth_grant_id) await revokeGrant(db, oauth_grant_id);
-  forgetGatewayAccessTokens();
-  return apps.length;
 }
 
 /** Whether a session cookie's version is still the person's. A cookie without one predates versions. */

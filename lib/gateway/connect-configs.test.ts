@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectConfigs, TOKEN_PLACEHOLDER } from "./connect-configs";
+import { connectConfigs, signInConfigs, TOKEN_PLACEHOLDER } from "./connect-configs";
 
 describe("connect instructions", () => {
   const configs = connectConfigs("main", "https://mcp.example.com/api/mcp/main");
@@ -31,5 +31,25 @@ describe("connect instructions", () => {
     expect(vscode.inputs[0].password).toBe(true);
     const desktop = JSON.parse(configs.find((c) => c.client === "Claude Desktop")?.code ?? "");
     expect(desktop.mcpServers.main.args).toContain("https://mcp.example.com/api/mcp/main");
+  });
+
+  it("sign-in configs carry the URL and nothing secret: the client signs its person in", () => {
+    const signIn = signInConfigs("main", "https://mcp.example.com/api/mcp/main");
+    expect(signIn.map((c) => c.client)).toEqual([
+      "Claude (claude.ai, Claude Desktop)",
+      "Claude Code",
+      "VS Code",
+      "Cursor",
+    ]);
+    for (const c of signIn) {
+      expect(c.code).toContain("https://mcp.example.com/api/mcp/main");
+      expect(c.code).not.toMatch(/Authorization|Bearer|YOUR_TOKEN/);
+    }
+    expect(JSON.parse(signIn.find((c) => c.client === "VS Code")?.code ?? "")).toEqual({
+      servers: { main: { type: "http", url: "https://mcp.example.com/api/mcp/main" } },
+    });
+    expect(JSON.parse(signIn.find((c) => c.client === "Cursor")?.code ?? "")).toEqual({
+      mcpServers: { main: { url: "https://mcp.example.com/api/mcp/main" } },
+    });
   });
 });

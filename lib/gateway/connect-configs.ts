@@ -2,15 +2,51 @@
 export interface ConnectConfig {
   client: string;
   where: string;
-  language: "json" | "shell";
+  language: "json" | "shell" | "text";
   code: string;
 }
 
 export const TOKEN_PLACEHOLDER = "<YOUR_TOKEN>";
 
 /**
- * Pure: copyable configuration for the common MCP clients, with the gateway's URL and a
- * token placeholder (tokens are shown once, on the Tokens page, never here).
+ * Pure: how the common MCP clients connect by signing in (they run the MCP authorization flow
+ * when the gateway asks: the person signs in to the app in a browser and approves the client),
+ * so nothing but the gateway's URL is configured. Offered first.
+ */
+export function signInConfigs(name: string, url: string): ConnectConfig[] {
+  const json = (value: unknown) => JSON.stringify(value, null, 2);
+  return [
+    {
+      client: "Claude (claude.ai, Claude Desktop)",
+      where: "Settings → Connectors → Add custom connector, then Connect",
+      language: "text",
+      code: url,
+    },
+    {
+      client: "Claude Code",
+      where: "Run in a terminal, then /mcp in Claude Code to sign in",
+      language: "shell",
+      code: `claude mcp add --transport http ${name} ${url}`,
+    },
+    {
+      client: "VS Code",
+      where: ".vscode/mcp.json (VS Code opens the browser to sign in on first use)",
+      language: "json",
+      code: json({ servers: { [name]: { type: "http", url } } }),
+    },
+    {
+      client: "Cursor",
+      where: "~/.cursor/mcp.json (Cursor shows Needs login: click it to sign in)",
+      language: "json",
+      code: json({ mcpServers: { [name]: { url } } }),
+    },
+  ];
+}
+
+/**
+ * Pure: copyable configuration for the common MCP clients with a token, for clients that cannot
+ * sign in (and scripts): the gateway's URL and a token placeholder (tokens are shown once, on the
+ * Tokens page, never here).
  */
 export function connectConfigs(name: string, url: string): ConnectConfig[] {
   const json = (value: unknown) => JSON.stringify(value, null, 2);

@@ -45,33 +45,12 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
 
   return {
     async upsert(id, payload, expiresIn) {
-      const idHash = hash(id);
-      const row = {
-        model,
-        id_hash: idHash,
-        sealed_payload: sealJson(keyring, payload, oauthServerModelContext({ model, id_hash: idHash })),
-        grant_id: payload.grantId ?? null,
-        uid_hash: payload.uid ? hash(payload.uid) : null,
-        user_code_hash: payload.userCode ? hash(payload.userCode) : null,
-        expires_at: expiresIn
-          ? new Date(Date.now() + expiresIn * 1000)
-          : model === "Client"
-            ? new Date(Date.now() + UNUSED_CLIENT_TTL_SECONDS * 1000)
-            : null,
-      };
-      await db
-        .insertInto("oauth_server_models")
-        .values(row)
-        .onConflict((oc) =>
-          oc.columns(["model", "id_hash"]).doUpdateSet({
-            sealed_payload: row.sealed_payload,
-            grant_id: row.grant_id,
-            uid_hash: row.uid_hash,
-            user_code_hash: row.user_code_hash,
-            expires_at: row.expires_at,
-          }),
-        )
-        .execute();
+      const expiresAt = expiresIn
+        ? new Date(Date.now() + expiresIn * 1000)
+        : model === "Client"
+          ? new Date(Date.now() + UNUSED_CLIENT_TTL_SECONDS * 1000)
+          : null;
+      await writeRecord(db, keyring, model, id, payload, expiresAt);
     },
     async find(id) {
       const idHash = hash(id);
@@ -120,6 +99,72 @@ export function storageAdapter(db: Database, keyring: Keyring, model: string): A
     },
     revokeByGrantId: (grantId) => revokeGrant(db, grantId),
   };
+}
+
+/** Writes one record (a new one, or over the last of the same id); `expiresAt` null keeps it until deleted. */
+async function writeRecord(
+  db: Database,
+  keyring: Keyring,
+  model: string,
+  id: string,
+  payload: AdapterPayload,
+  expiresAt: Date | null,
+): Promise<void> {
+  const idHash = hash(id);
+  const row = {
+    model,
+    id_hash: idHash,
+    sealed_payload: sealJson(keyring, payload, oauthServerModelContext({ model, id_hash: idHash })),
+    grant_id: payload.grantId ?? null,
+    uid_hash: payload.uid ? hash(payload.uid) : null,
+    user_code_hash: payload.userCode ? hash(payload.userCode) : null,
+    expires_at: expiresAt,
+  };
+  await db
+    .insertInto("oauth_server_models")
+    .values(row)
+    .onConflict((oc) =>
+      oc.columns(["model", "id_hash"]).doUpdateSet({
+        sealed_payload: row.sealed_payload,
+        grant_id: row.grant_id,
+        uid_hash: row.uid_hash,
+        user_code_hash: row.user_code_hash,
+        expires_at: row.expires_at,
+      }),
+    )
+    .execute();
+}
+
+/** A client an admin registered: kept until an admin removes it (registrations anyone makes expire unused). */
+export const savePermanentClient = (db: Database, keyring: Keyring, clientId: string, metadata: AdapterPayload) =>
+  writeRecord(db, keyring, "Client", clientId, metadata, null);
+
+/** The clients admins registered (payloads opened), and removing one. */
+export async function permanentClients(db: Database, keyring: Keyring): Promise<AdapterPayload[]> {
+  const rows = await db
+    .selectFrom("oauth_server_models")
+    .select(["id_hash", "sealed_payload"])
+    .where("model", "=", "Client")
+    .where("expires_at", "is", null)
+    .orderBy("created_at")
+    .execute();
+  return rows.map((row) =>
+    openJson<AdapterPayload>(
+      keyring,
+      row.sealed_payload,
+      oauthServerModelContext({ model: "Client", id_hash: row.id_hash }),
+    ),
+  );
+}
+
+export async function deletePermanentClient(db: Database, clientId: string): Promise<boolean> {
+  const result = await db
+    .deleteFrom("oauth_server_models")
+    .where("model", "=", "Client")
+    .where("id_hash", "=", hash(clientId))
+    .where("expires_at", "is", null)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
 }
 
 /**

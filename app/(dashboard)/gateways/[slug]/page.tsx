@@ -10,7 +10,7 @@ import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
 import { orNotFound } from "@/lib/http/page-not-found";
 import { requireActor } from "@/lib/auth/session";
-import { connectConfigs } from "@/lib/gateway/connect-configs";
+import { connectConfigs, signInConfigs } from "@/lib/gateway/connect-configs";
 import { gatewayEditorData } from "@/lib/gateway/editor-data";
 import { canEditGateway, getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
 import { loadGateway } from "@/lib/gateway/load-gateway";
@@ -43,28 +43,39 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
         <div className="space-y-6">
           <Card
             title="Connect a client"
-            description={
-              <>
-                Replace &lt;YOUR_TOKEN&gt; with a token from the{" "}
-                <Link className="underline" href="/tokens">
-                  Tokens
-                </Link>{" "}
-                page.
-              </>
-            }
+            description="Clients that support sign-in need only the URL: they open the browser, you sign in and approve them, and they act as you (see Connected apps on the Tokens page)."
           >
             <div className="mb-4">
               <CodeBlock code={url} label="URL" />
             </div>
-            <div className="space-y-4" data-testid="connect-configs">
-              {connectConfigs(gateway.slug, url).map((c) => (
+            <div className="space-y-4" data-testid="sign-in-configs">
+              {signInConfigs(gateway.slug, url).map((c) => (
                 <div key={c.client}>
                   <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
                   <p className="mb-1 text-xs text-slate-500">{c.where}</p>
-                  <CodeBlock code={c.code} label={`${c.client} config`} />
+                  <CodeBlock code={c.code} label={`${c.client} sign-in config`} />
                 </div>
               ))}
             </div>
+            <details className="mt-6 border-t border-slate-100 pt-4">
+              <summary className="cursor-pointer text-sm font-semibold text-slate-900">With a token instead</summary>
+              <p className="mt-2 text-xs text-slate-500">
+                For clients that cannot sign in, and for scripts: replace &lt;YOUR_TOKEN&gt; with a token from the{" "}
+                <Link className="underline" href="/tokens">
+                  Tokens
+                </Link>{" "}
+                page.
+              </p>
+              <div className="mt-4 space-y-4" data-testid="connect-configs">
+                {connectConfigs(gateway.slug, url).map((c) => (
+                  <div key={c.client}>
+                    <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
+                    <p className="mb-1 text-xs text-slate-500">{c.where}</p>
+                    <CodeBlock code={c.code} label={`${c.client} config`} />
+                  </div>
+                ))}
+              </div>
+            </details>
           </Card>
           <Card title="Tools" description="What clients see, and whose credential each call uses.">
             {clashes.length > 0 && (
