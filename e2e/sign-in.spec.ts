@@ -359,6 +359,80 @@ test.describe
       await expect(page.getByRole("table", { name: "Connected apps" })).not.toContainText("E2E Denied");
     });
 
+    test("single sign-on works on the way: a person signs in through the OIDC provider, and calls resolve to their credentials (none: a link)", async ({
+      page,
+    }) => {
+      const provider = new TestClient("http://127.0.0.1:45875/callback", "E2E SSO Agent");
+      await expect(connect(main, provider)).rejects.toThrow(/Unauthorized/);
+      const redirect = new URL(provider.redirectUrl);
+      let back: URL | undefined;
+      await page.route(`${redirect.origin}/**`, async (route) => {
+        back = new URL(route.request().url());
+        await route.fulfill({ status: 200, body: "done" });
+      });
+      await page.context().clearCookies();
+      await page.goto(String(provider.authorizationUrl));
+      await page.getByRole("button", { name: "Continue with Test SSO" }).click();
+      await page.locator('input[name="login"]').fill("grace");
+      await page.locator('input[name="password"]').fill("anything");
+      await page.getByRole("button", { name: "Sign-in" }).click();
+      await page.getByRole("button", { name: "Continue" }).click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(
+        "E2E SSO Agent wants to use gateway Main as SSO grace",
+      );
+      await page.getByRole("button", { name: "Allow", exact: true }).click();
+      await expect.poll(() => back?.searchParams.get("code") ?? "").not.toBe("");
+      await new StreamableHTTPClientTransport(new URL(main), { authProvider: provider }).finishAuth(
+        back?.searchParams.get("code") as string,
+      );
+      const { client } = await connect(main, provider);
+      // Grace holds no credential for the notes server: the call says where to connect one.
+      const result = await client.callTool({ name: "signin-notes__read_graph", arguments: {} });
+      expect(result.isError).toBe(true);
+      expect(firstText(result)).toContain("/registry/signin-notes?install=1");
+      await client.close();
+    });
+
+    test("an answer from a browser that did not start the authorization is refused, and the one that did still can", async ({
+      page,
+      browser,
+      baseURL,
+    }) => {
+      const provider = new TestClient("http://127.0.0.1:45876/callback", "E2E Phished Agent");
+      await expect(connect(main, provider)).rejects.toThrow(/Unauthorized/);
+      await page.context().clearCookies();
+      await page.goto(String(provider.authorizationUrl));
+      await page.getByLabel("Email").fill(CAROL.email);
+      await page.getByLabel("Password").fill(CAROL.password);
+      await page.getByRole("button", { name: "Sign in" }).click();
+      await expect(page.getByRole("heading", { level: 1 })).toHaveText(/E2E Phished Agent wants to use gateway Main/);
+      const link = page.url();
+
+      // The link, sent to Carol, opened in her other (signed-in) browser.
+      const other = await browser.newContext({ baseURL });
+      const elsewhere = await other.newPage();
+      await elsewhere.goto("/signin");
+      await elsewhere.getByLabel("Email").fill(CAROL.email);
+      await elsewhere.getByLabel("Password").fill(CAROL.password);
+      await elsewhere.getByRole("button", { name: "Sign in" }).click();
+      await expect(elsewhere.getByRole("heading", { name: `Welcome, ${CAROL.name}` })).toBeVisible();
+      await elsewhere.goto(link);
+      await elsewhere.getByRole("button", { name: "Allow", exact: true }).click();
+      await expect(elsewhere.getByRole("alert")).toContainText("started in another browser");
+      await elsewhere.goto("/tokens");
+      await expect(elsewhere.getByRole("table", { name: "Connected apps" })).not.toContainText("E2E Phished Agent");
+      await other.close();
+
+      // The browser that started it answers, and the client gets its code.
+      let back: URL | undefined;
+      await page.route("http://127.0.0.1:45876/**", async (route) => {
+        back = new URL(route.request().url());
+        await route.fulfill({ status: 200, body: "done" });
+      });
+      await page.getByRole("button", { name: "Allow", exact: true }).click();
+      await expect.poll(() => back?.searchParams.get("code") ?? "").not.toBe("");
+    });
+
     test("bad requests get clear errors: metadata documents unreachable, too big or private, a wrong redirect, no PKCE", async () => {
       const authorize = (params: Record<string, string>) =>
         fetch(`${base}/oauth/authorize?${new URLSearchParams(params)}`, { redirect: "manual" });
