@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import http from "node:http";
 import https from "node:https";
 import type { AddressInfo } from "node:net";
 import os from "node:os";
@@ -83,7 +84,13 @@ async function connect(
  * The browser part: opens the authorization URL signed out, signs in as the person, checks what
  * the consent page says, and presses `button`. Returns the URL the browser was sent back to.
  */
-async function signInAndAnswer(page: Page, provider: TestClient, consent: RegExp, button: "Allow" | "Deny") {
+async function signInAndAnswer(
+  page: Page,
+  provider: TestClient,
+  consent: RegExp,
+  button: "Allow" | "Deny",
+  beforeSignIn?: () => Promise<void>,
+) {
   const redirect = new URL(provider.redirectUrl);
   let back: URL | undefined;
   await page.route(`${redirect.origin}/**`, async (route) => {
@@ -93,6 +100,7 @@ async function signInAndAnswer(page: Page, provider: TestClient, consent: RegExp
   await page.context().clearCookies();
   await page.goto(String(provider.authorizationUrl));
   await expect(page).toHaveURL(/\/signin\?callbackUrl=%2Foauth%2Finteraction%2F/);
+  await beforeSignIn?.();
   await page.getByLabel("Email").fill(CAROL.email);
   await page.getByLabel("Password").fill(CAROL.password);
   await page.getByRole("button", { name: "Sign in" }).click();
@@ -240,11 +248,31 @@ test.describe
       expect(asked.searchParams.get("resource")).toBe(main);
       expect(asked.searchParams.get("code_challenge_method")).toBe("S256");
 
+      // Meanwhile someone sends requests naming other hosts, so the app forgets the document it
+      // fetched for this origin (found in review: the consent page then could not name the client).
+      const evict = async () => {
+        const { port } = new URL(base);
+        for (let i = 0; i < 20; i++)
+          await new Promise<void>((resolve) =>
+            http
+              .get(
+                {
+                  host: "127.0.0.1",
+                  port,
+                  path: "/.well-known/openid-configuration",
+                  headers: { host: `h${i}.example` },
+                },
+                (r) => r.resume().on("end", resolve),
+              )
+              .on("error", () => resolve()),
+          );
+      };
       const back = await signInAndAnswer(
         page,
         provider,
         /^E2E Agent wants to use gateway Main as Carol$/,
         "Allow",
+        evict,
       ).catch(async (err) => {
         await snap(page, testInfo, "sign-in-failed");
         throw err;
@@ -418,7 +446,7 @@ test.describe
       await expect(elsewhere.getByRole("heading", { name: `Welcome, ${CAROL.name}` })).toBeVisible();
       await elsewhere.goto(link);
       await elsewhere.getByRole("button", { name: "Allow", exact: true }).click();
-      await expect(elsewhere.getByRole("alert")).toContainText("started in another browser");
+      await expect(elsewhere.getByRole("alert").filter({ hasText: "started in another browser" })).toBeVisible();
       await elsewhere.goto("/tokens");
       await expect(elsewhere.getByRole("table", { name: "Connected apps" })).not.toContainText("E2E Phished Agent");
       await other.close();

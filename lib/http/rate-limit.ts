@@ -1,3 +1,5 @@
+import ipaddr from "ipaddr.js";
+
 /**
  * At most `limit` events per key in each window (a fixed window per key), in this process: with
  * several replicas each allows its own share. For what anyone may ask without signing in, such
@@ -31,4 +33,18 @@ export class WindowLimit {
     window.count += 1;
     return true;
   }
+}
+
+/**
+ * The key a client address is limited under: an IPv4 address itself, an IPv6 address by its /64
+ * (one host usually holds a whole /64, and could rotate through it).
+ */
+export function addressKey(address: string): string {
+  if (!ipaddr.isValid(address)) return address;
+  const ip = ipaddr.process(address);
+  if (ip.kind() === "ipv4") return ip.toString();
+  return `${(ip as ipaddr.IPv6).parts
+    .slice(0, 4)
+    .map((part) => part.toString(16))
+    .join(":")}::/64`;
 }

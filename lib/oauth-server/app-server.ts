@@ -3,10 +3,9 @@ import { getDb } from "@/db";
 import { findUserById } from "@/db/queries/users";
 import { getAuthSecret, getKeyring } from "@/lib/app-secrets";
 import { getEnv } from "@/lib/env";
-import { findGateway } from "@/lib/gateway/gateway-access";
-import { gatewaySlugOf, gatewayUrl } from "@/lib/gateway/gateway-url";
+import { gatewaySlugOf } from "@/lib/gateway/gateway-url";
 import { parseEgressAllow } from "@/lib/http/egress-policy";
-import { WindowLimit } from "@/lib/http/rate-limit";
+import { addressKey, WindowLimit } from "@/lib/http/rate-limit";
 import { processGlobal } from "@/lib/process-global";
 import { authorizationServer } from "./provider";
 
@@ -33,17 +32,15 @@ export function appAuthorizationServer(origin: string): Provider {
       keyring: getKeyring(),
       authSecret: getAuthSecret(),
       origin,
-      isGateway: async (resource) => {
-        const slug = gatewaySlugOf(origin, resource);
-        const gateway = slug === null ? undefined : await findGateway(db, slug);
-        return gateway !== undefined && gatewayUrl(origin, gateway.slug) === resource;
-      },
+      // Spelled as a gateway URL of this origin; whether it exists, and whether the person may use
+      // it, is the consent page's to say, after sign-in (so neither leaks to anyone who asks).
+      isGateway: async (resource) => gatewaySlugOf(origin, resource) !== null,
       findPerson: async (id) => {
         const person = await findUserById(db, id);
         return person && !person.disabled_at ? { id: person.id, email: person.email, name: person.name } : undefined;
       },
       clientMetadataEgress: parseEgressAllow(getEnv().ARCHESTRA_OAUTH_CLIENT_METADATA_ALLOW),
-      allowMetadataFetch: (ip) => fetches().take(ip),
+      allowMetadataFetch: (ip) => fetches().take(addressKey(ip)),
     });
     // Without ARCHESTRA_PUBLIC_URL the origin is what requests say: keep a few, newest last.
     if (servers.size >= MAX_ORIGINS) servers.delete(servers.keys().next().value as string);

@@ -5,24 +5,25 @@ import type { Actor } from "@/lib/auth/actor";
 import { canUseGateway, findGateway, type Gateway, userViewer } from "@/lib/gateway/gateway-access";
 import { gatewaySlugOf } from "@/lib/gateway/gateway-url";
 import { recordConnectedApp } from "./gateway-token";
+import { bindingCookie, readCookie } from "./provider";
 import { GATEWAY_SCOPE } from "./scope";
 
 /**
  * The sign-in and consent step of an authorization (the app's page at /oauth/interaction/<uid>):
  * what the page shows, and how the person's answer goes back to the authorization server.
  *
- * An answer counts only from the browser that started the authorization: oidc-provider gave that
- * browser a cookie naming the interaction (scoped to the page's path), and an answer without it
- * (someone sending a person their own authorization to approve) is refused and changes nothing.
- * The page itself may be shown without the cookie: right after sign-in, Next.js renders it within
- * the sign-in request, which does not carry cookies scoped to the page's path.
+ * An answer counts only from the browser that started the authorization: that browser holds a
+ * cookie naming it (provider.ts, bindingCookie: `__Host-` on https, so it cannot be planted from
+ * a sibling subdomain or over plain http), and an answer without it (someone sending a person
+ * their own authorization to approve) is refused and changes nothing.
  */
 
-/** The cookie oidc-provider sets on the browser that started an authorization (scoped to the page). */
-export const INTERACTION_COOKIE = "_interaction";
-
-/** The scopes a client may be granted for a gateway (refresh tokens come with offline_access). */
-const GRANTABLE = new Set([GATEWAY_SCOPE, "offline_access"]);
+/**
+ * The scopes a client may be granted for a gateway (refresh tokens come with offline_access; openid
+ * only names the person to the client). Every scope the server supports is here: one asked for
+ * and not granted would send the browser round again.
+ */
+const GRANTABLE = new Set([GATEWAY_SCOPE, "offline_access", "openid"]);
 
 export interface PendingAuthorization {
   uid: string;
@@ -43,6 +44,8 @@ export interface PendingAuthorization {
   gateway: Gateway;
   /** The connected app already consented to for this client and gateway, if any. */
   remembered: boolean;
+  /** This browser started the authorization (it holds the binding cookie naming it). */
+  startedHere: boolean;
 }
 
 export type PendingResult = { ok: true; pending: PendingAuthorization } | { ok: false; refusal: Refusal };
@@ -53,7 +56,8 @@ export const REFUSALS = {
     "This sign-in request has expired or was already answered. Go back to the app you were connecting and start again.",
   elsewhere:
     "This sign-in request was started in another browser. Open the app you are connecting on this device and start again from there.",
-  gateway: "The gateway this app asked for no longer exists.",
+  gateway:
+    "This app asked for a gateway that does not exist or that you cannot use. Ask an admin of its team for access, then start again from the app.",
   client: "The app that asked could not be identified. Start again from the app.",
 } as const;
 export type Refusal = keyof typeof REFUSALS;
@@ -61,12 +65,16 @@ export type Refusal = keyof typeof REFUSALS;
 /** One value of a parameter oidc-provider kept (a resource may come as a list). */
 const single = (value: unknown): string | null => (typeof value === "string" ? value : null);
 
-/** The authorization waiting at `uid`, as the page shows it to the person. */
+/**
+ * The authorization waiting at `uid`, as the page shows it to the person whose browser sent
+ * `cookieHeader`: only a gateway they may use (unknown and forbidden gateways look alike).
+ */
 export async function pendingAuthorization(
   provider: Provider,
   db: Database,
   uid: string,
   person: Actor,
+  cookieHeader: string | null,
 ): Promise<PendingResult> {
   const interaction = await provider.Interaction.find(uid);
   if (!interaction || interaction.result) return { ok: false, refusal: "expired" };
@@ -81,7 +89,7 @@ export async function pendingAuthorization(
   const resourceOrigin = URL.parse(resource)?.origin;
   const slug = resourceOrigin ? gatewaySlugOf(resourceOrigin, resource) : null;
   const gateway = slug === null ? undefined : await findGateway(db, slug);
-  if (!gateway) return { ok: false, refusal: "gateway" };
+  if (!gateway || !canUseGateway(await userViewer(db, person), gateway)) return { ok: false, refusal: "gateway" };
   const client = await provider.Client.find(clientId).catch(() => undefined);
   if (!client) return { ok: false, refusal: "client" };
   const fromDocument = Boolean((client as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument);
@@ -100,6 +108,7 @@ export async function pendingAuthorization(
       },
       gateway,
       remembered: (await rememberedGrant(provider, db, person.id, clientId, gateway.id)) !== null,
+      startedHere: readCookie(cookieHeader, bindingCookie(new URL(interaction.returnTo).origin).name).includes(uid),
     },
   };
 }
@@ -135,24 +144,18 @@ export async function answerAuthorization(
   provider: Provider,
   db: Database,
   uid: string,
-  cookieUid: string | undefined,
+  cookieHeader: string | null,
   person: Actor,
   allow: boolean,
 ): Promise<{ ok: true; returnTo: string } | { ok: false; refusal: Refusal }> {
-  const found = await pendingAuthorization(provider, db, uid, person);
+  const found = await pendingAuthorization(provider, db, uid, person, cookieHeader);
   if (!found.ok) return found;
-  if (cookieUid !== uid) return { ok: false, refusal: "elsewhere" };
-  const { client, gateway } = found.pending;
+  const { client, gateway, startedHere } = found.pending;
+  if (!startedHere) return { ok: false, refusal: "elsewhere" };
   const interaction = await provider.Interaction.find(uid);
   if (!interaction) return { ok: false, refusal: "expired" };
-  const mayUse = canUseGateway(await userViewer(db, person), gateway);
-  if (!allow || !mayUse) {
-    interaction.result = {
-      error: "access_denied",
-      error_description: mayUse
-        ? "The person declined to connect this app."
-        : "The person cannot use this gateway: ask an admin of its team for access.",
-    };
+  if (!allow) {
+    interaction.result = { error: "access_denied", error_description: "The person declined to connect this app." };
   } else {
     const resource = single(interaction.params.resource) as string;
     let grantId = await rememberedGrant(provider, db, person.id, client.id, gateway.id);

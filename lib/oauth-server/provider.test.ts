@@ -6,11 +6,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Actor } from "@/lib/auth/actor";
 import { createGateway } from "@/lib/gateway/create-gateway";
 import { userViewer } from "@/lib/gateway/gateway-access";
-import { gatewayUrl } from "@/lib/gateway/gateway-url";
+import { gatewaySlugOf, gatewayUrl } from "@/lib/gateway/gateway-url";
 import { backends, unique, useMigratedDatabase } from "@/test/support/database";
 import { makeUser, testKeyring } from "@/test/support/fixtures";
-import { answerAuthorization, INTERACTION_COOKIE, pendingAuthorization } from "./interaction";
-import { authorizationServer, loopbackPortVaries } from "./provider";
+import { createTeam } from "@/lib/teams/create-team";
+import { answerAuthorization, pendingAuthorization } from "./interaction";
+import { authorizationServer, bindingCookie, loopbackPortVaries } from "./provider";
 
 // The authorization server as configured for gateways, over HTTP, with the sign-in and consent
 // step answered as the app's page answers it (interaction.ts), for real people and gateways.
@@ -47,7 +48,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
       keyring: testKeyring(),
       authSecret: "test-auth-secret-0123456789abcdef",
       origin,
-      isGateway: async (resource) => resource === gateway || resource === otherGateway,
+      isGateway: async (resource) => gatewaySlugOf(origin, resource) !== null,
       findPerson: async (id) => (id === ada.id ? { id, email: ada.email, name: ada.name } : undefined),
     });
   });
@@ -101,7 +102,7 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
 
   /** The person's answer on the consent page, and the browser following it back to the client. */
   async function answer(browser: Awaited<ReturnType<typeof start>>, person: Actor, allow = true) {
-    const answered = await answerAuthorization(provider, t.db, browser.uid, browser.uid, person, allow);
+    const answered = await answerAuthorization(provider, t.db, browser.uid, browser.cookie, person, allow);
     if (!answered.ok) throw new Error(answered.refusal);
     const resumed = await fetch(new URL(answered.returnTo, origin), {
       redirect: "manual",
@@ -274,13 +275,13 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(await appsOf(ada, clientId)).toHaveLength(1);
 
     const again = await start(requestFor(clientId, v));
-    const pending = await pendingAuthorization(provider, t.db, again.uid, ada);
+    const pending = await pendingAuthorization(provider, t.db, again.uid, ada, again.cookie);
     expect(pending.ok && pending.pending.remembered).toBe(true);
     expect((await answer(again, ada)).searchParams.get("code")).toBeTruthy();
     expect(await appsOf(ada, clientId)).toHaveLength(1);
 
     const elsewhere = await start(requestFor(clientId, v, { resource: otherGateway }));
-    const asked = await pendingAuthorization(provider, t.db, elsewhere.uid, ada);
+    const asked = await pendingAuthorization(provider, t.db, elsewhere.uid, ada, elsewhere.cookie);
     expect(asked.ok && asked.pending.remembered).toBe(false);
     await answer(elsewhere, ada);
     expect(await appsOf(ada, clientId)).toHaveLength(2);
@@ -299,9 +300,12 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
   it("answers only the browser that started the authorization (found in design: a link sent to someone else to approve)", async () => {
     const clientId = await register();
     const attacker = await start(requestFor(clientId, verifier()));
-    // Ada opens the attacker's link: her browser has no cookie for it, or another interaction's.
-    for (const cookieUid of [undefined, "another-uid"]) {
-      const answered = await answerAuthorization(provider, t.db, attacker.uid, cookieUid, ada, true);
+    // Ada opens the attacker's link: her browser has no cookie for it, another authorization's, or
+    // oidc-provider's own interaction cookie planted with the attacker's uid (found in review: the
+    // page trusted that one, whose value is in the link).
+    const binding = bindingCookie(origin).name;
+    for (const cookie of [null, `${binding}=another-uid`, `_interaction=${attacker.uid}`]) {
+      const answered = await answerAuthorization(provider, t.db, attacker.uid, cookie, ada, true);
       expect(answered).toEqual({ ok: false, refusal: "elsewhere" });
     }
     expect(await appsOf(ada, clientId)).toHaveLength(0);
@@ -346,14 +350,14 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
     expect(app?.revoked_at).toBeInstanceOf(Date);
     // The next authorization asks again: a revoked app is not a remembered consent.
     const again = await start(requestFor(clientId, v));
-    const pending = await pendingAuthorization(provider, t.db, again.uid, ada);
+    const pending = await pendingAuthorization(provider, t.db, again.uid, ada, again.cookie);
     expect(pending.ok && pending.pending.remembered).toBe(false);
   });
 
   it("the page names the client, the gateway and where the browser goes back", async () => {
     const clientId = await register();
     const started = await start(requestFor(clientId, verifier()));
-    const pending = await pendingAuthorization(provider, t.db, started.uid, outsider);
+    const pending = await pendingAuthorization(provider, t.db, started.uid, outsider, started.cookie);
     if (!pending.ok) throw new Error(pending.refusal);
     expect(pending.pending.client).toMatchObject({
       id: clientId,
@@ -363,5 +367,87 @@ describe.each(backends.slice(0, 1))("the app's authorization server, on $name", 
       logoUri: null,
     });
     expect(gatewayUrl(origin, pending.pending.gateway.slug)).toBe(gateway);
+  });
+
+  it("the binding cookie cannot be planted on https (a __Host- cookie), and holds a few authorizations per browser", () => {
+    const secure = bindingCookie("https://mcp.example.com");
+    expect(secure.name).toBe("__Host-mcpo-authorizations");
+    expect(secure.set(["a", "b"])).toMatch(
+      /^__Host-mcpo-authorizations=a\.b; Path=\/; .*HttpOnly; SameSite=Lax; Secure$/,
+    );
+    expect(secure.set(["1", "2", "3", "4", "5", "6"])).toContain("=1.2.3.4.5;");
+    expect(bindingCookie("http://127.0.0.1:3000").set(["a"])).not.toContain("Secure");
+  });
+
+  it("a gateway the person may not use is refused like one that does not exist, before anything is shown", async () => {
+    const admin = await makeUser(t.db, "admin");
+    const team = await createTeam(t.db, admin, { name: unique("finance") });
+    const secret = await createGateway(t.db, await userViewer(t.db, admin), {
+      name: unique("payroll"),
+      teamId: team.id,
+    });
+    const clientId = await register();
+    const started = await start(requestFor(clientId, verifier(), { resource: gatewayUrl(origin, secret.slug) }));
+    expect(await pendingAuthorization(provider, t.db, started.uid, ada, started.cookie)).toEqual({
+      ok: false,
+      refusal: "gateway",
+    });
+    const answered = await answerAuthorization(provider, t.db, started.uid, started.cookie, ada, true);
+    expect(answered).toEqual({ ok: false, refusal: "gateway" });
+    expect(await appsOf(ada, clientId)).toHaveLength(0);
+  });
+
+  it("errors found before the person is asked go back only to loopback redirects (found in review: registering any URL made an open redirect)", async () => {
+    const res = await registration(["https://phish.example/login"]);
+    const clientId = ((await res.json()) as { client_id: string }).client_id;
+    const plain = {
+      ...requestFor(clientId, verifier()),
+      redirect_uri: "https://phish.example/login",
+      code_challenge_method: "plain",
+    };
+    for (const params of [plain, { ...plain, response_mode: "form_post" }, { ...plain, response_mode: "fragment" }]) {
+      const refused = await authorize(params);
+      expect(refused.status).toBe(400);
+      expect(refused.headers.get("location")).toBeNull();
+      const page = await refused.text();
+      expect(page).toContain("Sign-in could not start");
+      expect(page).not.toContain("phish.example");
+    }
+    // A loopback client still hears of its error (its own machine is no redirector).
+    const loopback = await authorize({ ...requestFor(await register(), verifier()), code_challenge_method: "plain" });
+    expect(loopback.status).toBe(303);
+    expect(new URL(loopback.headers.get("location") ?? "").searchParams.get("error")).toBe("invalid_request");
+  });
+
+  it("refuses oversized registrations (found in review: a 50 KB name was kept for 30 days)", async () => {
+    const big = await fetch(`${origin}/oauth/register`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        client_name: "x".repeat(201),
+        redirect_uris: [REDIRECT],
+        token_endpoint_auth_method: "none",
+      }),
+    });
+    expect(big.status).toBe(400);
+    expect(((await big.json()) as { error: string }).error).toBe("invalid_client_metadata");
+    const many = await registration(Array.from({ length: 11 }, (_, i) => `http://127.0.0.1:${4000 + i}/cb`));
+    expect(many.status).toBe(400);
+  });
+
+  it("a client asking for openid gets its code, not a loop (found in review: an ungranted scope sent the browser round again)", async () => {
+    const clientId = await register();
+    const back = await signInAndConsent(requestFor(clientId, verifier(), { scope: "openid mcp offline_access" }));
+    expect(back.origin + back.pathname).toBe(REDIRECT);
+    expect(back.searchParams.get("code")).toBeTruthy();
+  });
+
+  it("does not say at authorization whether a gateway exists (found in review): unknown gateways reach the page, which refuses them", async () => {
+    const clientId = await register();
+    const started = await start(requestFor(clientId, verifier(), { resource: gatewayUrl(origin, "no-such-gateway") }));
+    expect(await pendingAuthorization(provider, t.db, started.uid, ada, started.cookie)).toEqual({
+      ok: false,
+      refusal: "gateway",
+    });
   });
 });

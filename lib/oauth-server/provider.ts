@@ -42,7 +42,7 @@ export interface AuthorizationServerOptions {
   authSecret: string;
   /** The app's public origin, and the issuer. */
   origin: string;
-  /** Whether a resource indicator names a gateway of this app (its `/api/mcp/<slug>` URL). */
+  /** Whether a resource indicator is spelled as a gateway URL of this app (its `/api/mcp/<slug>`). */
   isGateway(resource: string): Promise<boolean>;
   /** Private addresses a client ID metadata document may be fetched from (tests); none by default. */
   clientMetadataEgress?: EgressAllow;
@@ -120,6 +120,41 @@ function signingJwk(authSecret: string) {
   };
 }
 
+/** How many authorizations one browser may have under way at once (each names its own uid). */
+const BOUND_PER_BROWSER = 5;
+
+/**
+ * The cookie naming the authorizations a browser started, which the consent page and its answer
+ * require. Scoped to the whole app (so the page rendered within the sign-in request sees it too),
+ * and on https a `__Host-` cookie: no sibling subdomain and no plain-http answer can plant one,
+ * so an attacker cannot make a victim's browser look like the one that started his request.
+ */
+export function bindingCookie(origin: string) {
+  const secure = origin.startsWith("https:");
+  const name = secure ? "__Host-mcpo-authorizations" : "mcpo-authorizations";
+  return {
+    name,
+    set: (uids: string[]) =>
+      `${name}=${uids.slice(0, BOUND_PER_BROWSER).join(".")}; Path=/; Max-Age=600; HttpOnly; SameSite=Lax${secure ? "; Secure" : ""}`,
+  };
+}
+
+/** The uids a binding cookie holds, from a Cookie header. */
+export function readCookie(header: string | undefined | null, name: string): string[] {
+  for (const part of (header ?? "").split(";")) {
+    const [key, ...value] = part.trim().split("=");
+    if (key === name)
+      return value
+        .join("=")
+        .split(".")
+        .filter((uid) => /^[\w-]{1,64}$/.test(uid));
+  }
+  return [];
+}
+
+/** A redirect to the person's own machine over http (where a native client listens). */
+const isLoopbackRedirect = (url: URL) => url.protocol === "http:" && LOOPBACK_HOSTS.has(url.hostname);
+
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** What a browser sees when an authorization cannot go back to its client (no redirect URI to trust). */
@@ -175,7 +210,9 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
       clientIdMetadataDocument: {
         enabled: true,
         ack: "draft-02",
-        allowFetch: async (ctx) => options.allowMetadataFetch?.(ctx.ip) ?? true,
+        // The consent page looks clients up outside a request of the server's (no ctx): a
+        // signed-in person's page, not limited here.
+        allowFetch: async (ctx) => (ctx ? (options.allowMetadataFetch?.(ctx.ip) ?? true) : true),
       },
       resourceIndicators: {
         enabled: true,
@@ -202,7 +239,15 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
       properties: ["software_id"],
       validator: (_ctx, key, _value, metadata) => {
         if (key !== "software_id") return;
-        for (const uri of (metadata.redirect_uris as string[] | undefined) ?? []) {
+        // Anyone may register, and registrations are kept: what one holds is bounded.
+        if (String(metadata.client_name ?? "").length > 200)
+          throw new errors.InvalidClientMetadata("client_name must be at most 200 characters");
+        const uris = [metadata.client_uri, metadata.logo_uri, metadata.policy_uri, metadata.tos_uri].filter(Boolean);
+        const redirects = (metadata.redirect_uris as string[] | undefined) ?? [];
+        if (redirects.length > 10) throw new errors.InvalidRedirectUri("at most 10 redirect_uris");
+        if ([...uris, ...redirects].some((uri) => String(uri).length > 2000))
+          throw new errors.InvalidClientMetadata("URIs must be at most 2000 characters");
+        for (const uri of redirects) {
           const url = URL.parse(uri);
           if (url?.protocol === "http:" && !LOOPBACK_HOSTS.has(url.hostname))
             throw new errors.InvalidRedirectUri("redirect_uris over http must be on a loopback address");
@@ -226,6 +271,30 @@ export function authorizationServer(options: AuthorizationServerOptions): Provid
     },
   };
   const provider = new Provider(options.origin, configuration);
+  // An error found before the person is asked goes back to the client only on loopback (a native
+  // app's own machine): anyone may register a redirect URI, and an authorization request that
+  // sends a browser straight on to it would make this app an open redirector (RFC 9700 4.11.2).
+  provider.use(async (ctx, next) => {
+    await next();
+    if (ctx.oidc?.route !== "authorization") return;
+    const location =
+      ctx.status >= 300 && ctx.status < 400 ? URL.parse(ctx.response.get("Location"), options.origin) : null;
+    const formPost = !location && String(ctx.oidc.params?.response_mode ?? "").startsWith("form_post");
+    const leaving = formPost || (location !== null && location.origin !== new URL(options.origin).origin);
+    const target = location ?? URL.parse(String(ctx.oidc.params?.redirect_uri ?? ""));
+    if (!leaving || (target && isLoopbackRedirect(target))) return;
+    const reason = location?.searchParams.get("error_description") ?? location?.searchParams.get("error");
+    ctx.status = 400;
+    ctx.remove("Location");
+    ctx.type = "html";
+    ctx.body = errorPage(reason ?? "The authorization request is not valid.");
+  });
+  // The browser that starts an authorization is the one that may answer it (interaction.ts).
+  const binding = bindingCookie(options.origin);
+  provider.on("interaction.started", (ctx) => {
+    const held = readCookie(ctx.get("cookie"), binding.name);
+    ctx.append("Set-Cookie", binding.set([ctx.oidc.entities.Interaction?.uid ?? "", ...held].filter(Boolean)));
+  });
   // The app server believes X-Forwarded-* only from ARCHESTRA_TRUSTED_PROXIES (it removes them
   // from anyone else), so what reaches here may be trusted.
   provider.proxy = true;

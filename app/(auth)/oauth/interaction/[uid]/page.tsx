@@ -1,5 +1,5 @@
 import type { Metadata } from "next";
-import { cookies, headers } from "next/headers";
+import { headers } from "next/headers";
 import { redirect } from "next/navigation";
 import { buttonClass } from "@/components/ui/button-class";
 import { Card } from "@/components/ui/card";
@@ -11,13 +11,7 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { appAuthorizationServer } from "@/lib/oauth-server/app-server";
 import { clientLogo } from "@/lib/oauth-server/client-logo";
 import { switchAccountAction } from "./actions";
-import {
-  answerAuthorization,
-  INTERACTION_COOKIE,
-  pendingAuthorization,
-  REFUSALS,
-  type Refusal,
-} from "@/lib/oauth-server/interaction";
+import { answerAuthorization, pendingAuthorization, REFUSALS, type Refusal } from "@/lib/oauth-server/interaction";
 
 export const metadata: Metadata = { title: "Connect an app" };
 
@@ -39,13 +33,13 @@ export default async function ConnectAppPage({
   const here = `/oauth/interaction/${encodeURIComponent(uid)}`;
   const person = await getSessionActor();
   if (!person) redirect(`/signin?callbackUrl=${encodeURIComponent(here)}`);
-  const origin = publicOrigin(await headers());
-  const provider = appAuthorizationServer(origin);
-  const cookieUid = (await cookies()).get(INTERACTION_COOKIE)?.value;
+  const requestHeaders = await headers();
+  const provider = appAuthorizationServer(publicOrigin(requestHeaders));
+  const cookieHeader = requestHeaders.get("cookie");
   const found =
     refused && Object.hasOwn(REFUSALS, refused)
       ? ({ ok: false, refusal: refused as Refusal } as const)
-      : await pendingAuthorization(provider, getDb(), uid, person);
+      : await pendingAuthorization(provider, getDb(), uid, person, cookieHeader);
   if (!found.ok)
     return (
       <Card title="This sign-in cannot continue">
@@ -54,16 +48,18 @@ export default async function ConnectAppPage({
         </p>
       </Card>
     );
-  const { client, gateway, remembered } = found.pending;
+  const { client, gateway, remembered, startedHere } = found.pending;
   // A consent given before is answered at once, when this browser is the one that started.
-  if (remembered && cookieUid === uid) {
-    const answered = await answerAuthorization(provider, getDb(), uid, cookieUid, person, true);
+  if (remembered && startedHere) {
+    const answered = await answerAuthorization(provider, getDb(), uid, cookieHeader, person, true);
     if (answered.ok) redirect(answered.returnTo);
   }
   const logo = client.logoUri
     ? await clientLogo(client.logoUri, parseEgressAllow(getEnv().ARCHESTRA_OAUTH_CLIENT_METADATA_ALLOW))
     : null;
-  const returnHost = URL.parse(client.redirectUri)?.host ?? client.redirectUri;
+  // A native app's own scheme (com.example.app:/cb) has no host: its scheme says where.
+  const back = URL.parse(client.redirectUri);
+  const returnHost = back?.host || back?.protocol.replace(/:$/, "") || client.redirectUri;
   return (
     <Card>
       <div className="flex items-center gap-3">

@@ -1,9 +1,8 @@
-import { cookies } from "next/headers";
 import { getDb } from "@/db";
 import { getSessionActor } from "@/lib/auth/session";
 import { publicOrigin } from "@/lib/http/public-url";
 import { appAuthorizationServer } from "@/lib/oauth-server/app-server";
-import { answerAuthorization, INTERACTION_COOKIE } from "@/lib/oauth-server/interaction";
+import { answerAuthorization } from "@/lib/oauth-server/interaction";
 
 export const dynamic = "force-dynamic";
 
@@ -26,12 +25,11 @@ export async function POST(request: Request, { params }: { params: Promise<{ uid
   const form = await request.formData().catch(() => null);
   const decision = form?.get("decision");
   if (decision !== "allow" && decision !== "deny") return Response.redirect(page, 303);
-  const cookieUid = (await cookies()).get(INTERACTION_COOKIE)?.value;
   const answered = await answerAuthorization(
     appAuthorizationServer(origin),
     getDb(),
     uid,
-    cookieUid,
+    request.headers.get("cookie"),
     person,
     decision === "allow",
   );
