@@ -10,7 +10,7 @@ import { Table, Td } from "@/components/ui/table";
 import { getDb } from "@/db";
 import { orNotFound } from "@/lib/http/page-not-found";
 import { requireActor } from "@/lib/auth/session";
-import { connectConfigs, signInConfigs } from "@/lib/gateway/connect-configs";
+import { type ConnectConfig, connectConfigs, signInConfigs } from "@/lib/gateway/connect-configs";
 import { gatewayEditorData } from "@/lib/gateway/editor-data";
 import { canEditGateway, getGatewayOrThrow, userViewer } from "@/lib/gateway/gateway-access";
 import { loadGateway } from "@/lib/gateway/load-gateway";
@@ -18,6 +18,21 @@ import { publicOrigin } from "@/lib/http/public-url";
 import { AssignmentsForm } from "../gateway-forms";
 
 export const metadata: Metadata = { title: "Gateway" };
+
+/** Each client's configuration, copyable. */
+function ConfigList({ testId, configs, kind }: { testId: string; configs: ConnectConfig[]; kind: string }) {
+  return (
+    <div className="space-y-4" data-testid={testId}>
+      {configs.map((c) => (
+        <div key={c.client}>
+          <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
+          <p className="mb-1 text-xs text-slate-500">{c.where}</p>
+          <CodeBlock code={c.code} label={`${c.client} ${kind}`} />
+        </div>
+      ))}
+    </div>
+  );
+}
 
 export default async function GatewayPage({ params }: { params: Promise<{ slug: string }> }) {
   const { slug } = await params;
@@ -48,15 +63,7 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
             <div className="mb-4">
               <CodeBlock code={url} label="URL" />
             </div>
-            <div className="space-y-4" data-testid="sign-in-configs">
-              {signInConfigs(gateway.slug, url).map((c) => (
-                <div key={c.client}>
-                  <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
-                  <p className="mb-1 text-xs text-slate-500">{c.where}</p>
-                  <CodeBlock code={c.code} label={`${c.client} sign-in config`} />
-                </div>
-              ))}
-            </div>
+            <ConfigList testId="sign-in-configs" configs={signInConfigs(gateway.slug, url)} kind="sign-in config" />
             <details className="mt-6 border-t border-slate-100 pt-4">
               <summary className="cursor-pointer text-sm font-semibold text-slate-900">With a token instead</summary>
               <p className="mt-2 text-xs text-slate-500">
@@ -66,14 +73,8 @@ export default async function GatewayPage({ params }: { params: Promise<{ slug: 
                 </Link>{" "}
                 page.
               </p>
-              <div className="mt-4 space-y-4" data-testid="connect-configs">
-                {connectConfigs(gateway.slug, url).map((c) => (
-                  <div key={c.client}>
-                    <h3 className="text-sm font-semibold text-slate-900">{c.client}</h3>
-                    <p className="mb-1 text-xs text-slate-500">{c.where}</p>
-                    <CodeBlock code={c.code} label={`${c.client} config`} />
-                  </div>
-                ))}
+              <div className="mt-4">
+                <ConfigList testId="connect-configs" configs={connectConfigs(gateway.slug, url)} kind="config" />
               </div>
             </details>
           </Card>
