@@ -90,6 +90,7 @@ async function signInAndAnswer(
   consent: RegExp,
   button: "Allow" | "Deny",
   beforeSignIn?: () => Promise<void>,
+  onConsent?: () => Promise<void>,
 ) {
   const redirect = new URL(provider.redirectUrl);
   let back: URL | undefined;
@@ -105,6 +106,7 @@ async function signInAndAnswer(
   await page.getByLabel("Password").fill(CAROL.password);
   await page.getByRole("button", { name: "Sign in" }).click();
   await expect(page.getByRole("heading", { level: 1 })).toHaveText(consent);
+  await onConsent?.();
   await page.getByRole("button", { name: button, exact: true }).click();
   await expect.poll(() => back?.href ?? "").toContain(redirect.pathname);
   await page.unrouteAll();
@@ -273,6 +275,12 @@ test.describe
         /^E2E Agent wants to use gateway Main as Carol$/,
         "Allow",
         evict,
+        async () => {
+          // The document's name, its host, and its logo (fetched by the app, shown inline).
+          await expect(page.getByText(new URL(documentsOrigin).host)).toBeVisible();
+          await expect(page.locator('img[src^="data:image/png;base64,"]')).toHaveCount(1);
+          await snap(page, testInfo, "25-consent");
+        },
       ).catch(async (err) => {
         await snap(page, testInfo, "sign-in-failed");
         throw err;
