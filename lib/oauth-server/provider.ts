@@ -94,7 +94,7 @@ function policy() {
 export function loopbackPortVaries(value: string, registered: readonly string[]): boolean {
   const withoutPort = (uri: string) => {
     const url = URL.parse(uri);
-    if (!url || url.protocol !== "http:" || (url.hostname !== "127.0.0.1" && url.hostname !== "[::1]")) return null;
+    if (url?.protocol !== "http:" || (url.hostname !== "127.0.0.1" && url.hostname !== "[::1]")) return null;
     if (url.username || url.password) return null;
     url.port = "";
     return url.href;

@@ -24,7 +24,7 @@ const appKubeconfig = process.env.TEST_KUBE_APP_KUBECONFIG;
 const adminKubeconfig = process.env.TEST_KUBE_ADMIN_KUBECONFIG;
 if (!appKubeconfig || !adminKubeconfig)
   console.warn(
-    "TEST_KUBE_APP_KUBECONFIG is not set: the suite against a real Kubernetes API server is skipped (start one with scripts/kube-local.sh up, then eval \"$(scripts/kube-local.sh env)\").",
+    'TEST_KUBE_APP_KUBECONFIG is not set: the suite against a real Kubernetes API server is skipped (start one with scripts/kube-local.sh up, then eval "$(scripts/kube-local.sh env)").',
   );
 
 const NAMESPACE = "mcp";
