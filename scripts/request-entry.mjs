@@ -124,8 +124,9 @@ export function settleForwardedHeaders(req, trust) {
  * The headers every answer carries, pages, API and gateway alike. An API answer may not be
  * framed, sniffed into another type or run anything; pages replace the Content-Security-Policy
  * with their own, which allows their scripts by nonce (proxy.ts). HSTS only when the app is
- * served over HTTPS (ARCHESTRA_SECURE_COOKIES), or a plain-HTTP install would lock itself out.
- * @param {{ secureCookies?: string }} options
+ * served over HTTPS (ARCHESTRA_SECURE_COOKIES, or an https ARCHESTRA_PUBLIC_URL), or a plain-HTTP
+ * install would lock itself out.
+ * @param {{ secureCookies?: string, publicUrl?: string }} options
  * @returns {[string, string][]}
  */
 export function securityHeaders(options) {
@@ -135,7 +136,8 @@ export function securityHeaders(options) {
     ["X-Frame-Options", "DENY"],
     ["Referrer-Policy", "no-referrer"],
   ];
-  if (options.secureCookies === "true" || options.secureCookies === "1") {
+  const https = /^https:\/\//i.test(options.publicUrl?.trim() ?? "");
+  if (options.secureCookies === "true" || options.secureCookies === "1" || https) {
     headers.push(["Strict-Transport-Security", "max-age=31536000"]);
   }
   return headers;
@@ -144,7 +146,7 @@ export function securityHeaders(options) {
 /**
  * The entry check for scripts/server.mjs: settles forwarded headers, sets the security headers
  * and refuses a bad target. Returns false when it has answered the request itself.
- * @param {{ trustedProxies?: string, secureCookies?: string }} options
+ * @param {{ trustedProxies?: string, secureCookies?: string, publicUrl?: string }} options
  * @returns {(req: import("node:http").IncomingMessage, res: import("node:http").ServerResponse) => boolean}
  */
 export function requestEntry(options) {

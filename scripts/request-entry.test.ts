@@ -132,7 +132,7 @@ describe("request targets with control characters", () => {
 });
 
 describe("security headers", () => {
-  it("are the four every answer gets, with HSTS only when cookies are secure", () => {
+  it("are the four every answer gets, with HSTS only when the app is served over https", () => {
     const names = securityHeaders({}).map(([n]) => n.toLowerCase());
     expect(names).toEqual(["content-security-policy", "x-content-type-options", "x-frame-options", "referrer-policy"]);
     expect(securityHeaders({ secureCookies: "true" })).toContainEqual([
@@ -140,6 +140,13 @@ describe("security headers", () => {
       "max-age=31536000",
     ]);
     expect(securityHeaders({ secureCookies: "false" }).map(([n]) => n)).not.toContain("Strict-Transport-Security");
+    // Served over https by its public URL: HSTS too (so a cookie cannot be planted over plain http).
+    expect(securityHeaders({ publicUrl: "https://mcp.example.com" }).map(([n]) => n)).toContain(
+      "Strict-Transport-Security",
+    );
+    expect(securityHeaders({ publicUrl: "http://localhost:3000" }).map(([n]) => n)).not.toContain(
+      "Strict-Transport-Security",
+    );
   });
 
   it("reach the client, also on a refused target", async () => {

@@ -54,6 +54,7 @@ function internalPath(url) {
 const entry = requestEntry({
   trustedProxies: process.env.ARCHESTRA_TRUSTED_PROXIES,
   secureCookies: process.env.ARCHESTRA_SECURE_COOKIES,
+  publicUrl: process.env.ARCHESTRA_PUBLIC_URL,
 });
 const server = http.createServer((req, res) => {
   // Security headers; forwarded headers believed only from trusted proxies; control characters refused.
