@@ -76,6 +76,28 @@ export async function pendingAuthorization(
   person: Actor,
   cookieHeader: string | null,
 ): Promise<PendingResult> {
+  const found = await loadAuthorization(provider, db, uid, person, cookieHeader);
+  return found.ok ? { ok: true, pending: found.pending } : found;
+}
+
+type Loaded =
+  | {
+      ok: true;
+      pending: PendingAuthorization;
+      interaction: InstanceType<Provider["Interaction"]>;
+      /** The remembered consent's grant, if any. */
+      grantId: string | null;
+    }
+  | { ok: false; refusal: Refusal };
+
+/** The pending authorization, with what answering it needs (read once for the page and the answer). */
+async function loadAuthorization(
+  provider: Provider,
+  db: Database,
+  uid: string,
+  person: Actor,
+  cookieHeader: string | null,
+): Promise<Loaded> {
   const interaction = await provider.Interaction.find(uid);
   if (!interaction || interaction.result) return { ok: false, refusal: "expired" };
   const params = interaction.params;
@@ -95,8 +117,11 @@ export async function pendingAuthorization(
   const fromDocument = Boolean((client as { clientIdMetadataDocument?: boolean }).clientIdMetadataDocument);
   const host = fromDocument ? new URL(clientId).host : null;
   const logo = URL.parse(client.logoUri ?? "");
+  const grantId = await rememberedGrant(provider, db, person.id, clientId, gateway.id);
   return {
     ok: true,
+    interaction,
+    grantId,
     pending: {
       uid,
       client: {
@@ -107,7 +132,7 @@ export async function pendingAuthorization(
         logoUri: host && logo?.protocol === "https:" && logo.host === host ? logo.href : null,
       },
       gateway,
-      remembered: (await rememberedGrant(provider, db, person.id, clientId, gateway.id)) !== null,
+      remembered: grantId !== null,
       startedHere: readCookie(cookieHeader, bindingCookie(new URL(interaction.returnTo).origin).name).includes(uid),
     },
   };
@@ -148,17 +173,16 @@ export async function answerAuthorization(
   person: Actor,
   allow: boolean,
 ): Promise<{ ok: true; returnTo: string } | { ok: false; refusal: Refusal }> {
-  const found = await pendingAuthorization(provider, db, uid, person, cookieHeader);
+  const found = await loadAuthorization(provider, db, uid, person, cookieHeader);
   if (!found.ok) return found;
-  const { client, gateway, startedHere } = found.pending;
+  const { interaction, pending } = found;
+  const { client, gateway, startedHere } = pending;
   if (!startedHere) return { ok: false, refusal: "elsewhere" };
-  const interaction = await provider.Interaction.find(uid);
-  if (!interaction) return { ok: false, refusal: "expired" };
   if (!allow) {
     interaction.result = { error: "access_denied", error_description: "The person declined to connect this app." };
   } else {
     const resource = single(interaction.params.resource) as string;
-    let grantId = await rememberedGrant(provider, db, person.id, client.id, gateway.id);
+    let grantId = found.grantId;
     if (!grantId) {
       const grant = new provider.Grant({ accountId: person.id, clientId: client.id });
       const asked = String(interaction.params.scope ?? "")
