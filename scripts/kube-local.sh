@@ -1,135 +1,337 @@
 #!/usr/bin/env bash
-# A real Kubernetes API server on this machine, built from the Kubernetes Go modules, for trying
+# A real single-node Kubernetes on this machine, built from the components' Go modules, for trying
 # the app's Kubernetes runtime and for its tests:
 #
-#   scripts/kube-local.sh up     build (once: cached outside the clone), start etcd and kube-apiserver
-#                                on loopback, apply deploy/kubernetes's namespace and RBAC, and write
-#                                kubeconfigs: one for an admin, one for the app's ServiceAccount
+#   scripts/kube-local.sh up     build (once: cached outside the clone), start etcd, kube-apiserver,
+#                                the scheduler, the controller manager, containerd (with Debian's
+#                                runc and a bridge CNI network) and a kubelet, all on loopback;
+#                                import the locally built images; apply deploy/kubernetes's namespace
+#                                and RBAC; write kubeconfigs: one for an admin, one for the app's
+#                                ServiceAccount
 #   scripts/kube-local.sh env    the variables that point the tests (and the app) at it
-#   scripts/kube-local.sh down   stop it and remove its state
+#   scripts/kube-local.sh ctr .. containerd's own client against the cluster's containerd
+#   scripts/kube-local.sh down   stop it, remove its pods, network and state
 #
-# Stage 1 of a local cluster: the API server with etcd (validation, admission including Pod
-# Security, RBAC, watches). There is no kubelet yet, so pods are accepted but never run.
+# No registry is needed: pods use images built here (scripts/kube-local/images.sh) and imported
+# into containerd, and the pod network (a bridge) reaches nothing outside this machine.
+# Needs root (the kubelet, containerd and runc do), a cgroup v1 or v2 hierarchy, Go and runc.
 #
-# KUBE_LOCAL_CACHE   where binaries are built (default ~/.cache/mcp-orchestrator/kube-local)
+# KUBE_LOCAL_CACHE   where binaries and images are built (default ~/.cache/mcp-orchestrator/kube-local)
 # KUBE_LOCAL_DIR     where a running cluster keeps its state (default $KUBE_LOCAL_CACHE/run)
-# KUBE_LOCAL_PORT    the API server's port on 127.0.0.1 (default 16443; etcd uses the next two)
+# KUBE_LOCAL_PORT    the API server's port on 127.0.0.1 (default 16443; etcd uses the next two,
+#                    the kubelet the two after)
 set -euo pipefail
 
 KUBERNETES_VERSION=v1.34.4
 STAGING_VERSION=v0.34.4
 ETCD_VERSION=v3.6.16
+CONTAINERD_VERSION=v2.2.9
+CNI_PLUGINS_VERSION=v1.9.0
 
 cache=${KUBE_LOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-orchestrator/kube-local}
 dir=${KUBE_LOCAL_DIR:-$cache/run}
 port=${KUBE_LOCAL_PORT:-16443}
 etcd_client=$((port + 1))
 etcd_peer=$((port + 2))
+kubelet_port=$((port + 3))
+kubelet_healthz=$((port + 4))
+node=kube-local
+pod_subnet=10.244.0.0/24
+bridge=kube-local0
+# The kubelet refuses a loopback node address, so the node's address is the pods' gateway on their
+# bridge: like loopback, nothing sent to it leaves the machine.
+node_ip=10.244.0.1
 repo=$(cd "$(dirname "$0")/.." && pwd)
-apiserver=$cache/bin/kube-apiserver-$KUBERNETES_VERSION
+k8s_bin=$cache/bin/kubernetes-$KUBERNETES_VERSION
 etcd=$cache/bin/etcd-$ETCD_VERSION
+containerd_bin=$cache/bin/containerd-$CONTAINERD_VERSION
+cni_bin=$cache/bin/cni-plugins-$CNI_PLUGINS_VERSION
+runc=$(command -v runc || true)
+test_image=mcp-server-base-test:local
 
 say() { printf '[kube-local %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
+build_kubernetes() {
+  local missing=()
+  for cmd in kube-apiserver kubelet kube-scheduler kube-controller-manager; do
+    [ -x "$k8s_bin/$cmd" ] || missing+=("k8s.io/kubernetes/cmd/$cmd")
+  done
+  [ ${#missing[@]} -gt 0 ] || return 0
+  say "building ${missing[*]##*/} $KUBERNETES_VERSION from k8s.io/kubernetes (once; several minutes)"
+  local src=$cache/src/kubernetes
+  mkdir -p "$src" "$k8s_bin.tmp"
+  # k8s.io/kubernetes points its staging modules (k8s.io/api, ...) at its own tree; a module that
+  # requires it names their published versions instead.
+  local gomod
+  gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
+  {
+    printf 'module kubelocal\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$KUBERNETES_VERSION"
+    grep '=> ./staging' "$gomod" | awk -v v="$STAGING_VERSION" '{print "\t" $1 " => " $1 " " v}'
+    printf ')\n'
+  } >"$src/go.mod"
+  local started=$SECONDS
+  (cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
+    -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34" \
+    -o "$k8s_bin.tmp/" "${missing[@]}")
+  mkdir -p "$k8s_bin"
+  mv "$k8s_bin.tmp"/* "$k8s_bin/"
+  rmdir "$k8s_bin.tmp"
+  say "Kubernetes built in $((SECONDS - started)) s"
+}
+
+build_etcd() {
+  [ ! -x "$etcd" ] || return 0
+  say "building etcd $ETCD_VERSION (embedded etcd from go.etcd.io/etcd/server/v3)"
+  local src=$cache/src/etcd
+  mkdir -p "$src"
+  cp "$repo/scripts/kube-local/etcd.go" "$src/main.go"
+  printf 'module etcdlocal\n\ngo 1.24.0\n' >"$src/go.mod"
+  local started=$SECONDS
+  (cd "$src" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1 && go mod tidy >/dev/null 2>&1 &&
+    go build -trimpath -ldflags "-s -w" -o "$etcd.tmp" .)
+  mv "$etcd.tmp" "$etcd"
+  say "etcd built in $((SECONDS - started)) s"
+}
+
+go_install() { # DIR MODULE@VERSION PACKAGE...: static binaries into DIR, once
+  local into=$1 version=$2
+  shift 2
+  [ ! -d "$into" ] || return 0
+  say "building ${*##*/} from ${1%%/cmd*}@$version"
+  local started=$SECONDS
+  mkdir -p "$into.tmp"
+  # The btrfs, devmapper and zfs snapshotters need C libraries; overlayfs is what the node uses.
+  CGO_ENABLED=0 GOBIN="$into.tmp" GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" \
+    -tags "no_btrfs no_devmapper no_zfs" "${@/%/@$version}"
+  mv "$into.tmp" "$into"
+  say "built in $((SECONDS - started)) s"
+}
+
 build() {
   mkdir -p "$cache/bin"
-  if [ ! -x "$apiserver" ]; then
-    say "building kube-apiserver $KUBERNETES_VERSION from k8s.io/kubernetes (once; a few minutes)"
-    local src=$cache/src/kubernetes
-    mkdir -p "$src"
-    # k8s.io/kubernetes points its staging modules (k8s.io/api, ...) at its own tree; a module that
-    # requires it names their published versions instead.
-    local gomod
-    gomod=$(go mod download -json "k8s.io/kubernetes@$KUBERNETES_VERSION" | sed -n 's/.*"GoMod": "\(.*\)",*/\1/p')
-    {
-      printf 'module kubelocal\n\ngo 1.24.0\n\nrequire k8s.io/kubernetes %s\n\nreplace (\n' "$KUBERNETES_VERSION"
-      grep '=> ./staging' "$gomod" | awk -v v="$STAGING_VERSION" '{print "\t" $1 " => " $1 " " v}'
-      printf ')\n'
-    } >"$src/go.mod"
-    local started=$SECONDS
-    (cd "$src" && GOFLAGS=-mod=mod go build -trimpath \
-      -ldflags "-s -w -X k8s.io/component-base/version.gitVersion=$KUBERNETES_VERSION -X k8s.io/component-base/version.gitMajor=1 -X k8s.io/component-base/version.gitMinor=34" \
-      -o "$apiserver.tmp" k8s.io/kubernetes/cmd/kube-apiserver)
-    mv "$apiserver.tmp" "$apiserver"
-    say "kube-apiserver built in $((SECONDS - started)) s"
-  fi
-  if [ ! -x "$etcd" ]; then
-    say "building etcd $ETCD_VERSION (embedded etcd from go.etcd.io/etcd/server/v3)"
-    local src=$cache/src/etcd
-    mkdir -p "$src"
-    cp "$repo/scripts/kube-local/etcd.go" "$src/main.go"
-    printf 'module etcdlocal\n\ngo 1.24.0\n' >"$src/go.mod"
-    local started=$SECONDS
-    (cd "$src" && go get "go.etcd.io/etcd/server/v3@$ETCD_VERSION" >/dev/null 2>&1 && go mod tidy >/dev/null 2>&1 &&
-      go build -trimpath -ldflags "-s -w" -o "$etcd.tmp" .)
-    mv "$etcd.tmp" "$etcd"
-    say "etcd built in $((SECONDS - started)) s"
-  fi
+  build_kubernetes
+  build_etcd
+  go_install "$containerd_bin" "$CONTAINERD_VERSION" github.com/containerd/containerd/v2/cmd/containerd \
+    github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
+  go_install "$cni_bin" "$CNI_PLUGINS_VERSION" github.com/containernetworking/plugins/plugins/main/bridge \
+    github.com/containernetworking/plugins/plugins/main/loopback github.com/containernetworking/plugins/plugins/ipam/host-local
+  bash "$repo/scripts/kube-local/images.sh" "$cache" "$cache/image-archives"
 }
 
 api() { # METHOD PATH [BODY]: a request as the admin; prints the answer, fails on an HTTP error
-  curl -sS --fail-with-body --cacert "$dir/certs/apiserver.crt" -H "Authorization: Bearer $(cat "$dir/admin-token")" \
+  curl -sS --fail-with-body --cacert "$dir/certs/ca.crt" -H "Authorization: Bearer $(cat "$dir/admin-token")" \
     -H 'Content-Type: application/yaml' -X "$1" "https://127.0.0.1:$port$2" ${3:+--data-binary "$3"}
 }
 
-kubeconfig() { # FILE USER TOKEN
-  cat >"$1" <<EOF
+ctr_() { "$containerd_bin/ctr" --address "$dir/containerd/containerd.sock" "$@"; }
+
+kubeconfig() { # FILE USER TOKEN [NAMESPACE]
+  cat >"$1" <<YAML
 apiVersion: v1
 kind: Config
 clusters:
   - name: kube-local
     cluster:
       server: https://127.0.0.1:$port
-      certificate-authority: $dir/certs/apiserver.crt
+      certificate-authority: $dir/certs/ca.crt
 users:
   - name: $2
     user:
       token: $3
 contexts:
   - name: $2
-    context: { cluster: kube-local, user: $2, namespace: mcp }
+    context: { cluster: kube-local, user: $2, namespace: ${4:-mcp} }
 current-context: $2
-EOF
+YAML
   chmod 600 "$1"
 }
 
-up() {
-  build
-  if [ -f "$dir/apiserver.pid" ] && kill -0 "$(cat "$dir/apiserver.pid")" 2>/dev/null; then
-    say "already up: $dir/admin.kubeconfig"
-    return
-  fi
-  rm -rf "$dir"
-  mkdir -p "$dir/certs"
-  chmod 700 "$dir"
+certificates() {
+  local c=$dir/certs
+  mkdir -p "$c"
+  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
+    -keyout "$c/ca.key" -out "$c/ca.crt" -subj "/CN=kube-local-ca" 2>/dev/null
+  sign() { # NAME SUBJECT [SUBJECT_ALT_NAME]
+    openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$c/$1.key" \
+      -out "$c/$1.csr" -subj "$2" 2>/dev/null
+    openssl x509 -req -in "$c/$1.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 30 \
+      -out "$c/$1.crt" ${3:+-extfile <(printf 'subjectAltName=%s' "$3")} 2>/dev/null
+    rm "$c/$1.csr"
+  }
+  sign apiserver /CN=kube-apiserver IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc
+  sign kubelet "/CN=system:node:$node" "IP:$node_ip"
+  # How the API server proves itself to the kubelet (for logs and attach).
+  sign apiserver-kubelet-client /CN=kube-apiserver-kubelet-client
+}
+
+wait_for() { # WHAT SECONDS COMMAND...: until the command succeeds
+  local what=$1 seconds=$2
+  shift 2
+  for _ in $(seq 1 $((seconds * 2))); do
+    if "$@" >/dev/null 2>&1; then return 0; fi
+    sleep 0.5
+  done
+  say "$what did not come up in $seconds s"
+  return 1
+}
+
+start_control_plane() {
+  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/admin-token"
+  {
+    echo "$(cat "$dir/admin-token"),kube-local-admin,kube-local-admin,system:masters"
+    # The scheduler and controller manager act with the rights the default RBAC gives their users.
+    local user token
+    for user in system:kube-scheduler system:kube-controller-manager "system:node:$node"; do
+      token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
+      case "$user" in
+        system:node:*) echo "$token,$user,$user,system:nodes" ;;
+        *) echo "$token,$user,$user" ;;
+      esac
+      kubeconfig "$dir/${user##*:}.kubeconfig" "$user" "$token" default
+    done
+  } >"$dir/tokens.csv"
   openssl genrsa -out "$dir/sa.key" 2048 2>/dev/null
   openssl rsa -in "$dir/sa.key" -pubout -out "$dir/sa.pub" 2>/dev/null
-  # A serving certificate for 127.0.0.1 that the kubeconfigs trust.
-  openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
-    -keyout "$dir/certs/apiserver.key" -out "$dir/certs/apiserver.crt" -subj "/CN=kube-local" \
-    -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" 2>/dev/null
-  head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/admin-token"
-  echo "$(cat "$dir/admin-token"),kube-local-admin,kube-local-admin,system:masters" >"$dir/tokens.csv"
 
   say "starting etcd on 127.0.0.1:$etcd_client"
   "$etcd" --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$etcd_client" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" >"$dir/etcd.log" 2>&1 &
   echo $! >"$dir/etcd.pid"
   say "starting kube-apiserver on https://127.0.0.1:$port"
-  "$apiserver" --etcd-servers "http://127.0.0.1:$etcd_client" --bind-address 127.0.0.1 \
+  "$k8s_bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_client" --bind-address 127.0.0.1 \
     --advertise-address 127.0.0.1 --secure-port "$port" \
     --tls-cert-file "$dir/certs/apiserver.crt" --tls-private-key-file "$dir/certs/apiserver.key" \
-    --token-auth-file "$dir/tokens.csv" --authorization-mode RBAC \
+    --client-ca-file "$dir/certs/ca.crt" --token-auth-file "$dir/tokens.csv" --authorization-mode Node,RBAC \
+    --kubelet-client-certificate "$dir/certs/apiserver-kubelet-client.crt" \
+    --kubelet-client-key "$dir/certs/apiserver-kubelet-client.key" \
+    --kubelet-certificate-authority "$dir/certs/ca.crt" --kubelet-preferred-address-types InternalIP \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$dir/sa.pub" \
     --service-account-signing-key-file "$dir/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
-    --enable-admission-plugins NamespaceLifecycle,LimitRanger,PodSecurity,ResourceQuota \
+    --enable-admission-plugins NamespaceLifecycle,LimitRanger,PodSecurity,ResourceQuota,NodeRestriction \
     --disable-admission-plugins ServiceAccount >"$dir/apiserver.log" 2>&1 &
   echo $! >"$dir/apiserver.pid"
-  for _ in $(seq 1 120); do
-    if api GET /readyz >/dev/null 2>&1; then break; fi
-    sleep 0.5
+  wait_for kube-apiserver 60 api GET /readyz || { tail -20 "$dir/apiserver.log"; exit 1; }
+
+  say "starting kube-scheduler and kube-controller-manager"
+  "$k8s_bin/kube-scheduler" --kubeconfig "$dir/kube-scheduler.kubeconfig" --secure-port 0 \
+    --leader-elect=false >"$dir/scheduler.log" 2>&1 &
+  echo $! >"$dir/scheduler.pid"
+  "$k8s_bin/kube-controller-manager" --kubeconfig "$dir/kube-controller-manager.kubeconfig" --secure-port 0 \
+    --leader-elect=false --use-service-account-credentials \
+    --service-account-private-key-file "$dir/sa.key" --root-ca-file "$dir/certs/ca.crt" \
+    >"$dir/controller-manager.log" 2>&1 &
+  echo $! >"$dir/controller-manager.pid"
+}
+
+start_node() {
+  mkdir -p "$dir/containerd" "$dir/cni" "$dir/kubelet"
+  ip link add "$bridge" type bridge
+  ip address add "$node_ip/24" dev "$bridge"
+  ip link set "$bridge" up
+  # Pods share one bridge on a private subnet; nothing is masqueraded, so they reach only this machine.
+  cat >"$dir/cni/10-kube-local.conflist" <<JSON
+{
+  "cniVersion": "1.0.0",
+  "name": "kube-local",
+  "plugins": [
+    {
+      "type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
+      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$pod_subnet" }]], "dataDir": "$dir/cni/ipam" }
+    }
+  ]
+}
+JSON
+  cat >"$dir/containerd/config.toml" <<TOML
+version = 3
+root = "$dir/containerd/root"
+state = "$dir/containerd/state"
+[grpc]
+  address = "$dir/containerd/containerd.sock"
+[plugins.'io.containerd.cri.v1.images']
+  snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.pinned_images]
+    sandbox = "docker.io/kube-local/pause:3.10"
+[plugins.'io.containerd.cri.v1.runtime']
+  # Lowering a process's OOM score needs CAP_SYS_RESOURCE, which some machines (and containers)
+  # lack even as root: containers get their score clamped instead of failing to start.
+  restrict_oom_score_adj = true
+  [plugins.'io.containerd.cri.v1.runtime'.containerd]
+    default_runtime_name = "runc"
+    [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
+      runtime_type = "io.containerd.runc.v2"
+      [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc.options]
+        BinaryName = "$runc"
+        Root = "$dir/containerd/runc"
+        SystemdCgroup = false
+  [plugins.'io.containerd.cri.v1.runtime'.cni]
+    bin_dirs = ["$cni_bin"]
+    conf_dir = "$dir/cni"
+TOML
+  say "starting containerd $CONTAINERD_VERSION"
+  PATH="$containerd_bin:$PATH" "$containerd_bin/containerd" --config "$dir/containerd/config.toml" \
+    >"$dir/containerd.log" 2>&1 &
+  echo $! >"$dir/containerd.pid"
+  wait_for containerd 30 ctr_ version || { tail -20 "$dir/containerd.log"; exit 1; }
+  say "importing the images built here (pause, the MCP server base image and its test variant)"
+  local image
+  for image in "$cache/image-archives"/*.tar; do
+    # One archive per call: ctr imports only the first of several.
+    ctr_ -n k8s.io images import "$image" >"$dir/import.log" 2>&1 || { cat "$dir/import.log"; exit 1; }
   done
-  api GET /readyz >/dev/null || { tail -20 "$dir/apiserver.log"; exit 1; }
+
+  cat >"$dir/kubelet/config.yaml" <<YAML
+apiVersion: kubelet.config.k8s.io/v1beta1
+kind: KubeletConfiguration
+address: $node_ip
+port: $kubelet_port
+readOnlyPort: 0
+healthzBindAddress: 127.0.0.1
+healthzPort: $kubelet_healthz
+authentication:
+  anonymous: { enabled: false }
+  webhook: { enabled: false }
+  x509: { clientCAFile: $dir/certs/ca.crt }
+# Only the API server holds a certificate from this cluster's CA.
+authorization: { mode: AlwaysAllow }
+tlsCertFile: $dir/certs/kubelet.crt
+tlsPrivateKeyFile: $dir/certs/kubelet.key
+containerRuntimeEndpoint: unix://$dir/containerd/containerd.sock
+cgroupDriver: cgroupfs
+# Kubernetes 1.35 refuses cgroup v1 by default; this machine may have nothing else.
+failCgroupV1: false
+failSwapOn: false
+# Locally imported images must stay: nothing can pull them again.
+imageGCHighThresholdPercent: 100
+evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1% }
+maxPods: 40
+YAML
+  say "starting kubelet on $node_ip:$kubelet_port (node $node)"
+  PATH="$containerd_bin:$PATH" "$k8s_bin/kubelet" --config "$dir/kubelet/config.yaml" \
+    --kubeconfig "$dir/$node.kubeconfig" --root-dir "$dir/kubelet/root" --hostname-override "$node" \
+    --node-ip "$node_ip" >"$dir/kubelet.log" 2>&1 &
+  echo $! >"$dir/kubelet.pid"
+  node_ready() {
+    api GET "/api/v1/nodes/$node" | python3 -c 'import json, sys
+sys.exit(not any(c["type"] == "Ready" and c["status"] == "True" for c in json.load(sys.stdin)["status"]["conditions"]))'
+  }
+  wait_for "the node" 120 node_ready || { tail -30 "$dir/kubelet.log"; exit 1; }
+  say "node $node is Ready"
+}
+
+up() {
+  [ "$(id -u)" = 0 ] || { echo "kube-local runs a kubelet and containerd: run it as root" >&2; exit 1; }
+  [ -n "$runc" ] || { echo "runc is missing (Debian: apt-get install runc)" >&2; exit 1; }
+  build
+  if [ -f "$dir/apiserver.pid" ] && kill -0 "$(cat "$dir/apiserver.pid")" 2>/dev/null; then
+    say "already up: $dir/admin.kubeconfig"
+    return
+  fi
+  down >/dev/null 2>&1 || true
+  mkdir -p "$dir"
+  chmod 700 "$dir"
+  certificates
+  start_control_plane
+  start_node
 
   # What an operator applies (deploy/kubernetes): the namespace (Pod Security "restricted") and
   # the app's ServiceAccount with its Role. The app's kubeconfig holds that ServiceAccount's token,
@@ -157,13 +359,41 @@ up() {
   say "up: $dir/admin.kubeconfig (admin), $dir/app.kubeconfig (the app's ServiceAccount)"
 }
 
-down() {
-  for name in apiserver etcd; do
-    if [ -f "$dir/$name.pid" ]; then
-      kill "$(cat "$dir/$name.pid")" 2>/dev/null || true
-    fi
+stop() { # NAME: the process whose pid file is NAME.pid, waiting for it to end
+  [ -f "$dir/$1.pid" ] || return 0
+  local pid
+  pid=$(cat "$dir/$1.pid")
+  kill "$pid" 2>/dev/null || return 0
+  for _ in $(seq 1 40); do
+    kill -0 "$pid" 2>/dev/null || return 0
+    sleep 0.25
   done
-  sleep 1
+  kill -9 "$pid" 2>/dev/null || true
+}
+
+down() {
+  # The kubelet first, then every container and sandbox it left (each with its shim), then containerd.
+  stop kubelet
+  if [ -S "$dir/containerd/containerd.sock" ]; then
+    local id
+    for id in $(ctr_ -n k8s.io tasks ls -q 2>/dev/null); do
+      ctr_ -n k8s.io tasks kill -s SIGKILL "$id" >/dev/null 2>&1 || true
+    done
+    sleep 1
+    for id in $(ctr_ -n k8s.io containers ls -q 2>/dev/null); do
+      ctr_ -n k8s.io tasks delete -f "$id" >/dev/null 2>&1 || true
+      ctr_ -n k8s.io containers delete "$id" >/dev/null 2>&1 || true
+    done
+  fi
+  for name in containerd controller-manager scheduler apiserver etcd; do stop "$name"; done
+  pkill -f "containerd-shim-runc-v2 .*-address $dir/" 2>/dev/null || true
+  # What is still mounted under the state directory (container root filesystems, network namespaces).
+  if [ -d "$dir" ]; then
+    awk -v d="$dir/" 'index($2, d) == 1 {print $2}' /proc/mounts | sort -r | while read -r m; do
+      umount -l "$m" 2>/dev/null || true
+    done
+  fi
+  ip link delete "$bridge" 2>/dev/null || true
   rm -rf "$dir"
   say "down"
 }
@@ -175,6 +405,9 @@ env_() {
   fi
   echo "export TEST_KUBE_ADMIN_KUBECONFIG=$dir/admin.kubeconfig"
   echo "export TEST_KUBE_APP_KUBECONFIG=$dir/app.kubeconfig"
+  # The Kubernetes runtime's suite on this cluster, as the app's ServiceAccount, with the image whose
+  # npm cache holds the test servers (pods reach no registry).
+  echo "export TEST_KUBECONFIG=$dir/app.kubeconfig TEST_K8S_NAMESPACE=mcp TEST_K8S_BASE_IMAGE=$test_image TEST_KUBE_LOCAL=1"
 }
 
 case "${1:-}" in
@@ -182,8 +415,12 @@ case "${1:-}" in
   down) down ;;
   env) env_ ;;
   build) build ;;
+  ctr)
+    shift
+    ctr_ "$@"
+    ;;
   *)
-    echo "usage: scripts/kube-local.sh up|env|down|build" >&2
+    echo "usage: scripts/kube-local.sh up|env|down|build|ctr ..." >&2
     exit 2
     ;;
 esac

@@ -18,7 +18,9 @@ import { SPEC_HASH_ANNOTATION } from "./pod-manifest";
  * The Kubernetes runtime against a real API server (kube-apiserver and etcd built from their Go
  * modules by scripts/kube-local.sh, which `.ci/run` starts): real validation and admission (Pod
  * Security "restricted" on the namespace), the RBAC of deploy/kubernetes (the runtime acts with
- * the app's ServiceAccount token), and watches. There is no kubelet here, so pods never run.
+ * the app's ServiceAccount token), and watches. Its kubelet runs the pods; what they do is the
+ * business of kubernetes-runtime.test.ts (the same cluster as TEST_KUBECONFIG) and
+ * e2e/kubernetes-pods.spec.ts.
  */
 const appKubeconfig = process.env.TEST_KUBE_APP_KUBECONFIG;
 const adminKubeconfig = process.env.TEST_KUBE_ADMIN_KUBECONFIG;
@@ -78,8 +80,8 @@ describe.skipIf(!appKubeconfig || !adminKubeconfig)("Kubernetes runtime on a rea
       kubeConfig: app,
       inCluster: false,
       namespace: NAMESPACE,
-      baseImage: "node:22-bookworm-slim",
-      deleteTimeoutMs: 20_000,
+      baseImage: process.env.TEST_K8S_BASE_IMAGE ?? "node:22-bookworm-slim",
+      deleteTimeoutMs: 30_000,
     });
   });
   afterAll(async () => {
@@ -117,15 +119,17 @@ describe.skipIf(!appKubeconfig || !adminKubeconfig)("Kubernetes runtime on a rea
     const rotated = await core.readNamespacedSecret({ name: stdio.name, namespace: NAMESPACE });
     expect(Buffer.from(rotated.data?.API_KEY ?? "", "base64").toString()).toBe("key-one-rotated");
 
+    // Removal is asynchronous: the kubelet stops the containers (a grace of 5 s), then the pods go.
     await runtime.remove(stdio.name);
     await runtime.remove(http.name);
     for (const read of [
       () => core.readNamespacedPod({ name: stdio.name, namespace: NAMESPACE }),
+      () => core.readNamespacedPod({ name: http.name, namespace: NAMESPACE }),
       () => core.readNamespacedSecret({ name: stdio.name, namespace: NAMESPACE }),
       () => core.readNamespacedService({ name: http.name, namespace: NAMESPACE }),
     ])
-      expect((await failure(read()))?.code).toBe(404);
-  });
+      await expect.poll(async () => (await failure(read()))?.code, { timeout: 30_000, interval: 250 }).toBe(404);
+  }, 90_000);
 
   it("Pod Security is enforced on the namespace: a pod the runtime would never make is refused, with the reason", async () => {
     const core = app.makeApiClient(CoreV1Api);

@@ -1,10 +1,11 @@
+import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startTestApiServer, type TestApiServer } from "@/test/kube-api/server";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startTestApiServer, type TestApiServer, UNSCHEDULABLE_LABEL } from "@/test/kube-api/server";
 import { MEMORY_SERVER } from "@/test/support/mcp-servers";
 import { buildInstanceSpec } from "./build-spec";
 import { createKubernetesRuntime, type KubernetesRuntime } from "./kubernetes-runtime";
@@ -19,8 +20,10 @@ interface Target {
   setup(): Promise<{
     kc: KubeConfig;
     namespace: string;
+    baseImage: string;
     command: string[];
-    kill?: (pod: string) => void;
+    /** Kills the server's process in the pod's container (the id is the container runtime's). */
+    kill?: (pod: string, containerId: string) => void;
     close(): Promise<void>;
   }>;
 }
@@ -36,6 +39,7 @@ const targets: Target[] = [
       return {
         kc,
         namespace: "default",
+        baseImage: "node:22-bookworm-slim",
         command: [MEMORY_SERVER.command],
         kill: (pod) => server.killContainer("default", pod),
         close: () => server.close(),
@@ -52,11 +56,29 @@ if (process.env.TEST_KUBECONFIG) {
       return {
         kc,
         namespace: process.env.TEST_K8S_NAMESPACE ?? "default",
+        baseImage: process.env.TEST_K8S_BASE_IMAGE ?? "node:22-bookworm-slim",
         command: ["npx", "-y", "@modelcontextprotocol/server-memory"],
+        // On scripts/kube-local.sh's cluster, containerd's own client kills a container's process.
+        kill: process.env.TEST_KUBE_LOCAL
+          ? (_pod, containerId) =>
+              execFileSync("bash", [
+                "scripts/kube-local.sh",
+                "ctr",
+                "-n",
+                "k8s.io",
+                "tasks",
+                "kill",
+                "-s",
+                "SIGKILL",
+                containerId,
+              ])
+          : undefined,
         close: async () => {},
       };
     },
   });
+  // A real pod starts its server with npx, and a deleted one takes its grace period to go.
+  vi.setConfig({ testTimeout: 180_000, hookTimeout: 180_000 });
 } else {
   console.warn("TEST_KUBECONFIG not set: the Kubernetes runtime suite runs against the test API server only.");
 }
@@ -80,7 +102,7 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
       kubeConfig: env.kc,
       inCluster: false,
       namespace: env.namespace,
-      baseImage: "node:22-bookworm-slim",
+      baseImage: env.baseImage,
       deleteTimeoutMs: 60_000,
     });
   });
@@ -152,16 +174,20 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
     expect(logs.join("\n")).not.toContain("tok-alpha-1");
     expect(logs.join("\n")).toContain("Knowledge Graph MCP Server running on stdio");
     expect(logs.join("\n")).not.toContain("pod-note"); // protocol traffic is not shown as logs
+    // On a real cluster the pod goes once the kubelet has stopped it.
     await runtime.remove(s.name);
-    await expect(api.readNamespacedPod({ name: s.name, namespace: env.namespace })).rejects.toMatchObject({
-      code: 404,
-    });
-    await expect(api.readNamespacedSecret({ name: s.name, namespace: env.namespace })).rejects.toMatchObject({
-      code: 404,
-    });
+    const status = (read: Promise<unknown>) =>
+      read.then(
+        () => 200,
+        (e: { code?: number }) => e.code,
+      );
+    await expect
+      .poll(() => status(api.readNamespacedPod({ name: s.name, namespace: env.namespace })), { timeout: 30_000 })
+      .toBe(404);
+    expect(await status(api.readNamespacedSecret({ name: s.name, namespace: env.namespace }))).toBe(404);
   });
 
-  it.runIf(target.name === "the test API server")(
+  it.runIf(target.name === "the test API server" || process.env.TEST_KUBE_LOCAL)(
     "a crashed container restarts with the count, and a new connection works",
     async () => {
       const s = spec("memory-crash", "tok-2");
@@ -170,7 +196,9 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
         () => observed(s.name),
         (o) => o?.status === "running",
       );
-      env.kill?.(s.name);
+      const { CoreV1Api } = await import("@kubernetes/client-node");
+      const pod = await env.kc.makeApiClient(CoreV1Api).readNamespacedPod({ name: s.name, namespace: env.namespace });
+      env.kill?.(s.name, pod.status?.containerStatuses?.[0]?.containerID?.replace(/^\w+:\/\//, "") ?? "");
       const back = await until(
         () => observed(s.name),
         (o) => o?.status === "running" && o.restartCount === 1,
@@ -238,8 +266,25 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
     expect(logs.join("\n")).not.toContain("leaky");
   });
 
+  it.runIf(target.name === "the test API server")(
+    "a pod not yet on a node has no logs (the API server's empty answer is not an error)",
+    async () => {
+      const { CoreV1Api } = await import("@kubernetes/client-node");
+      const name = `pending-${Date.now()}`;
+      await env.kc.makeApiClient(CoreV1Api).createNamespacedPod({
+        namespace: env.namespace,
+        body: {
+          metadata: { name },
+          spec: { nodeSelector: { [UNSCHEDULABLE_LABEL]: "yes" }, containers: [{ name: "mcp", image: "any" }] },
+        },
+      });
+      made.push(name);
+      expect(await runtime.logs(name, 10)).toEqual([]);
+    },
+  );
+
   it("an image that cannot be pulled is reported as failed with the reason", async () => {
-    const s = spec("broken-image", "tok-3", { command: null, args: [], image: "registry.invalid/mcp/nope:1" });
+    const s = spec("broken-image", "tok-3", { command: null, args: [], image: "127.0.0.1:9/invalid/nope:1" });
     await runtime.ensure(s);
     const o = await until(
       () => observed(s.name),

@@ -39,6 +39,13 @@ function explain(err: unknown, doing: string): Error {
   return new Error(`Kubernetes refused ${doing} (HTTP ${code})${message ? `: ${message}` : ""}`);
 }
 
+/**
+ * The API server answers a log request for a pod that has no node yet with 204 and no Content-Type,
+ * which the generated client fails to parse: there is nothing to show yet.
+ */
+const isEmptyUntypedAnswer = (err: unknown) =>
+  err instanceof Error && err.message === "Cannot parse content. No Content-Type defined.";
+
 function isJsonRpc(line: string): boolean {
   if (!line.startsWith("{")) return false;
   try {
@@ -179,7 +186,7 @@ export class KubernetesRuntime implements Runtime {
         .filter((line) => line !== "" && !isJsonRpc(line))
         .map((line) => redactSecrets(line, forms));
     } catch (err) {
-      if (statusCode(err) === 404 || statusCode(err) === 400) return [];
+      if (statusCode(err) === 404 || statusCode(err) === 400 || isEmptyUntypedAnswer(err)) return [];
       throw explain(err, `reading logs of ${name}`);
     }
   }

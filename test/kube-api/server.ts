@@ -32,6 +32,9 @@ export interface TestApiServer {
   close(): Promise<void>;
 }
 
+/** A node label no node has: pods that select it are never scheduled. */
+export const UNSCHEDULABLE_LABEL = "kube-api.test/unschedulable";
+
 const KINDS: Record<Kind, string> = { pods: "Pod", secrets: "Secret", services: "Service" };
 
 interface Container {
@@ -129,6 +132,9 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     const id = key(pod.metadata.namespace, pod.metadata.name);
     const state = containers.get(id);
     if (!state || state.stopped) return;
+    // Scheduling: a pod that asks for a node label no node has stays unscheduled (Pending).
+    if (pod.spec.nodeSelector?.[UNSCHEDULABLE_LABEL]) return;
+    pod.spec.nodeName = "test-node";
     const c = pod.spec.containers[0];
     if (options.pullable && !options.pullable(c.image)) {
       setContainerState(pod, {
@@ -304,6 +310,11 @@ export async function startTestApiServer(options: TestApiServerOptions = {}): Pr
     if (!obj) return notFound();
     if (req.method === "GET" && sub === "log") {
       const state = containers.get(key(ns, name as string));
+      // As kube-apiserver answers for a pod with no node yet: 204, no body, no Content-Type.
+      if (!obj.spec.nodeName) {
+        res.writeHead(204);
+        return res.end();
+      }
       if (!obj.status?.containerStatuses?.[0]?.state?.running && !obj.status?.containerStatuses?.[0]?.lastState) {
         return send(
           400,

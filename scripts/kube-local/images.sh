@@ -1,0 +1,207 @@
+#!/usr/bin/env bash
+# The container images a local cluster's pods run, built on this machine: there is no registry to
+# pull from and no Docker to build with. Writes tarballs in "docker save" format for
+# `ctr -n k8s.io images import`:
+#
+#   scripts/kube-local/images.sh CACHE_DIR OUT_DIR
+#
+#   OUT_DIR/pause.tar             kube-local/pause:3.10   the pod sandbox (scripts/kube-local/pause)
+#   OUT_DIR/mcp-server-base.tar   mcp-server-base:local   deploy/mcp-server-base/Dockerfile's image:
+#                                 Debian bookworm with python3 and git, and this machine's Node.js
+#   OUT_DIR/mcp-server-base-test.tar  mcp-server-base-test:local  the base image with an npm cache
+#                                 holding the servers the tests run with `npx -y` (pods reach no
+#                                 registry), which npm is told to use offline
+#
+# containerd files them as docker.io/kube-local/pause:3.10 and docker.io/library/mcp-server-base:local,
+# which is also what the kubelet makes of the short names. Every step is cached in CACHE_DIR under a
+# hash of its inputs, so a second run only copies the tarballs. The Debian packages are fetched once:
+# remove CACHE_DIR/images to pick up newer ones. Needs root (or unprivileged user namespaces) and
+# mmdebstrap for the Debian layer.
+set -euo pipefail
+
+GGCR_VERSION=v0.22.1 # github.com/google/go-containerregistry, which writes the tarballs
+DEBIAN_SUITE=bookworm
+DEBIAN_MIRROR=http://deb.debian.org/debian
+PAUSE_IMAGE=kube-local/pause:3.10
+BASE_IMAGE=mcp-server-base:local
+TEST_IMAGE=mcp-server-base-test:local
+# What `npx -y` finds in the test image's npm cache: their latest versions when it was built.
+TEST_PACKAGES=(@modelcontextprotocol/server-memory @modelcontextprotocol/server-everything)
+BASE_UID=1000 # INSTANCE_POD_UID in lib/orchestrator/pod-manifest.ts
+
+if [ $# -ne 2 ]; then
+  echo "usage: $0 CACHE_DIR OUT_DIR" >&2
+  exit 2
+fi
+mkdir -p "$1/bin" "$1/src" "$1/images" "$2"
+cache=$(cd "$1" && pwd)
+out=$(cd "$2" && pwd)
+here=$(cd "$(dirname "$0")" && pwd)
+images=$cache/images
+
+say() { printf '[kube-local %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+# hash: a short digest of stdin, naming a cached artefact after its inputs
+hash() { sha256sum | cut -c1-16; }
+
+quietly() { # LOG COMMAND...: run COMMAND with its output kept in LOG, shown only if it fails
+  local log=$1
+  shift
+  if ! "$@" >"$log" 2>&1; then
+    tail -n 40 "$log" >&2
+    say "failed: $* (log: $log)"
+    return 1
+  fi
+}
+
+command -v mmdebstrap >/dev/null || {
+  say "mmdebstrap is missing (apt-get install mmdebstrap)"
+  exit 1
+}
+go_version=$(go env GOVERSION)
+
+# The image tool (scripts/kube-local/image): layer tarballs and a config in, an image tarball out.
+tool_key=$({ cat "$here/image/main.go"; echo "$GGCR_VERSION $go_version"; } | hash)
+tool=$cache/bin/image-$tool_key
+if [ ! -x "$tool" ]; then
+  say "building the image tool (go-containerregistry $GGCR_VERSION)"
+  started=$SECONDS
+  src=$cache/src/image-tool
+  rm -rf "$src" && mkdir -p "$src"
+  cp "$here/image/main.go" "$src/main.go"
+  printf 'module imagelocal\n\ngo 1.25.0\n' >"$src/go.mod"
+  quietly "$src/build.log" go -C "$src" get "github.com/google/go-containerregistry@$GGCR_VERSION"
+  quietly "$src/build.log" go -C "$src" mod tidy
+  quietly "$src/build.log" go -C "$src" build -trimpath -ldflags "-s -w" -o "$tool.tmp" .
+  mv "$tool.tmp" "$tool"
+  say "image tool built in $((SECONDS - started)) s"
+fi
+
+# image NAME TARBALL TOOL-ARGS...: write TARBALL with the tool, keeping the name and image ID it
+# prints next to it for the summary.
+image() {
+  local name=$1 tarball=$2
+  shift 2
+  "$tool" -o "$tarball.tmp" -t "$name" "$@" >"$tarball.txt"
+  mv "$tarball.tmp" "$tarball"
+}
+
+# pause: a static binary as the only file. Runs as 65535 like Kubernetes' own pause image.
+pause_key=$({ cat "$here/pause/main.go"; echo "$go_version $tool_key $PAUSE_IMAGE"; } | hash)
+pause=$images/pause-$pause_key.tar
+if [ ! -f "$pause" ]; then
+  say "building $PAUSE_IMAGE"
+  started=$SECONDS
+  src=$cache/src/pause
+  rm -rf "$src" && mkdir -p "$src/root"
+  cp "$here/pause/main.go" "$src/main.go"
+  printf 'module pause\n\ngo 1.24.0\n' >"$src/go.mod"
+  quietly "$src/build.log" env CGO_ENABLED=0 go -C "$src" build -trimpath -ldflags "-s -w" -o root/pause .
+  tar -C "$src/root" --owner=0 --group=0 --numeric-owner --mtime=@0 -cf "$src/layer.tar" pause
+  image "$PAUSE_IMAGE" "$pause" --layer "$src/layer.tar" --entrypoint /pause --user 65535:65535
+  say "$PAUSE_IMAGE built in $((SECONDS - started)) s"
+fi
+
+# The Debian layer: minbase keeps it to what the packages need; no docs, man pages or
+# translations, and mmdebstrap drops apt's lists and caches itself. The user is added here
+# because its lines go into files this layer owns (/etc/passwd, /etc/group).
+packages=python3,python3-venv,ca-certificates,git,libstdc++6 # libstdc++6: node links it
+rootfs_args=(
+  --variant=minbase
+  --include="$packages"
+  --aptopt='APT::Install-Recommends "false"'
+  --dpkgopt='path-exclude=/usr/share/man/*'
+  --dpkgopt='path-exclude=/usr/share/doc/*'
+  --dpkgopt='path-include=/usr/share/doc/*/copyright'
+  --dpkgopt='path-exclude=/usr/share/locale/*'
+  --dpkgopt='path-exclude=/usr/share/info/*'
+  --skip=output/dev # the runtime mounts /dev; device nodes in a layer only get in the way
+  --customize-hook="echo 'mcp:x:$BASE_UID:$BASE_UID::/home/mcp:/bin/sh' >>\"\$1/etc/passwd\""
+  --customize-hook="echo 'mcp:x:$BASE_UID:' >>\"\$1/etc/group\""
+  --customize-hook="install -d -o $BASE_UID -g $BASE_UID \"\$1/home/mcp\""
+)
+rootfs_key=$(echo "${rootfs_args[*]} $DEBIAN_SUITE $DEBIAN_MIRROR" | hash)
+rootfs=$images/rootfs-$rootfs_key.tar
+if [ ! -f "$rootfs" ]; then
+  say "building the Debian $DEBIAN_SUITE layer with mmdebstrap from $DEBIAN_MIRROR (once; about a minute)"
+  started=$SECONDS
+  quietly "$rootfs.log" mmdebstrap "${rootfs_args[@]}" "$DEBIAN_SUITE" "$rootfs.tmp.tar" "$DEBIAN_MIRROR"
+  mv "$rootfs.tmp.tar" "$rootfs"
+  say "Debian layer built in $((SECONDS - started)) s ($(du -m "$rootfs" | cut -f1) MB)"
+fi
+
+# The Node.js layer: this machine's nodejs package, as `dpkg -L nodejs` lists it, without docs and
+# C headers (there is no compiler in the image to use them). npm is taken as it is on disk: it was
+# upgraded in place (npm install -g npm), so dpkg's list of its files is stale.
+node_files() {
+  {
+    dpkg -L nodejs | grep -Ev '^/(\.|usr/share(/.*)?|usr/include(/.*)?|usr/lib/node_modules/npm/.*)$'
+    find /usr/lib/node_modules/npm
+  } | sed 's|^/||' | LC_ALL=C sort -u
+}
+node_key=$(node_files | (cd / && xargs -d '\n' stat -c '%n %s %Y %f') | hash)
+node=$images/node-$node_key.tar
+if [ ! -f "$node" ]; then
+  say "taking Node.js $(node --version) with npm $(npm --version) from this machine"
+  node_files | tar -C / --no-recursion --owner=0 --group=0 --numeric-owner -cf "$node.tmp" -T -
+  mv "$node.tmp" "$node"
+fi
+
+base_layers=(--layer "$rootfs" --layer "$node")
+# Later: uv and uvx (from PyPI's `uv` wheel) go here as a layer of their own with /usr/local/bin/uv
+# and /usr/local/bin/uvx, as the Dockerfile's COPY --from=ghcr.io/astral-sh/uv does.
+base_config=(
+  --user "$BASE_UID"
+  --workdir /home/mcp
+  --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+  --env NPM_CONFIG_UPDATE_NOTIFIER=false
+  --env UV_NO_PROGRESS=1
+)
+base_key=$(echo "$tool_key $BASE_IMAGE ${base_layers[*]} ${base_config[*]}" | hash)
+base=$images/mcp-server-base-$base_key.tar
+if [ ! -f "$base" ]; then
+  say "building $BASE_IMAGE"
+  started=$SECONDS
+  image "$BASE_IMAGE" "$base" "${base_layers[@]}" "${base_config[@]}"
+  say "$BASE_IMAGE built in $((SECONDS - started)) s"
+fi
+
+# The test image: npm fills a cache by running each test server's package the way a pod does
+# (`npm exec`, which is what `npx -y` is), here where the registry is reachable; in a pod,
+# `npx -y <server>` then resolves from that cache alone and finds the package installed. The cache
+# belongs to the pods' user, since npx writes into it.
+# (Keyed on this script too: how the cache is filled is written here.)
+npm_cache_key=$({ echo "${TEST_PACKAGES[*]} $(npm --version)"; cat "$0"; } | hash)
+npm_cache=$images/npm-cache-$npm_cache_key.tar
+if [ ! -f "$npm_cache" ]; then
+  say "filling an npm cache with ${TEST_PACKAGES[*]}"
+  started=$SECONDS
+  src=$cache/src/npm-cache
+  rm -rf "$src" && mkdir -p "$src/root/opt/npm-cache"
+  for package in "${TEST_PACKAGES[@]}"; do
+    # From a directory of its own: in a project that depends on the package, npm exec uses that.
+    quietly "$src/npm.log" env -C "$src" npm exec --yes --cache "$src/root/opt/npm-cache" \
+      --no-update-notifier --package "$package" -- true
+  done
+  rm -rf "$src/root/opt/npm-cache/_logs"
+  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$npm_cache.tmp" opt
+  mv "$npm_cache.tmp" "$npm_cache"
+  say "npm cache filled in $((SECONDS - started)) s ($(du -m "$npm_cache" | cut -f1) MB)"
+fi
+test_config=(--env npm_config_cache=/opt/npm-cache --env npm_config_offline=true)
+test_key=$(echo "$base_key $npm_cache_key $TEST_IMAGE ${test_config[*]}" | hash)
+test_image=$images/mcp-server-base-test-$test_key.tar
+if [ ! -f "$test_image" ]; then
+  say "building $TEST_IMAGE"
+  started=$SECONDS
+  image "$TEST_IMAGE" "$test_image" "${base_layers[@]}" --layer "$npm_cache" "${base_config[@]}" "${test_config[@]}"
+  say "$TEST_IMAGE built in $((SECONDS - started)) s"
+fi
+
+cp "$pause" "$out/pause.tar"
+cp "$base" "$out/mcp-server-base.tar"
+cp "$test_image" "$out/mcp-server-base-test.tar"
+for tarball in "$pause" "$base" "$test_image"; do
+  say "$(cat "$tarball.txt") ($(du -m "$tarball" | cut -f1) MB)"
+done
+say "wrote pause.tar, mcp-server-base.tar and mcp-server-base-test.tar to $out"
