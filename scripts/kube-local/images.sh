@@ -3,7 +3,8 @@
 # pull from and no Docker to build with. Writes tarballs in "docker save" format for
 # `ctr -n k8s.io images import`:
 #
-#   scripts/kube-local/images.sh CACHE_DIR OUT_DIR
+#   scripts/kube-local/images.sh CACHE_DIR OUT_DIR          the images below
+#   scripts/kube-local/images.sh CACHE_DIR OUT_DIR REPO     only the app's image, from REPO's build
 #
 #   OUT_DIR/pause.tar             kube-local/pause:3.10   the pod sandbox (scripts/kube-local/pause)
 #   OUT_DIR/mcp-server-base.tar   mcp-server-base:local   deploy/mcp-server-base/Dockerfile's image:
@@ -11,6 +12,8 @@
 #   OUT_DIR/mcp-server-base-test.tar  mcp-server-base-test:local  the base image with an npm cache
 #                                 holding the servers the tests run with `npx -y` (pods reach no
 #                                 registry), which npm is told to use offline
+#   OUT_DIR/mcp-orchestrator.tar  mcp-orchestrator:local  the app, as the repository's Dockerfile
+#                                 builds it: its `next build` output and production dependencies
 #
 # containerd files them as docker.io/kube-local/pause:3.10 and docker.io/library/mcp-server-base:local,
 # which is also what the kubelet makes of the short names. Every step is cached in CACHE_DIR under a
@@ -29,10 +32,14 @@ TEST_IMAGE=mcp-server-base-test:local
 TEST_PACKAGES=(@modelcontextprotocol/server-memory @modelcontextprotocol/server-everything)
 BASE_UID=1000 # INSTANCE_POD_UID in lib/orchestrator/pod-manifest.ts
 
-if [ $# -ne 2 ]; then
-  echo "usage: $0 CACHE_DIR OUT_DIR" >&2
+APP_IMAGE=mcp-orchestrator:local
+APP_UID=1001 # the Dockerfile's `app` user
+
+if [ $# -lt 2 ] || [ $# -gt 3 ]; then
+  echo "usage: $0 CACHE_DIR OUT_DIR [REPO]" >&2
   exit 2
 fi
+app_repo=${3:+$(cd "$3" && pwd)}
 mkdir -p "$1/bin" "$1/src" "$1/images" "$2"
 cache=$(cd "$1" && pwd)
 out=$(cd "$2" && pwd)
@@ -157,6 +164,44 @@ base_config=(
   --env NPM_CONFIG_UPDATE_NOTIFIER=false
   --env UV_NO_PROGRESS=1
 )
+# The app's image (REPO given): what the Dockerfile's runtime stage holds, on the same Debian and
+# Node.js layers. Its production dependencies are installed once per lockfile; its build is the
+# checkout's own (`next build` first), without Next.js's build cache.
+if [ -n "$app_repo" ]; then
+  [ -f "$app_repo/.next/BUILD_ID" ] || { say "no build in $app_repo: run npx next build first"; exit 1; }
+  modules_key=$({ cat "$app_repo/package-lock.json"; node --version; } | hash)
+  modules=$images/app-modules-$modules_key.tar
+  if [ ! -f "$modules" ]; then
+    say "installing the app's production dependencies (npm ci --omit=dev)"
+    started=$SECONDS
+    src=$cache/src/app-modules
+    rm -rf "$src" && mkdir -p "$src/app"
+    cp "$app_repo/package.json" "$app_repo/package-lock.json" "$src/app/"
+    quietly "$src/npm.log" env -C "$src/app" npm ci --omit=dev --no-audit --no-fund --no-update-notifier
+    tar -C "$src" --owner="$APP_UID" --group="$APP_UID" --numeric-owner -cf "$modules.tmp" app/node_modules
+    mv "$modules.tmp" "$modules"
+    say "production dependencies installed in $((SECONDS - started)) s ($(du -m "$modules" | cut -f1) MB)"
+  fi
+  say "building $APP_IMAGE from $app_repo's build"
+  started=$SECONDS
+  src=$cache/src/app
+  rm -rf "$src" && mkdir -p "$src/app/scripts" "$src/app/data"
+  cp -r "$app_repo/.next" "$src/app/.next"
+  rm -rf "$src/app/.next/cache" "$src/app/.next/dev"
+  cp -r "$app_repo/public" "$src/app/public"
+  cp "$app_repo"/{package.json,next.config.ts,tsconfig.json} "$src/app/"
+  cp "$app_repo"/scripts/{server.mjs,request-entry.mjs} "$src/app/scripts/"
+  tar -C "$src" --owner="$APP_UID" --group="$APP_UID" --numeric-owner -cf "$src/app.tar" app
+  "$tool" -o "$out/mcp-orchestrator.tar" -t "$APP_IMAGE" "${base_layers[@]}" --layer "$modules" \
+    --layer "$src/app.tar" --user "$APP_UID" --workdir /app \
+    --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin --env NODE_ENV=production \
+    --env NEXT_TELEMETRY_DISABLED=1 --env PORT=3000 --env ARCHESTRA_DATA_DIR=/app/data \
+    --cmd node,scripts/server.mjs >/dev/null
+  rm -rf "$src"
+  say "$APP_IMAGE built in $((SECONDS - started)) s: $out/mcp-orchestrator.tar"
+  exit 0
+fi
+
 base_key=$(echo "$tool_key $BASE_IMAGE ${base_layers[*]} ${base_config[*]}" | hash)
 base=$images/mcp-server-base-$base_key.tar
 if [ ! -f "$base" ]; then
