@@ -4,11 +4,14 @@
 #
 #   scripts/kube-local.sh up     build (once: cached outside the clone), start etcd, kube-apiserver,
 #                                the scheduler, the controller manager, containerd (with Debian's
-#                                runc and a bridge CNI network) and a kubelet, all on loopback;
+#                                runc and a bridge CNI network), a kubelet and kube-proxy (nftables),
+#                                on loopback and the pods' bridge;
 #                                import the locally built images; apply deploy/kubernetes's namespace
 #                                and RBAC; write kubeconfigs: one for an admin, one for the app's
 #                                ServiceAccount
 #   scripts/kube-local.sh env    the variables that point the tests (and the app) at it
+#   scripts/kube-local.sh app-image   build the app's image from this checkout's build (npx next
+#                                build first) and import it: mcp-orchestrator:local
 #   scripts/kube-local.sh ctr .. containerd's own client against the cluster's containerd
 #   scripts/kube-local.sh down   stop it, remove its pods, network and state
 #
@@ -18,8 +21,8 @@
 #
 # KUBE_LOCAL_CACHE   where binaries and images are built (default ~/.cache/mcp-orchestrator/kube-local)
 # KUBE_LOCAL_DIR     where a running cluster keeps its state (default $KUBE_LOCAL_CACHE/run)
-# KUBE_LOCAL_PORT    the API server's port on 127.0.0.1 (default 16443; etcd uses the next two,
-#                    the kubelet the two after)
+# KUBE_LOCAL_PORT    the API server's port (default 16443; etcd uses the next two on 127.0.0.1,
+#                    the kubelet the two after, kube-proxy the two after that)
 set -euo pipefail
 
 KUBERNETES_VERSION=v1.34.4
@@ -27,6 +30,7 @@ STAGING_VERSION=v0.34.4
 ETCD_VERSION=v3.6.16
 CONTAINERD_VERSION=v2.2.9
 CNI_PLUGINS_VERSION=v1.9.0
+HELM_VERSION=v4.3.2
 
 cache=${KUBE_LOCAL_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/mcp-orchestrator/kube-local}
 dir=${KUBE_LOCAL_DIR:-$cache/run}
@@ -35,17 +39,22 @@ etcd_client=$((port + 1))
 etcd_peer=$((port + 2))
 kubelet_port=$((port + 3))
 kubelet_healthz=$((port + 4))
+proxy_healthz=$((port + 5))
+proxy_metrics=$((port + 6))
 node=kube-local
 pod_subnet=10.244.0.0/24
+service_subnet=10.96.0.0/24
 bridge=kube-local0
 # The kubelet refuses a loopback node address, so the node's address is the pods' gateway on their
-# bridge: like loopback, nothing sent to it leaves the machine.
+# bridge: like loopback, nothing sent to it leaves the machine. The API server listens there too,
+# which is where the `kubernetes` Service sends pods that use in-cluster configuration.
 node_ip=10.244.0.1
 repo=$(cd "$(dirname "$0")/.." && pwd)
 k8s_bin=$cache/bin/kubernetes-$KUBERNETES_VERSION
 etcd=$cache/bin/etcd-$ETCD_VERSION
 containerd_bin=$cache/bin/containerd-$CONTAINERD_VERSION
 cni_bin=$cache/bin/cni-plugins-$CNI_PLUGINS_VERSION
+helm_bin=$cache/bin/helm-$HELM_VERSION
 runc=$(command -v runc || true)
 test_image=mcp-server-base-test:local
 
@@ -53,7 +62,7 @@ say() { printf '[kube-local %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
 
 build_kubernetes() {
   local missing=()
-  for cmd in kube-apiserver kubelet kube-scheduler kube-controller-manager; do
+  for cmd in kube-apiserver kubelet kube-scheduler kube-controller-manager kube-proxy; do
     [ -x "$k8s_bin/$cmd" ] || missing+=("k8s.io/kubernetes/cmd/$cmd")
   done
   [ ${#missing[@]} -gt 0 ] || return 0
@@ -115,12 +124,13 @@ build() {
     github.com/containerd/containerd/v2/cmd/containerd-shim-runc-v2 github.com/containerd/containerd/v2/cmd/ctr
   go_install "$cni_bin" "$CNI_PLUGINS_VERSION" github.com/containernetworking/plugins/plugins/main/bridge \
     github.com/containernetworking/plugins/plugins/main/loopback github.com/containernetworking/plugins/plugins/ipam/host-local
+  go_install "$helm_bin" "$HELM_VERSION" helm.sh/helm/v4/cmd/helm
   bash "$repo/scripts/kube-local/images.sh" "$cache" "$cache/image-archives"
 }
 
 api() { # METHOD PATH [BODY]: a request as the admin; prints the answer, fails on an HTTP error
   curl -sS --fail-with-body --cacert "$dir/certs/ca.crt" -H "Authorization: Bearer $(cat "$dir/admin-token")" \
-    -H 'Content-Type: application/yaml' -X "$1" "https://127.0.0.1:$port$2" ${3:+--data-binary "$3"}
+    -H 'Content-Type: application/yaml' -X "$1" "https://$node_ip:$port$2" ${3:+--data-binary "$3"}
 }
 
 ctr_() { "$containerd_bin/ctr" --address "$dir/containerd/containerd.sock" "$@"; }
@@ -132,7 +142,7 @@ kind: Config
 clusters:
   - name: kube-local
     cluster:
-      server: https://127.0.0.1:$port
+      server: https://$node_ip:$port
       certificate-authority: $dir/certs/ca.crt
 users:
   - name: $2
@@ -158,7 +168,7 @@ certificates() {
       -out "$c/$1.crt" ${3:+-extfile <(printf 'subjectAltName=%s' "$3")} 2>/dev/null
     rm "$c/$1.csr"
   }
-  sign apiserver /CN=kube-apiserver IP:127.0.0.1,DNS:localhost,IP:10.96.0.1,DNS:kubernetes.default.svc
+  sign apiserver /CN=kube-apiserver "IP:$node_ip,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes.default.svc"
   sign kubelet "/CN=system:node:$node" "IP:$node_ip"
   # How the API server proves itself to the kubelet (for logs and attach).
   sign apiserver-kubelet-client /CN=kube-apiserver-kubelet-client
@@ -181,7 +191,7 @@ start_control_plane() {
     echo "$(cat "$dir/admin-token"),kube-local-admin,kube-local-admin,system:masters"
     # The scheduler and controller manager act with the rights the default RBAC gives their users.
     local user token
-    for user in system:kube-scheduler system:kube-controller-manager "system:node:$node"; do
+    for user in system:kube-scheduler system:kube-controller-manager system:kube-proxy "system:node:$node"; do
       token=$(head -c 24 /dev/urandom | base64 | tr -d '/+=')
       case "$user" in
         system:node:*) echo "$token,$user,$user,system:nodes" ;;
@@ -197,18 +207,18 @@ start_control_plane() {
   "$etcd" --data-dir "$dir/etcd" --listen-client-urls "http://127.0.0.1:$etcd_client" \
     --listen-peer-urls "http://127.0.0.1:$etcd_peer" >"$dir/etcd.log" 2>&1 &
   echo $! >"$dir/etcd.pid"
-  say "starting kube-apiserver on https://127.0.0.1:$port"
-  "$k8s_bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_client" --bind-address 127.0.0.1 \
-    --advertise-address 127.0.0.1 --secure-port "$port" \
+  say "starting kube-apiserver on https://$node_ip:$port"
+  "$k8s_bin/kube-apiserver" --etcd-servers "http://127.0.0.1:$etcd_client" --bind-address "$node_ip" \
+    --advertise-address "$node_ip" --secure-port "$port" \
     --tls-cert-file "$dir/certs/apiserver.crt" --tls-private-key-file "$dir/certs/apiserver.key" \
     --client-ca-file "$dir/certs/ca.crt" --token-auth-file "$dir/tokens.csv" --authorization-mode Node,RBAC \
     --kubelet-client-certificate "$dir/certs/apiserver-kubelet-client.crt" \
     --kubelet-client-key "$dir/certs/apiserver-kubelet-client.key" \
     --kubelet-certificate-authority "$dir/certs/ca.crt" --kubelet-preferred-address-types InternalIP \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$dir/sa.pub" \
-    --service-account-signing-key-file "$dir/sa.key" --service-cluster-ip-range 10.96.0.0/24 \
-    --enable-admission-plugins NamespaceLifecycle,LimitRanger,PodSecurity,ResourceQuota,NodeRestriction \
-    --disable-admission-plugins ServiceAccount >"$dir/apiserver.log" 2>&1 &
+    --service-account-signing-key-file "$dir/sa.key" --service-cluster-ip-range "$service_subnet" \
+    --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,ResourceQuota,NodeRestriction \
+    >"$dir/apiserver.log" 2>&1 &
   echo $! >"$dir/apiserver.pid"
   wait_for kube-apiserver 60 api GET /readyz || { tail -20 "$dir/apiserver.log"; exit 1; }
 
@@ -223,12 +233,16 @@ start_control_plane() {
   echo $! >"$dir/controller-manager.pid"
 }
 
-start_node() {
-  mkdir -p "$dir/containerd" "$dir/cni" "$dir/kubelet"
+network() {
   ip link add "$bridge" type bridge
   ip address add "$node_ip/24" dev "$bridge"
   ip link set "$bridge" up
-  # Pods share one bridge on a private subnet; nothing is masqueraded, so they reach only this machine.
+}
+
+start_node() {
+  mkdir -p "$dir/containerd" "$dir/cni" "$dir/kubelet"
+  # Pods share one bridge on a private subnet, with a route to the Services' addresses (which
+  # kube-proxy translates) and no other: they reach only this machine, and nothing is masqueraded.
   cat >"$dir/cni/10-kube-local.conflist" <<JSON
 {
   "cniVersion": "1.0.0",
@@ -236,7 +250,10 @@ start_node() {
   "plugins": [
     {
       "type": "bridge", "bridge": "$bridge", "isGateway": true, "ipMasq": false, "hairpinMode": true,
-      "ipam": { "type": "host-local", "ranges": [[{ "subnet": "$pod_subnet" }]], "dataDir": "$dir/cni/ipam" }
+      "ipam": {
+        "type": "host-local", "ranges": [[{ "subnet": "$pod_subnet" }]], "dataDir": "$dir/cni/ipam",
+        "routes": [{ "dst": "$service_subnet" }]
+      }
     }
   ]
 }
@@ -316,11 +333,21 @@ sys.exit(not any(c["type"] == "Ready" and c["status"] == "True" for c in json.lo
   }
   wait_for "the node" 120 node_ready || { tail -30 "$dir/kubelet.log"; exit 1; }
   say "node $node is Ready"
+
+  # Services: ClusterIPs, the `kubernetes` one included, through nftables rules.
+  say "starting kube-proxy (nftables)"
+  "$k8s_bin/kube-proxy" --kubeconfig "$dir/kube-proxy.kubeconfig" --proxy-mode nftables \
+    --cluster-cidr "$pod_subnet" --hostname-override "$node" \
+    --healthz-bind-address "127.0.0.1:$proxy_healthz" --metrics-bind-address "127.0.0.1:$proxy_metrics" \
+    >"$dir/kube-proxy.log" 2>&1 &
+  echo $! >"$dir/kube-proxy.pid"
+  wait_for kube-proxy 30 curl -sf "http://127.0.0.1:$proxy_healthz/healthz" || { tail -20 "$dir/kube-proxy.log"; exit 1; }
 }
 
 up() {
   [ "$(id -u)" = 0 ] || { echo "kube-local runs a kubelet and containerd: run it as root" >&2; exit 1; }
   [ -n "$runc" ] || { echo "runc is missing (Debian: apt-get install runc)" >&2; exit 1; }
+  command -v nft >/dev/null || { echo "nft is missing (Debian: apt-get install nftables)" >&2; exit 1; }
   build
   if [ -f "$dir/apiserver.pid" ] && kill -0 "$(cat "$dir/apiserver.pid")" 2>/dev/null; then
     say "already up: $dir/admin.kubeconfig"
@@ -330,6 +357,7 @@ up() {
   mkdir -p "$dir"
   chmod 700 "$dir"
   certificates
+  network
   start_control_plane
   start_node
 
@@ -354,6 +382,8 @@ up() {
   token=$(api POST /api/v1/namespaces/mcp/serviceaccounts/mcp-orchestrator/token \
     '{"apiVersion":"authentication.k8s.io/v1","kind":"TokenRequest","spec":{"expirationSeconds":86400}}' |
     sed -n 's/.*"token": *"\([^"]*\)".*/\1/p')
+  # Pods need their namespace's default ServiceAccount, which the controller manager makes.
+  wait_for "the default ServiceAccount" 30 api GET /api/v1/namespaces/mcp/serviceaccounts/default
   kubeconfig "$dir/admin.kubeconfig" kube-local-admin "$(cat "$dir/admin-token")"
   kubeconfig "$dir/app.kubeconfig" mcp-orchestrator "$token"
   say "up: $dir/admin.kubeconfig (admin), $dir/app.kubeconfig (the app's ServiceAccount)"
@@ -373,6 +403,7 @@ stop() { # NAME: the process whose pid file is NAME.pid, waiting for it to end
 
 down() {
   # The kubelet first, then every container and sandbox it left (each with its shim), then containerd.
+  stop kube-proxy
   stop kubelet
   if [ -S "$dir/containerd/containerd.sock" ]; then
     local id
@@ -394,6 +425,8 @@ down() {
     done
   fi
   ip link delete "$bridge" 2>/dev/null || true
+  nft delete table ip kube-proxy 2>/dev/null || true
+  nft delete table ip6 kube-proxy 2>/dev/null || true
   rm -rf "$dir"
   say "down"
 }
@@ -408,6 +441,8 @@ env_() {
   # The Kubernetes runtime's suite on this cluster, as the app's ServiceAccount, with the image whose
   # npm cache holds the test servers (pods reach no registry).
   echo "export TEST_KUBECONFIG=$dir/app.kubeconfig TEST_K8S_NAMESPACE=mcp TEST_K8S_BASE_IMAGE=$test_image TEST_KUBE_LOCAL=1"
+  # Helm, for the chart's test; the node's address, where pods reach this machine's services.
+  echo "export TEST_HELM=$helm_bin/helm TEST_KUBE_NODE_IP=$node_ip"
 }
 
 case "${1:-}" in
@@ -419,8 +454,14 @@ case "${1:-}" in
     shift
     ctr_ "$@"
     ;;
+  app-image)
+    bash "$repo/scripts/kube-local/images.sh" "$cache" "$cache/image-archives/app" "$repo"
+    say "importing mcp-orchestrator:local"
+    ctr_ -n k8s.io images import "$cache/image-archives/app/mcp-orchestrator.tar" >"$dir/import.log" 2>&1 ||
+      { cat "$dir/import.log"; exit 1; }
+    ;;
   *)
-    echo "usage: scripts/kube-local.sh up|env|down|build|ctr ..." >&2
+    echo "usage: scripts/kube-local.sh up|env|down|build|app-image|ctr ..." >&2
     exit 2
     ;;
 esac
