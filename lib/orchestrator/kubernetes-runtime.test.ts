@@ -5,6 +5,7 @@ import path from "node:path";
 import { KubeConfig } from "@kubernetes/client-node";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { SEED_ENTRIES } from "@/lib/registry/seed-catalog";
 import { startTestApiServer, type TestApiServer, UNSCHEDULABLE_LABEL } from "@/test/kube-api/server";
 import { MEMORY_SERVER } from "@/test/support/mcp-servers";
 import { buildInstanceSpec } from "./build-spec";
@@ -207,6 +208,26 @@ describe.each(targets)("Kubernetes runtime on $name", (target) => {
       const client = new Client({ name: "test", version: "1" });
       await client.connect(await runtime.connect(s));
       expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      await client.close();
+    },
+  );
+
+  // A Python server in the base image's uvx (the local cluster's test image has it cached: pods
+  // reach no registry).
+  it.runIf(process.env.TEST_KUBE_LOCAL && target.name !== "the test API server")(
+    "runs the seeded Fetch entry (uvx mcp-server-fetch) in a pod and lists its tools",
+    async () => {
+      const fetchEntry = SEED_ENTRIES.find((e) => e.slug === "fetch") as { command: string; args: string[] };
+      const s = spec("fetch", "tok-fetch", { command: fetchEntry.command, args: fetchEntry.args });
+      await runtime.ensure(s);
+      await until(
+        () => observed(s.name),
+        (o) => o?.status === "running",
+      );
+      const client = new Client({ name: "test", version: "1" });
+      await client.connect(await runtime.connect(s));
+      const tools = await client.listTools();
+      expect(tools.tools.map((t) => t.name)).toEqual(["fetch"]);
       await client.close();
     },
   );

@@ -2,7 +2,9 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { execFileSync } from "node:child_process";
 import { afterAll, describe, expect, it } from "vitest";
+import { SEED_ENTRIES } from "@/lib/registry/seed-catalog";
 import { EVERYTHING_SERVER_HTTP, FILESYSTEM_SERVER, MEMORY_SERVER } from "@/test/support/mcp-servers";
 import { INSTANCE_DIR_REFERENCE } from "./instance-dir";
 import { instanceName } from "./names";
@@ -53,6 +55,18 @@ async function until<T>(probe: () => Promise<T>, ok: (v: T) => boolean, ms = 10_
 
 const observed = async (name: string) => (await runtime.list()).find((i) => i.name === name);
 
+/** uv, for the catalog's Python servers (`uvx`): scripts/install-uv.sh, which .ci/run runs. */
+const hasUvx = (() => {
+  try {
+    execFileSync("uvx", ["--version"], { stdio: "ignore" });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+if (!hasUvx)
+  console.warn("uvx is not installed (scripts/install-uv.sh): the test of the seeded Fetch entry is skipped.");
+
 async function connect(s: InstanceSpec): Promise<Client> {
   const client = new Client({ name: "test", version: "1.0.0" });
   await client.connect(await runtime.connect(s));
@@ -84,6 +98,27 @@ describe("process runtime", () => {
     expect(JSON.stringify(graph.content)).toContain("wrote the first program");
     await client.close();
   });
+
+  it.runIf(hasUvx)(
+    "runs the seeded Fetch entry (uvx mcp-server-fetch): uv installs it from PyPI and it lists its tools",
+    async () => {
+      const fetchEntry = SEED_ENTRIES.find((e) => e.slug === "fetch");
+      expect(fetchEntry).toMatchObject({ command: "uvx", args: ["mcp-server-fetch"] });
+      const s = spec({
+        serverSlug: "fetch",
+        command: (fetchEntry as { command: string }).command,
+        args: (fetchEntry as { args: string[] }).args,
+      });
+      await runtime.ensure(s);
+      const client = await connect(s);
+      const tools = await client.listTools();
+      expect(tools.tools.map((t) => t.name)).toEqual(["fetch"]);
+      expect(tools.tools[0]?.inputSchema.properties).toHaveProperty("url");
+      await client.close();
+      await runtime.remove(s.name);
+    },
+    120_000,
+  );
 
   it("runs a streamable-HTTP server on a loopback port", async () => {
     const s = spec({ serverSlug: "everything", ...EVERYTHING_SERVER_HTTP, transport: "http", httpPath: "/mcp" });
@@ -337,7 +372,9 @@ describe("process runtime", () => {
       npm_config_cache: "/root/.npm",
       DATABASE_URL: "x",
       ARCHESTRA_ENCRYPTION_KEYS: "k",
+      SSL_CERT_FILE: "/etc/ssl/certs/ca-certificates.crt",
+      PIP_CERT: "/etc/ssl/certs/ca-certificates.crt",
     });
-    expect(env).toEqual({ PATH: "/bin" });
+    expect(env).toEqual({ PATH: "/bin", SSL_CERT_FILE: "/etc/ssl/certs/ca-certificates.crt" });
   });
 });

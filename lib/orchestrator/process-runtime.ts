@@ -45,8 +45,11 @@ export interface ProcessRuntimeOptions {
  * The app's variables an instance inherits. Not HOME (each instance gets its own, in its
  * directory: the app's home holds its npm cache and whatever else the app's user keeps), nor
  * npm_config_cache (a cache shared between instances lets one plant code in another's packages).
+ * The machine's TLS trust anchors go along (NODE_EXTRA_CA_CERTS for Node.js, SSL_CERT_FILE and
+ * SSL_CERT_DIR for OpenSSL, Python and uv): behind a proxy that inspects TLS, npx and uvx reach
+ * their registries only with them.
  */
-const INHERITED = ["PATH", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS"];
+const INHERITED = ["PATH", "TMPDIR", "LANG", "LC_ALL", "TZ", "NODE_EXTRA_CA_CERTS", "SSL_CERT_FILE", "SSL_CERT_DIR"];
 
 /** The instance's home, inside its own directory: npx and uvx keep their caches there. */
 export const INSTANCE_HOME = ".home";

@@ -8,10 +8,11 @@
 #
 #   OUT_DIR/pause.tar             kube-local/pause:3.10   the pod sandbox (scripts/kube-local/pause)
 #   OUT_DIR/mcp-server-base.tar   mcp-server-base:local   deploy/mcp-server-base/Dockerfile's image:
-#                                 Debian bookworm with python3 and git, and this machine's Node.js
-#   OUT_DIR/mcp-server-base-test.tar  mcp-server-base-test:local  the base image with an npm cache
-#                                 holding the servers the tests run with `npx -y` (pods reach no
-#                                 registry), which npm is told to use offline
+#                                 Debian bookworm with python3 and git, this machine's Node.js, and
+#                                 uv from PyPI
+#   OUT_DIR/mcp-server-base-test.tar  mcp-server-base-test:local  the base image with npm and uv
+#                                 caches holding the servers the tests run with `npx -y` and `uvx`
+#                                 (pods reach no registry), which npm and uv are told to use offline
 #   OUT_DIR/mcp-orchestrator.tar  mcp-orchestrator:local  the app, as the repository's Dockerfile
 #                                 builds it: its `next build` output and production dependencies
 #
@@ -30,6 +31,8 @@ BASE_IMAGE=mcp-server-base:local
 TEST_IMAGE=mcp-server-base-test:local
 # What `npx -y` finds in the test image's npm cache: their latest versions when it was built.
 TEST_PACKAGES=(@modelcontextprotocol/server-memory @modelcontextprotocol/server-everything)
+# And what `uvx` finds in its cache: the seeded Fetch entry's server.
+TEST_PYTHON_PACKAGES=(mcp-server-fetch)
 BASE_UID=1000 # INSTANCE_POD_UID in lib/orchestrator/pod-manifest.ts
 
 APP_IMAGE=mcp-orchestrator:local
@@ -154,9 +157,20 @@ if [ ! -f "$node" ]; then
   mv "$node.tmp" "$node"
 fi
 
-base_layers=(--layer "$rootfs" --layer "$node")
-# Later: uv and uvx (from PyPI's `uv` wheel) go here as a layer of their own with /usr/local/bin/uv
-# and /usr/local/bin/uvx, as the Dockerfile's COPY --from=ghcr.io/astral-sh/uv does.
+# uv and uvx from PyPI's wheel (scripts/install-uv.sh, as CI installs them on the machine), in
+# /usr/local/bin as the Dockerfile's COPY --from=ghcr.io/astral-sh/uv puts them.
+uv_key=$(hash <"$here/../install-uv.sh")
+uv=$images/uv-$uv_key.tar
+if [ ! -f "$uv" ]; then
+  src=$cache/src/uv
+  rm -rf "$src" && mkdir -p "$src/root/usr/local/bin"
+  quietly "$src/install.log" bash "$here/../install-uv.sh" "$src/root/usr/local/bin"
+  tar -C "$src/root" --owner=0 --group=0 --numeric-owner -cf "$uv.tmp" usr
+  mv "$uv.tmp" "$uv"
+  say "took $("$src/root/usr/local/bin/uv" --version) from PyPI"
+fi
+
+base_layers=(--layer "$rootfs" --layer "$node" --layer "$uv")
 base_config=(
   --user "$BASE_UID"
   --workdir /home/mcp
@@ -233,13 +247,36 @@ if [ ! -f "$npm_cache" ]; then
   mv "$npm_cache.tmp" "$npm_cache"
   say "npm cache filled in $((SECONDS - started)) s ($(du -m "$npm_cache" | cut -f1) MB)"
 fi
-test_config=(--env npm_config_cache=/opt/npm-cache --env npm_config_offline=true)
-test_key=$(echo "$base_key $npm_cache_key $TEST_IMAGE ${test_config[*]}" | hash)
+# The same for uvx: run once here with a cache of its own, which the pods' uv uses offline. It
+# resolves for this machine's Debian Python, the one the image has (uv downloads none).
+uv_cache_key=$({ echo "${TEST_PYTHON_PACKAGES[*]} $uv_key"; cat "$0"; } | hash)
+uv_cache=$images/uv-cache-$uv_cache_key.tar
+if [ ! -f "$uv_cache" ]; then
+  say "filling a uv cache with ${TEST_PYTHON_PACKAGES[*]}"
+  started=$SECONDS
+  src=$cache/src/uv-cache
+  rm -rf "$src" && mkdir -p "$src/root/opt/uv-cache" "$src/bin"
+  tar -C "$src/bin" -xf "$uv" --strip-components=3 usr/local/bin/uvx usr/local/bin/uv
+  for package in "${TEST_PYTHON_PACKAGES[@]}"; do
+    quietly "$src/uv.log" env -C "$src" UV_CACHE_DIR="$src/root/opt/uv-cache" UV_NO_PROGRESS=1 \
+      UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never "$src/bin/uvx" "$package" --help
+  done
+  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$uv_cache.tmp" opt
+  mv "$uv_cache.tmp" "$uv_cache"
+  say "uv cache filled in $((SECONDS - started)) s ($(du -m "$uv_cache" | cut -f1) MB)"
+fi
+
+test_config=(
+  --env npm_config_cache=/opt/npm-cache --env npm_config_offline=true
+  --env UV_CACHE_DIR=/opt/uv-cache --env UV_OFFLINE=1 --env UV_PYTHON_DOWNLOADS=never
+)
+test_key=$(echo "$base_key $npm_cache_key $uv_cache_key $TEST_IMAGE ${test_config[*]}" | hash)
 test_image=$images/mcp-server-base-test-$test_key.tar
 if [ ! -f "$test_image" ]; then
   say "building $TEST_IMAGE"
   started=$SECONDS
-  image "$TEST_IMAGE" "$test_image" "${base_layers[@]}" --layer "$npm_cache" "${base_config[@]}" "${test_config[@]}"
+  image "$TEST_IMAGE" "$test_image" "${base_layers[@]}" --layer "$npm_cache" --layer "$uv_cache" \
+    "${base_config[@]}" "${test_config[@]}"
   say "$TEST_IMAGE built in $((SECONDS - started)) s"
 fi
 
