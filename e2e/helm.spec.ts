@@ -5,6 +5,7 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
+import { RECONCILER_LOCK_KEY } from "@/lib/orchestrator/leader";
 import { callApi } from "./replica-support";
 
 // The app in the cluster: its own image (built from this checkout, imported into the local
@@ -49,18 +50,18 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
   const schema = `helm_${Date.now()}`;
   const db = new pg.Client({ connectionString: process.env.TEST_DATABASE_URL ?? databaseUrl });
   await db.connect();
-  await db.query(`create schema ${schema}`);
   const url = new URL(databaseUrl as string);
   url.searchParams.set("options", `-c search_path=${schema}`);
-  await core.createNamespace({
-    body: {
-      metadata: {
-        name: NAMESPACE,
-        labels: { "pod-security.kubernetes.io/enforce": "restricted" },
-      },
-    },
-  });
   try {
+    await db.query(`create schema ${schema}`);
+    await core.createNamespace({
+      body: {
+        metadata: {
+          name: NAMESPACE,
+          labels: { "pod-security.kubernetes.io/enforce": "restricted" },
+        },
+      },
+    });
     run(helm as string, [
       "install",
       RELEASE,
@@ -139,6 +140,16 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
         { timeout: 180_000 },
       )
       .toBe("running");
+    // Its tools are discovered once the pod answers: the gateway knows them from then on.
+    await expect
+      .poll(
+        async () =>
+          ((await callApi(a, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+            (i) => i.slug === "memory",
+          )?.tools.length ?? 0,
+        { timeout: 60_000 },
+      )
+      .toBeGreaterThan(0);
     const mcpPods = (
       await core.listNamespacedPod({
         namespace: MCP_NAMESPACE,
@@ -147,8 +158,21 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
     ).items;
     expect(mcpPods).toHaveLength(1);
 
+    // Which replica leads (and so created the pod): the one whose session holds the reconcile lock.
+    const leaders = (
+      await db.query<{ ip: string }>(
+        `select host(a.client_addr) as ip from pg_locks l join pg_stat_activity a on a.pid = l.pid
+          where l.locktype = 'advisory' and l.granted and l.objid = $1 and a.client_addr <<= $2::inet`,
+        [RECONCILER_LOCK_KEY, `${process.env.TEST_KUBE_NODE_IP}/24`],
+      )
+    ).rows;
+    expect(leaders).toHaveLength(1);
+    const leaderIp = leaders[0]?.ip;
+    expect(pods.map((p) => p.status?.podIP)).toContain(leaderIp);
+    // The other replica first: its calls reach a pod it did not create.
+    const leader = `http://${leaderIp}:3000`;
     const clients = await Promise.all(
-      bases.map(async (base) => {
+      [...bases.filter((base) => base !== leader), leader].map(async (base) => {
         const c = new Client({ name: "helm-e2e", version: "1" });
         await c.connect(
           new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/in-cluster`), {
@@ -158,8 +182,8 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
         return c;
       }),
     );
-    // Written through one replica and read through the other: one server behind both, so calls
-    // made to the replica that did not create the pod reach it too.
+    // Written through the replica that did not create the pod, then through the leader, and read
+    // through both: one server behind both.
     await (clients[0] as Client).callTool({
       name: "memory__create_entities",
       arguments: { entities: [{ name: "via-a", entityType: "note", observations: [] }] },
@@ -175,9 +199,25 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
     }
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
   } finally {
-    run(helm as string, ["uninstall", RELEASE, "--namespace", NAMESPACE, "--wait", "--timeout", "2m"]);
-    for (const name of [MCP_NAMESPACE, NAMESPACE]) await core.deleteNamespace({ name }).catch(() => {});
-    await db.query(`drop schema ${schema} cascade`);
+    // Each step on its own, so that a failed install's error is the one reported and the next run
+    // starts clean.
+    const attempt = async (step: () => unknown) => {
+      try {
+        await step();
+      } catch {}
+    };
+    await attempt(() =>
+      run(helm as string, ["uninstall", RELEASE, "--namespace", NAMESPACE, "--ignore-not-found", "--wait"]),
+    );
+    for (const name of [MCP_NAMESPACE, NAMESPACE]) await attempt(() => core.deleteNamespace({ name }));
+    await attempt(() =>
+      expect
+        .poll(async () => (await core.listNamespace()).items.filter((n) => n.metadata?.name?.startsWith(NAMESPACE)), {
+          timeout: 120_000,
+        })
+        .toHaveLength(0),
+    );
+    await attempt(() => db.query(`drop schema if exists ${schema} cascade`));
     await db.end();
   }
 });

@@ -92,6 +92,16 @@ test("a server installed with an API key runs as a pod; calls go over attach, su
       (i) => i.server_slug === "everything",
     );
   await expect.poll(async () => (await instance())?.status, { timeout: 120_000 }).toBe("running");
+  // Its tools are discovered once the pod answers: the gateway knows them from then on.
+  await expect
+    .poll(
+      async () =>
+        ((await callApi(base, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+          (i) => i.slug === "everything",
+        )?.tools.length ?? 0,
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(0);
   const { name } = (await instance()) as Instance;
 
   // The pod is real: scheduled on the node, its container running the server, and the key only
@@ -131,7 +141,7 @@ test("a server installed with an API key runs as a pod; calls go over attach, su
   expect(seen.HOME).toBe("/mcp-instance");
   expect(seen.HOSTNAME).toBe(name);
 
-  // Logs come from the kubelet, through the API server.
+  // Logs come from the kubelet, through the API server: what the server wrote on stderr.
   await expect
     .poll(
       async () =>
@@ -139,10 +149,10 @@ test("a server installed with an API key runs as a pod; calls go over attach, su
           (await callApi(base, `/instances/${(await instance())?.id}/logs?tail=50`, "GET", token)) as {
             lines: string[];
           }
-        ).lines.length,
+        ).lines.join("\n"),
       { timeout: 30_000 },
     )
-    .toBeGreaterThan(0);
+    .toContain("Starting default (STDIO) server");
 
   // Kill the server's process in its container: the kubelet restarts it, the instance shows the
   // restart, and calls work again.

@@ -23,6 +23,8 @@
 # KUBE_LOCAL_DIR     where a running cluster keeps its state (default $KUBE_LOCAL_CACHE/run)
 # KUBE_LOCAL_PORT    the API server's port (default 16443; etcd uses the next two on 127.0.0.1,
 #                    the kubelet the two after, kube-proxy the two after that)
+# KUBE_LOCAL_HOST_PORTS  more ports of this machine that pods may reach on the node's address
+#                    (for example PostgreSQL's); by default only the API server's
 set -euo pipefail
 
 KUBERNETES_VERSION=v1.34.4
@@ -56,6 +58,7 @@ containerd_bin=$cache/bin/containerd-$CONTAINERD_VERSION
 cni_bin=$cache/bin/cni-plugins-$CNI_PLUGINS_VERSION
 helm_bin=$cache/bin/helm-$HELM_VERSION
 runc=$(command -v runc || true)
+kubelet_sysctls=(kernel.panic kernel.panic_on_oops vm.overcommit_memory kernel.keys.root_maxkeys kernel.keys.root_maxbytes)
 test_image=mcp-server-base-test:local
 
 say() { printf '[kube-local %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
@@ -129,7 +132,8 @@ build() {
 }
 
 api() { # METHOD PATH [BODY]: a request as the admin; prints the answer, fails on an HTTP error
-  curl -sS --fail-with-body --cacert "$dir/certs/ca.crt" -H "Authorization: Bearer $(cat "$dir/admin-token")" \
+  # The token goes in a header file, never on a command line (which every user can read).
+  curl -sS --fail-with-body --cacert "$dir/certs/ca.crt" -H "@$dir/admin-header" \
     -H 'Content-Type: application/yaml' -X "$1" "https://$node_ip:$port$2" ${3:+--data-binary "$3"}
 }
 
@@ -161,17 +165,21 @@ certificates() {
   mkdir -p "$c"
   openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 30 \
     -keyout "$c/ca.key" -out "$c/ca.crt" -subj "/CN=kube-local-ca" 2>/dev/null
-  sign() { # NAME SUBJECT [SUBJECT_ALT_NAME]
+  sign() { # NAME SUBJECT EXTENSIONS: a certificate for one use (server or client), from the CA
     openssl req -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -keyout "$c/$1.key" \
       -out "$c/$1.csr" -subj "$2" 2>/dev/null
     openssl x509 -req -in "$c/$1.csr" -CA "$c/ca.crt" -CAkey "$c/ca.key" -CAcreateserial -days 30 \
-      -out "$c/$1.crt" ${3:+-extfile <(printf 'subjectAltName=%s' "$3")} 2>/dev/null
+      -out "$c/$1.crt" -extfile <(printf '%s\n' "$3") 2>/dev/null
     rm "$c/$1.csr"
   }
-  sign apiserver /CN=kube-apiserver "IP:$node_ip,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes.default.svc"
-  sign kubelet "/CN=system:node:$node" "IP:$node_ip"
-  # How the API server proves itself to the kubelet (for logs and attach).
-  sign apiserver-kubelet-client /CN=kube-apiserver-kubelet-client
+  sign apiserver /CN=kube-apiserver "extendedKeyUsage=serverAuth
+subjectAltName=IP:$node_ip,IP:127.0.0.1,IP:10.96.0.1,DNS:kubernetes.default.svc"
+  sign kubelet "/CN=system:node:$node" "extendedKeyUsage=serverAuth
+subjectAltName=IP:$node_ip"
+  # How the API server proves itself to the kubelet (for logs and attach): the only client
+  # certificate this CA signs, which is why the kubelet lets its holder do anything.
+  sign apiserver-kubelet-client /CN=kube-apiserver-kubelet-client extendedKeyUsage=clientAuth
+  rm "$c/ca.key"
 }
 
 wait_for() { # WHAT SECONDS COMMAND...: until the command succeeds
@@ -187,6 +195,7 @@ wait_for() { # WHAT SECONDS COMMAND...: until the command succeeds
 
 start_control_plane() {
   head -c 24 /dev/urandom | base64 | tr -d '/+=' >"$dir/admin-token"
+  echo "Authorization: Bearer $(cat "$dir/admin-token")" >"$dir/admin-header"
   {
     echo "$(cat "$dir/admin-token"),kube-local-admin,kube-local-admin,system:masters"
     # The scheduler and controller manager act with the rights the default RBAC gives their users.
@@ -217,7 +226,7 @@ start_control_plane() {
     --kubelet-certificate-authority "$dir/certs/ca.crt" --kubelet-preferred-address-types InternalIP \
     --service-account-issuer https://kubernetes.default.svc --service-account-key-file "$dir/sa.pub" \
     --service-account-signing-key-file "$dir/sa.key" --service-cluster-ip-range "$service_subnet" \
-    --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,ResourceQuota,NodeRestriction \
+    --enable-admission-plugins NamespaceLifecycle,LimitRanger,ServiceAccount,PodSecurity,ResourceQuota,NodeRestriction,DenyServiceExternalIPs \
     >"$dir/apiserver.log" 2>&1 &
   echo $! >"$dir/apiserver.pid"
   wait_for kube-apiserver 60 api GET /readyz || { tail -20 "$dir/apiserver.log"; exit 1; }
@@ -237,6 +246,25 @@ network() {
   ip link add "$bridge" type bridge
   ip address add "$node_ip/24" dev "$bridge"
   ip link set "$bridge" up
+  # Pods may reach this machine only on the API server's port (and KUBE_LOCAL_HOST_PORTS), and
+  # nothing they send is forwarded off it, whatever the machine's forwarding says.
+  local ports
+  ports=$(echo "$port ${KUBE_LOCAL_HOST_PORTS:-}" | xargs | tr ' ' ',')
+  nft -f - <<NFT
+table inet kube-local {
+  chain input {
+    type filter hook input priority filter; policy accept;
+    iifname "$bridge" ct state established,related accept
+    iifname "$bridge" tcp dport { $ports } accept
+    iifname "$bridge" drop
+  }
+  chain forward {
+    type filter hook forward priority filter; policy accept;
+    iifname "$bridge" oifname != "$bridge" drop
+    iifname != "$bridge" oifname "$bridge" drop
+  }
+}
+NFT
 }
 
 start_node() {
@@ -272,6 +300,8 @@ state = "$dir/containerd/state"
   # Lowering a process's OOM score needs CAP_SYS_RESOURCE, which some machines (and containers)
   # lack even as root: containers get their score clamped instead of failing to start.
   restrict_oom_score_adj = true
+  # Pods' network namespaces under the state directory, so that down finds and releases them.
+  netns_mounts_under_state_dir = true
   [plugins.'io.containerd.cri.v1.runtime'.containerd]
     default_runtime_name = "runc"
     [plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runc]
@@ -322,6 +352,8 @@ imageGCHighThresholdPercent: 100
 evictionHard: { memory.available: 100Mi, nodefs.available: 1%, imagefs.available: 1% }
 maxPods: 40
 YAML
+  # The kubelet sets these kernel settings as a node wants them; `down` puts them back.
+  sysctl -e "${kubelet_sysctls[@]}" >"$dir/sysctl.saved"
   say "starting kubelet on $node_ip:$kubelet_port (node $node)"
   PATH="$containerd_bin:$PATH" "$k8s_bin/kubelet" --config "$dir/kubelet/config.yaml" \
     --kubeconfig "$dir/$node.kubeconfig" --root-dir "$dir/kubelet/root" --hostname-override "$node" \
@@ -349,13 +381,17 @@ up() {
   [ -n "$runc" ] || { echo "runc is missing (Debian: apt-get install runc)" >&2; exit 1; }
   command -v nft >/dev/null || { echo "nft is missing (Debian: apt-get install nftables)" >&2; exit 1; }
   build
-  if [ -f "$dir/apiserver.pid" ] && kill -0 "$(cat "$dir/apiserver.pid")" 2>/dev/null; then
+  # Up means up to the end (the app's kubeconfig is written last) with every part still running.
+  if [ -f "$dir/app.kubeconfig" ] && all_running; then
     say "already up: $dir/admin.kubeconfig"
     return
   fi
   down >/dev/null 2>&1 || true
+  # Tokens, keys and kubeconfigs are written here: none of it for other users. (Not by a umask:
+  # containerd and the kubelet would pass it on to the images' and pods' files.)
   mkdir -p "$dir"
   chmod 700 "$dir"
+  touch "$dir/.kube-local"
   certificates
   network
   start_control_plane
@@ -389,10 +425,26 @@ up() {
   say "up: $dir/admin.kubeconfig (admin), $dir/app.kubeconfig (the app's ServiceAccount)"
 }
 
-stop() { # NAME: the process whose pid file is NAME.pid, waiting for it to end
-  [ -f "$dir/$1.pid" ] || return 0
+parts=(kube-proxy kubelet containerd controller-manager scheduler apiserver etcd)
+
+ours() { # NAME: the pid in NAME.pid, if that process is one of ours (a pid file may outlive it)
+  [ -f "$dir/$1.pid" ] || return 1
   local pid
   pid=$(cat "$dir/$1.pid")
+  case "$(readlink "/proc/$pid/exe" 2>/dev/null)" in
+    "$cache/bin/"*) echo "$pid" ;;
+    *) return 1 ;;
+  esac
+}
+
+all_running() {
+  local name
+  for name in "${parts[@]}"; do ours "$name" >/dev/null || return 1; done
+}
+
+stop() { # NAME: the process whose pid file is NAME.pid, waiting for it to end
+  local pid
+  pid=$(ours "$1") || return 0
   kill "$pid" 2>/dev/null || return 0
   for _ in $(seq 1 40); do
     kill -0 "$pid" 2>/dev/null || return 0
@@ -425,9 +477,18 @@ down() {
     done
   fi
   ip link delete "$bridge" 2>/dev/null || true
-  nft delete table ip kube-proxy 2>/dev/null || true
-  nft delete table ip6 kube-proxy 2>/dev/null || true
-  rm -rf "$dir"
+  for table in "ip kube-proxy" "ip6 kube-proxy" "inet kube-local"; do
+    # shellcheck disable=SC2086 # a family and a name
+    nft delete table $table 2>/dev/null || true
+  done
+  rm -f /var/lib/cni/results/kube-local-*
+  # The pods' cgroups (empty once their processes are gone) and the kernel settings as they were.
+  find /sys/fs/cgroup/*/kubepods -depth -type d -exec rmdir {} + 2>/dev/null || true
+  [ ! -f "$dir/sysctl.saved" ] || sysctl -q -p "$dir/sysctl.saved" >/dev/null 2>&1 || true
+  # Only a directory this script made: KUBE_LOCAL_DIR may name anything.
+  if [ -f "$dir/.kube-local" ]; then
+    rm -rf --one-file-system "$dir"
+  fi
   say "down"
 }
 

@@ -22,6 +22,8 @@
 # remove CACHE_DIR/images to pick up newer ones. Needs root (or unprivileged user namespaces) and
 # mmdebstrap for the Debian layer.
 set -euo pipefail
+# What goes into images (and /usr/local/bin) must be readable by everyone, whatever the caller's umask.
+umask 022
 
 GGCR_VERSION=v0.22.1 # github.com/google/go-containerregistry, which writes the tarballs
 DEBIAN_SUITE=bookworm
@@ -50,6 +52,21 @@ here=$(cd "$(dirname "$0")" && pwd)
 images=$cache/images
 
 say() { printf '[kube-local %s] %s\n' "$(date -u +%H:%M:%S)" "$*"; }
+
+# Installing packages runs their code (install scripts; uvx imports the server): as nobody, in a
+# directory of its own outside the cache (which lies in root's home, closed to other users).
+unprivileged_dir() {
+  local dir
+  dir=$(mktemp -d)
+  chown 65534:65534 "$dir"
+  echo "$dir"
+}
+unprivileged() { # DIR COMMAND...
+  local dir=$1
+  shift
+  chown -R 65534:65534 "$dir"
+  env -C "$dir" HOME="$dir" setpriv --reuid=65534 --regid=65534 --clear-groups -- "$@"
+}
 
 # hash: a short digest of stdin, naming a cached artefact after its inputs
 hash() { sha256sum | cut -c1-16; }
@@ -188,11 +205,13 @@ if [ -n "$app_repo" ]; then
   if [ ! -f "$modules" ]; then
     say "installing the app's production dependencies (npm ci --omit=dev)"
     started=$SECONDS
-    src=$cache/src/app-modules
-    rm -rf "$src" && mkdir -p "$src/app"
+    src=$(unprivileged_dir)
+    mkdir -p "$src/app"
     cp "$app_repo/package.json" "$app_repo/package-lock.json" "$src/app/"
-    quietly "$src/npm.log" env -C "$src/app" npm ci --omit=dev --no-audit --no-fund --no-update-notifier
+    quietly "$cache/src/app-modules.log" unprivileged "$src/app" npm ci --omit=dev --no-audit --no-fund \
+      --no-update-notifier --cache "$src/npm"
     tar -C "$src" --owner="$APP_UID" --group="$APP_UID" --numeric-owner -cf "$modules.tmp" app/node_modules
+    rm -rf "$src"
     mv "$modules.tmp" "$modules"
     say "production dependencies installed in $((SECONDS - started)) s ($(du -m "$modules" | cut -f1) MB)"
   fi
@@ -235,15 +254,16 @@ npm_cache=$images/npm-cache-$npm_cache_key.tar
 if [ ! -f "$npm_cache" ]; then
   say "filling an npm cache with ${TEST_PACKAGES[*]}"
   started=$SECONDS
-  src=$cache/src/npm-cache
-  rm -rf "$src" && mkdir -p "$src/root/opt/npm-cache"
+  src=$(unprivileged_dir)
+  mkdir -p "$src/root/opt/npm-cache"
   for package in "${TEST_PACKAGES[@]}"; do
     # From a directory of its own: in a project that depends on the package, npm exec uses that.
-    quietly "$src/npm.log" env -C "$src" npm exec --yes --cache "$src/root/opt/npm-cache" \
+    quietly "$cache/src/npm-cache.log" unprivileged "$src" npm exec --yes --cache "$src/root/opt/npm-cache" \
       --no-update-notifier --package "$package" -- true
   done
   rm -rf "$src/root/opt/npm-cache/_logs"
-  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$npm_cache.tmp" opt
+  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$npm_cache.tmp" opt/npm-cache
+  rm -rf "$src"
   mv "$npm_cache.tmp" "$npm_cache"
   say "npm cache filled in $((SECONDS - started)) s ($(du -m "$npm_cache" | cut -f1) MB)"
 fi
@@ -254,14 +274,15 @@ uv_cache=$images/uv-cache-$uv_cache_key.tar
 if [ ! -f "$uv_cache" ]; then
   say "filling a uv cache with ${TEST_PYTHON_PACKAGES[*]}"
   started=$SECONDS
-  src=$cache/src/uv-cache
-  rm -rf "$src" && mkdir -p "$src/root/opt/uv-cache" "$src/bin"
+  src=$(unprivileged_dir)
+  mkdir -p "$src/root/opt/uv-cache" "$src/bin"
   tar -C "$src/bin" -xf "$uv" --strip-components=3 usr/local/bin/uvx usr/local/bin/uv
   for package in "${TEST_PYTHON_PACKAGES[@]}"; do
-    quietly "$src/uv.log" env -C "$src" UV_CACHE_DIR="$src/root/opt/uv-cache" UV_NO_PROGRESS=1 \
-      UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never "$src/bin/uvx" "$package" --help
+    quietly "$cache/src/uv-cache.log" unprivileged "$src" env UV_CACHE_DIR="$src/root/opt/uv-cache" \
+      UV_NO_PROGRESS=1 UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never "$src/bin/uvx" "$package" --help
   done
-  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$uv_cache.tmp" opt
+  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$uv_cache.tmp" opt/uv-cache
+  rm -rf "$src"
   mv "$uv_cache.tmp" "$uv_cache"
   say "uv cache filled in $((SECONDS - started)) s ($(du -m "$uv_cache" | cut -f1) MB)"
 fi
