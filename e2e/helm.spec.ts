@@ -1,12 +1,10 @@
 import { execFileSync } from "node:child_process";
 import path from "node:path";
 import { AppsV1Api, CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect, test } from "@playwright/test";
 import pg from "pg";
 import { RECONCILER_LOCK_KEY } from "@/lib/orchestrator/leader";
-import { callApi } from "./replica-support";
+import { callApi, expectOneMemoryServer, gatewayClient, toolsDiscovered } from "./replica-support";
 
 // The app in the cluster: its own image (built from this checkout, imported into the local
 // cluster's containerd), installed with the Helm chart in deploy/helm as a Deployment of two
@@ -140,16 +138,7 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
         { timeout: 180_000 },
       )
       .toBe("running");
-    // Its tools are discovered once the pod answers: the gateway knows them from then on.
-    await expect
-      .poll(
-        async () =>
-          ((await callApi(a, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-            (i) => i.slug === "memory",
-          )?.tools.length ?? 0,
-        { timeout: 60_000 },
-      )
-      .toBeGreaterThan(0);
+    await toolsDiscovered(a, token, "memory");
     const mcpPods = (
       await core.listNamespacedPod({
         namespace: MCP_NAMESPACE,
@@ -171,32 +160,14 @@ test("installed with the chart, two replicas in the cluster serve one gateway wh
     expect(pods.map((p) => p.status?.podIP)).toContain(leaderIp);
     // The other replica first: its calls reach a pod it did not create.
     const leader = `http://${leaderIp}:3000`;
-    const clients = await Promise.all(
-      [...bases.filter((base) => base !== leader), leader].map(async (base) => {
-        const c = new Client({ name: "helm-e2e", version: "1" });
-        await c.connect(
-          new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/in-cluster`), {
-            requestInit: { headers: { Authorization: `Bearer ${agent.token}` } },
-          }),
-        );
-        return c;
-      }),
-    );
     // Written through the replica that did not create the pod, then through the leader, and read
     // through both: one server behind both.
-    await (clients[0] as Client).callTool({
-      name: "memory__create_entities",
-      arguments: { entities: [{ name: "via-a", entityType: "note", observations: [] }] },
-    });
-    await (clients[1] as Client).callTool({
-      name: "memory__create_entities",
-      arguments: { entities: [{ name: "via-b", entityType: "note", observations: [] }] },
-    });
-    for (const c of clients) {
-      const graph = JSON.stringify((await c.callTool({ name: "memory__read_graph", arguments: {} })).content);
-      expect(graph).toContain("via-a");
-      expect(graph).toContain("via-b");
-    }
+    const clients = await Promise.all(
+      [...bases.filter((base) => base !== leader), leader].map((base) =>
+        gatewayClient(base, "in-cluster", agent.token),
+      ),
+    );
+    await expectOneMemoryServer(clients);
     await Promise.all(clients.map((c) => c.close().catch(() => {})));
   } finally {
     // Each step on its own, so that a failed install's error is the one reported and the next run

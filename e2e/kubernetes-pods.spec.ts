@@ -3,11 +3,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { CoreV1Api, KubeConfig } from "@kubernetes/client-node";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, test } from "@playwright/test";
 import { freePort } from "@/lib/net/free-port";
-import { callApi } from "./replica-support";
+import { callApi, gatewayClient, toolsDiscovered } from "./replica-support";
 
 // The app with its Kubernetes runtime on a real single-node cluster (scripts/kube-local.sh up: a
 // kubelet, containerd and runc): a server installed with an API key runs as a real pod, and a
@@ -92,16 +91,7 @@ test("a server installed with an API key runs as a pod; calls go over attach, su
       (i) => i.server_slug === "everything",
     );
   await expect.poll(async () => (await instance())?.status, { timeout: 120_000 }).toBe("running");
-  // Its tools are discovered once the pod answers: the gateway knows them from then on.
-  await expect
-    .poll(
-      async () =>
-        ((await callApi(base, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-          (i) => i.slug === "everything",
-        )?.tools.length ?? 0,
-      { timeout: 60_000 },
-    )
-    .toBeGreaterThan(0);
+  await toolsDiscovered(base, token, "everything");
   const { name } = (await instance()) as Instance;
 
   // The pod is real: scheduled on the node, its container running the server, and the key only
@@ -119,15 +109,7 @@ test("a server installed with an API key runs as a pod; calls go over attach, su
   await callApi(base, "/gateways", "POST", token, { name: "Cluster", slug: "cluster" });
   await callApi(base, "/gateways/cluster/assignments", "PUT", token, { assignments: [{ server: "everything" }] });
   const agent = (await callApi(base, "/tokens", "POST", token, { name: "agent" })) as { token: string };
-  const connect = async () => {
-    const client = new Client({ name: "kube-pods", version: "1" });
-    await client.connect(
-      new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/cluster`), {
-        requestInit: { headers: { Authorization: `Bearer ${agent.token}` } },
-      }),
-    );
-    return client;
-  };
+  const connect = () => gatewayClient(base, "cluster", agent.token);
   // The server's own environment, read by a tool call through the gateway: the Secret's value,
   // and the pod's writable home.
   const environment = async (client: Client) => {

@@ -1,5 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import path from "node:path";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
 import { expect } from "@playwright/test";
 import pg from "pg";
 import { freePort } from "@/lib/net/free-port";
@@ -96,4 +98,45 @@ export async function callApi(base: string, route: string, method: string, token
   });
   expect(r.ok, `${method} ${route}: ${r.status} ${r.ok ? "" : await r.text()}`).toBe(true);
   return r.status === 204 ? null : r.json();
+}
+
+/** Waits until the app has discovered a server's tools (once its instance answers): the gateway knows them from then on. */
+export async function toolsDiscovered(base: string, token: string, slug: string): Promise<void> {
+  await expect
+    .poll(
+      async () =>
+        ((await callApi(base, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
+          (i) => i.slug === slug,
+        )?.tools.length ?? 0,
+      { timeout: 60_000 },
+    )
+    .toBeGreaterThan(0);
+}
+
+/** An MCP client of a gateway on `base`, with a bearer token. */
+export async function gatewayClient(base: string, gateway: string, token: string): Promise<Client> {
+  const client = new Client({ name: "e2e", version: "1" });
+  await client.connect(
+    new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/${gateway}`), {
+      requestInit: { headers: { Authorization: `Bearer ${token}` } },
+    }),
+  );
+  return client;
+}
+
+/**
+ * Proves one memory server (`memory__*` tools) behind every client: each writes an entity in
+ * turn, and each then reads all of them.
+ */
+export async function expectOneMemoryServer(clients: Client[]): Promise<void> {
+  const names = clients.map((_, i) => `via-${i}`);
+  for (const [i, c] of clients.entries())
+    await c.callTool({
+      name: "memory__create_entities",
+      arguments: { entities: [{ name: names[i], entityType: "note", observations: [] }] },
+    });
+  for (const c of clients) {
+    const graph = JSON.stringify((await c.callTool({ name: "memory__read_graph", arguments: {} })).content);
+    for (const name of names) expect(graph).toContain(name);
+  }
 }

@@ -2,10 +2,9 @@ import { type ChildProcess, spawn } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Client } from "@modelcontextprotocol/sdk/client/index.js";
-import { StreamableHTTPClientTransport } from "@modelcontextprotocol/sdk/client/streamableHttp.js";
+import type { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { expect, test } from "@playwright/test";
-import { callApi, startReplicas } from "./replica-support";
+import { callApi, expectOneMemoryServer, gatewayClient, startReplicas, toolsDiscovered } from "./replica-support";
 
 // Two app replicas on one PostgreSQL, both pointed at one (test) Kubernetes API: a stdio
 // server's pod is attached by exactly one replica; the other forwards its calls there.
@@ -59,43 +58,13 @@ test("one attach stream per stdio pod across two replicas; calls through either 
   await call(a, "/catalog/memory/credentials", "POST", token, {});
   await call(a, "/gateways", "POST", token, { name: "K8s", slug: "k8s" });
   // Tools are discovered once the pod runs (either replica may be the leader).
-  await expect
-    .poll(
-      async () =>
-        ((await call(a, "/catalog", "GET", token)) as { items: { slug: string; tools: unknown[] }[] }).items.find(
-          (i) => i.slug === "memory",
-        )?.tools.length ?? 0,
-      { timeout: 60_000 },
-    )
-    .toBeGreaterThan(0);
+  await toolsDiscovered(a, token, "memory");
   await call(b, "/gateways/k8s/assignments", "PUT", token, { assignments: [{ server: "memory" }] });
   const agent = (await call(a, "/tokens", "POST", token, { name: "agent" })) as { token: string; id: string };
 
-  const clients = await Promise.all(
-    bases.map(async (base) => {
-      const c = new Client({ name: "k8s-replicas", version: "1" });
-      await c.connect(
-        new StreamableHTTPClientTransport(new URL(`${base}/api/mcp/k8s`), {
-          requestInit: { headers: { Authorization: `Bearer ${agent.token}` } },
-        }),
-      );
-      return c;
-    }),
-  );
+  const clients = await Promise.all(bases.map((base) => gatewayClient(base, "k8s", agent.token)));
   // Written through A, read through B (and the other way): one server process behind both.
-  await (clients[0] as Client).callTool({
-    name: "memory__create_entities",
-    arguments: { entities: [{ name: "via-a", entityType: "note", observations: [] }] },
-  });
-  await (clients[1] as Client).callTool({
-    name: "memory__create_entities",
-    arguments: { entities: [{ name: "via-b", entityType: "note", observations: [] }] },
-  });
-  for (const c of clients) {
-    const graph = JSON.stringify((await c.callTool({ name: "memory__read_graph", arguments: {} })).content);
-    expect(graph).toContain("via-a");
-    expect(graph).toContain("via-b");
-  }
+  await expectOneMemoryServer(clients);
   await Promise.all(
     Array.from({ length: 20 }, (_, i) =>
       (clients[i % 2] as Client).callTool({ name: "memory__read_graph", arguments: {} }),

@@ -294,6 +294,8 @@ state = "$dir/containerd/state"
   address = "$dir/containerd/containerd.sock"
 [plugins.'io.containerd.cri.v1.images']
   snapshotter = "overlayfs"
+  [plugins.'io.containerd.cri.v1.images'.registry]
+    config_path = "$dir/containerd/registries"
   [plugins.'io.containerd.cri.v1.images'.pinned_images]
     sandbox = "docker.io/kube-local/pause:3.10"
 [plugins.'io.containerd.cri.v1.runtime']
@@ -314,6 +316,10 @@ state = "$dir/containerd/state"
     bin_dirs = ["$cni_bin"]
     conf_dir = "$dir/cni"
 TOML
+  # Pods use the images imported here. An image that was not is refused on this machine (every
+  # registry is a closed local port) instead of being pulled from the internet.
+  mkdir -p "$dir/containerd/registries/_default"
+  echo 'server = "http://127.0.0.1:9"' >"$dir/containerd/registries/_default/hosts.toml"
   say "starting containerd $CONTAINERD_VERSION"
   PATH="$containerd_bin:$PATH" "$containerd_bin/containerd" --config "$dir/containerd/config.toml" \
     >"$dir/containerd.log" 2>&1 &

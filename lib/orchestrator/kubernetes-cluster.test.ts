@@ -131,6 +131,26 @@ describe.skipIf(!appKubeconfig || !adminKubeconfig)("Kubernetes runtime on a rea
       await expect.poll(async () => (await failure(read()))?.code, { timeout: 30_000, interval: 250 }).toBe(404);
   }, 90_000);
 
+  it("an image that was not imported into the node is refused there, not pulled from a registry", async () => {
+    const spec = { ...specOf(`not-imported-${Date.now()}`, "stdio", "key-image"), image: "node:22-bookworm-slim" };
+    made.push(spec.name);
+    await runtime.ensure(spec);
+    const core = admin.makeApiClient(CoreV1Api);
+    const waiting = async () =>
+      (await core.readNamespacedPod({ name: spec.name, namespace: NAMESPACE })).status?.containerStatuses?.[0]?.state
+        ?.waiting;
+    await expect
+      .poll(async () => (await waiting())?.reason, { timeout: 30_000 })
+      .toMatch(/ErrImagePull|ImagePullBackOff/);
+    // The kubelet's events say why: every registry is a closed port on this machine.
+    const events = await core.listNamespacedEvent({
+      namespace: NAMESPACE,
+      fieldSelector: `involvedObject.name=${spec.name}`,
+    });
+    expect(events.items.map((e) => e.message).join("\n")).toContain("127.0.0.1:9");
+    await runtime.remove(spec.name);
+  });
+
   it("Pod Security is enforced on the namespace: a pod the runtime would never make is refused, with the reason", async () => {
     const core = app.makeApiClient(CoreV1Api);
     const refused = await failure(
