@@ -244,54 +244,55 @@ if [ ! -f "$base" ]; then
   say "$BASE_IMAGE built in $((SECONDS - started)) s"
 fi
 
-# The test image: npm fills a cache by running each test server's package the way a pod does
-# (`npm exec`, which is what `npx -y` is), here where the registry is reachable; in a pod,
-# `npx -y <server>` then resolves from that cache alone and finds the package installed. The cache
-# belongs to the pods' user, since npx writes into it.
-# (Keyed on this script too: how the cache is filled is written here.)
-npm_cache_key=$({ echo "${TEST_PACKAGES[*]} $(npm --version)"; cat "$0"; } | hash)
-npm_cache=$images/npm-cache-$npm_cache_key.tar
-if [ ! -f "$npm_cache" ]; then
-  say "filling an npm cache with ${TEST_PACKAGES[*]}"
-  started=$SECONDS
+# cache_layer NAME KEY FILL: the layer /opt/NAME of the test image, a package cache that FILL DIR
+# fills once (as nobody: installing runs the packages' code), owned by the pods' user, who writes
+# into it. Sets `layer`. (Keyed on this script too: how each cache is filled is written here.)
+cache_layer() {
+  local name=$1 fill=$3 src started=$SECONDS
+  layer=$images/$name-$({ echo "$2"; cat "$0"; } | hash).tar
+  [ ! -f "$layer" ] || return 0
+  say "filling $name"
   src=$(unprivileged_dir)
-  mkdir -p "$src/root/opt/npm-cache"
+  mkdir -p "$src/root/opt/$name"
+  "$fill" "$src" "$src/root/opt/$name"
+  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$layer.tmp" "opt/$name"
+  rm -rf "$src"
+  mv "$layer.tmp" "$layer"
+  say "$name filled in $((SECONDS - started)) s ($(du -m "$layer" | cut -f1) MB)"
+}
+
+# npm: each test server's package run the way a pod does (`npm exec`, which is what `npx -y` is),
+# here where the registry is reachable; in a pod, `npx -y <server>` then resolves from that cache
+# alone and finds the package installed.
+fill_npm_cache() { # DIR CACHE
   for package in "${TEST_PACKAGES[@]}"; do
     # From a directory of its own: in a project that depends on the package, npm exec uses that.
-    quietly "$cache/src/npm-cache.log" unprivileged "$src" npm exec --yes --cache "$src/root/opt/npm-cache" \
-      --no-update-notifier --package "$package" -- true
+    quietly "$cache/src/npm-cache.log" unprivileged "$1" npm exec --yes --cache "$2" --no-update-notifier \
+      --package "$package" -- true
   done
-  rm -rf "$src/root/opt/npm-cache/_logs"
-  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$npm_cache.tmp" opt/npm-cache
-  rm -rf "$src"
-  mv "$npm_cache.tmp" "$npm_cache"
-  say "npm cache filled in $((SECONDS - started)) s ($(du -m "$npm_cache" | cut -f1) MB)"
-fi
-# The same for uvx: run once here with a cache of its own, which the pods' uv uses offline. It
-# resolves for this machine's Debian Python, the one the image has (uv downloads none).
-uv_cache_key=$({ echo "${TEST_PYTHON_PACKAGES[*]} $uv_key"; cat "$0"; } | hash)
-uv_cache=$images/uv-cache-$uv_cache_key.tar
-if [ ! -f "$uv_cache" ]; then
-  say "filling a uv cache with ${TEST_PYTHON_PACKAGES[*]}"
-  started=$SECONDS
-  src=$(unprivileged_dir)
-  mkdir -p "$src/root/opt/uv-cache" "$src/bin"
-  tar -C "$src/bin" -xf "$uv" --strip-components=3 usr/local/bin/uvx usr/local/bin/uv
+  rm -rf "$2/_logs"
+}
+cache_layer npm-cache "${TEST_PACKAGES[*]} $(npm --version)" fill_npm_cache
+npm_cache=$layer
+
+# uv: the same with uvx, resolving for this machine's Debian Python, the one the image has (uv
+# downloads none).
+fill_uv_cache() { # DIR CACHE
+  mkdir -p "$1/bin"
+  tar -C "$1/bin" -xf "$uv" --strip-components=3 usr/local/bin/uvx usr/local/bin/uv
   for package in "${TEST_PYTHON_PACKAGES[@]}"; do
-    quietly "$cache/src/uv-cache.log" unprivileged "$src" env UV_CACHE_DIR="$src/root/opt/uv-cache" \
-      UV_NO_PROGRESS=1 UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never "$src/bin/uvx" "$package" --help
+    quietly "$cache/src/uv-cache.log" unprivileged "$1" env UV_CACHE_DIR="$2" UV_NO_PROGRESS=1 \
+      UV_PYTHON=/usr/bin/python3 UV_PYTHON_DOWNLOADS=never "$1/bin/uvx" "$package" --help
   done
-  tar -C "$src/root" --owner="$BASE_UID" --group="$BASE_UID" --numeric-owner -cf "$uv_cache.tmp" opt/uv-cache
-  rm -rf "$src"
-  mv "$uv_cache.tmp" "$uv_cache"
-  say "uv cache filled in $((SECONDS - started)) s ($(du -m "$uv_cache" | cut -f1) MB)"
-fi
+}
+cache_layer uv-cache "${TEST_PYTHON_PACKAGES[*]} $uv_key" fill_uv_cache
+uv_cache=$layer
 
 test_config=(
   --env npm_config_cache=/opt/npm-cache --env npm_config_offline=true
   --env UV_CACHE_DIR=/opt/uv-cache --env UV_OFFLINE=1 --env UV_PYTHON_DOWNLOADS=never
 )
-test_key=$(echo "$base_key $npm_cache_key $uv_cache_key $TEST_IMAGE ${test_config[*]}" | hash)
+test_key=$(echo "$base_key $npm_cache $uv_cache $TEST_IMAGE ${test_config[*]}" | hash)
 test_image=$images/mcp-server-base-test-$test_key.tar
 if [ ! -f "$test_image" ]; then
   say "building $TEST_IMAGE"
