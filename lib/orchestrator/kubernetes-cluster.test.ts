@@ -151,6 +151,28 @@ describe.skipIf(!appKubeconfig || !adminKubeconfig)("Kubernetes runtime on a rea
     await runtime.remove(spec.name);
   });
 
+  it("a pod reaches this machine only on the API server's port: the kubelet's is closed to it", async () => {
+    const core = admin.makeApiClient(CoreV1Api);
+    const [node] = (await core.listNode()).items;
+    const host = node?.status?.addresses?.find((a) => a.type === "InternalIP")?.address;
+    const kubelet = node?.status?.daemonEndpoints?.kubeletEndpoint?.Port;
+    const apiserver = new URL(admin.getCurrentCluster()?.server ?? "").port;
+    // What an MCP server in a pod could try: connect to each port, and say what happened.
+    const probe = `const net = require("net");
+      for (const [name, port] of [["apiserver", ${apiserver}], ["kubelet", ${kubelet}]]) {
+        const s = net.connect({ host: "${host}", port }, () => { console.log(name + ":open"); s.destroy(); });
+        s.setTimeout(3000, () => { console.log(name + ":blocked"); s.destroy(); });
+        s.on("error", (e) => console.log(name + ":" + e.code));
+      }
+      setInterval(() => {}, 1000);`;
+    const spec = { ...specOf(`probe-${Date.now()}`, "stdio", "key-probe"), command: "node", args: ["-e", probe] };
+    made.push(spec.name);
+    await runtime.ensure(spec);
+    const logs = async () => (await runtime.logs(spec.name, 10)).sort().join(" ");
+    await expect.poll(logs, { timeout: 25_000 }).toBe("apiserver:open kubelet:blocked");
+    await runtime.remove(spec.name);
+  });
+
   it("Pod Security is enforced on the namespace: a pod the runtime would never make is refused, with the reason", async () => {
     const core = app.makeApiClient(CoreV1Api);
     const refused = await failure(
